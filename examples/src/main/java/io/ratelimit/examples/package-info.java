@@ -1,0 +1,2 @@
+/** Runnable examples of ratelimit-testkit. */
+package io.ratelimit.examples;

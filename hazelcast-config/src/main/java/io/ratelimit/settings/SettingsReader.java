@@ -1,0 +1,86 @@
+package io.ratelimit.settings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads typed settings from a {@link SettingsSource}, collecting every problem so that start-up fails
+ * once, with all bad values named, instead of at the first one.
+ */
+public final class SettingsReader {
+  private final SettingsSource source;
+  private final List<String> problems = new ArrayList<>();
+
+  /** @param source where raw values are looked up */
+  public SettingsReader(SettingsSource source) {
+    this.source = source;
+  }
+
+  /** The setting's value from the source, or {@code defaultValue}; a bad value is recorded as a problem. */
+  public <T> Setting<T> read(SettingKey key, T defaultValue, ValueParser<T> parser) {
+    return readOptional(key, parser).orElseGet(() -> new Setting<>(key, defaultValue, SettingSource.DEFAULT));
+  }
+
+  /** The setting's value if set and valid; empty if unset or bad (a bad value is recorded as a problem). */
+  public <T> Optional<Setting<T>> readOptional(SettingKey key, ValueParser<T> parser) {
+    Optional<RawSetting> raw = source.lookup(key);
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    String text = raw.get().text().trim();
+    if (!text.isEmpty()) {
+      try {
+        return Optional.of(new Setting<>(key, parser.parse(text), raw.get().source()));
+      } catch (IllegalArgumentException notAccepted) {
+        // fall through to the problem report
+      }
+    }
+    reject(raw.get(), parser.accepted());
+    return Optional.empty();
+  }
+
+  /** Records a problem with a raw value that parsed but is not acceptable with the others. */
+  public void reject(RawSetting raw, String accepted) {
+    problems.add(describeProblem(raw, accepted));
+  }
+
+  /** Records a problem with a value that parsed but is not acceptable together with the others. */
+  public void reject(Setting<?> setting, String valueText, String accepted) {
+    if (setting.source() == SettingSource.BUILDER) {
+      problems.add("invalid value '" + valueText + "' set in code for " + setting.key().property() + ": expected " + accepted);
+    } else if (setting.source() == SettingSource.DEFAULT) {
+      problems.add("the default of " + setting.key() + " (" + valueText + ") does not fit the other settings: expected " + accepted);
+    } else {
+      problems.add(describeProblem(new RawSetting(setting.key(), valueText, setting.source()), accepted));
+    }
+  }
+
+  /** Throws {@link InvalidSettingsException} naming every problem found so far, if any. */
+  public void throwIfInvalid() {
+    if (!problems.isEmpty()) {
+      throw new InvalidSettingsException(problems);
+    }
+  }
+
+  private static String describeProblem(RawSetting raw, String accepted) {
+    String where = raw.source() == SettingSource.ENVIRONMENT
+        ? "environment variable " + raw.key().environment() + " (or property " + raw.key().property() + ")"
+        : "property " + raw.key().property() + " (or environment variable " + raw.key().environment() + ")";
+    return "invalid value '" + printable(raw.text()) + "' for " + where + ": expected " + accepted;
+  }
+
+  /** Shows control characters and truncates huge values so the message stays one readable line. */
+  private static String printable(String text) {
+    String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    StringBuilder out = new StringBuilder();
+    shown.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
+  }
+}

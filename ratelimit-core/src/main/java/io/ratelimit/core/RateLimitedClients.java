@@ -1,0 +1,42 @@
+package io.ratelimit.core;
+
+import okhttp3.OkHttpClient;
+
+/**
+ * Rate-limited OkHttp clients, the entry point for use without JUnit. All clients made here in one JVM
+ * share one {@link RateLimitCoordinator}, so their limits and statistics add up.
+ *
+ * <pre>{@code
+ * OkHttpClient client = RateLimitedClients.create(RateLimitConfig.fromEnvironment());
+ * try (Response response = client.newCall(request).execute()) { ... }
+ * System.out.println(RateLimitedClients.statistics().summary());
+ * }</pre>
+ */
+public final class RateLimitedClients {
+  private RateLimitedClients() {}
+
+  /** A new client that keeps to {@code config}'s limits. */
+  public static OkHttpClient create(RateLimitConfig config) {
+    return coordinator().newClient(config);
+  }
+
+  /** {@code client} with the limiter added, keeping its timeouts, interceptors and TLS set-up. */
+  public static OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
+    return coordinator().wrap(client, config);
+  }
+
+  /** What the limiter did so far. */
+  public static RateLimitStats statistics() {
+    return coordinator().statistics();
+  }
+
+  /** The coordinator all clients of this JVM share, created on first use. */
+  public static RateLimitCoordinator coordinator() {
+    return Holder.INSTANCE;
+  }
+
+  /** Lazy, thread-safe creation on first use. */
+  private static final class Holder {
+    static final RateLimitCoordinator INSTANCE = RateLimitCoordinator.local();
+  }
+}

@@ -1,0 +1,78 @@
+package io.ratelimit.core.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import okhttp3.Interceptor;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Network interceptor: admits each attempt onto the wire. It takes an in-flight permit, waits for the
+ * API's next start slot, counts the attempt and its status, and hands the permit to the response body,
+ * which gives it back once the body is read or closed: the request is in flight until the server is done.
+ * As a network interceptor it sees every attempt the server receives, redirects and follow-ups included.
+ */
+public final class AdmissionInterceptor implements Interceptor {
+  private static final Logger LOG = LoggerFactory.getLogger(AdmissionInterceptor.class);
+
+  private final LimiterState state;
+  private final ApiLimits limits;
+  private final Duration permitTimeout;
+  private final StatsRecorder.Counters counters;
+  private final boolean enforce;
+
+  /**
+   * @param state the shared limiter state
+   * @param limits this API's limits
+   * @param permitTimeout longest wait for a permit before going ahead without one
+   * @param counters the API's counters
+   * @param enforce false to count only (rate limiting off)
+   */
+  public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout,
+      StatsRecorder.Counters counters, boolean enforce) {
+    this.state = state;
+    this.limits = limits;
+    this.permitTimeout = permitTimeout;
+    this.counters = counters;
+    this.enforce = enforce;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Permit permit = enforce ? admit(chain) : Permit.NONE;
+    counters.attempt();
+    Response response;
+    try {
+      response = chain.proceed(chain.request());
+    } catch (IOException | RuntimeException e) {
+      permit.release();
+      counters.ioError();
+      throw e;
+    }
+    counters.response(response.code());
+    return PermitReleasingBody.attach(response, permit);
+  }
+
+  private Permit admit(Chain chain) throws IOException {
+    WaitCondition cancelled = chain.call()::isCanceled;
+    long start = System.nanoTime();
+    Optional<Permit> acquired = state.acquirePermit(limits, permitTimeout, cancelled);
+    Permit permit = acquired.orElse(Permit.NONE);
+    if (acquired.isEmpty()) {
+      counters.permitTimeout();
+      LOG.warn("ratelimit-testkit: no in-flight permit for API '{}' within PYTEST_PERMIT_TIMEOUT ({} ms); "
+          + "sending {} {} without one. Are responses left unclosed, or is the cap too low?",
+          limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
+    }
+    try {
+      Waits.sleep(state.reserveStartSlot(limits), cancelled);
+    } catch (IOException | RuntimeException e) {
+      permit.release();
+      throw e;
+    }
+    counters.permitWait(System.nanoTime() - start);
+    return permit;
+  }
+}

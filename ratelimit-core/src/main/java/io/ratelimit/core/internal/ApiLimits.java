@@ -1,0 +1,19 @@
+package io.ratelimit.core.internal;
+
+import io.ratelimit.core.RateLimitConfig;
+import java.time.Duration;
+
+/**
+ * The limits the limiter state enforces for one API.
+ *
+ * @param api API name: the key of the shared state
+ * @param maxInFlight cap on requests in flight across all workers
+ * @param spacing minimum time between request starts across all workers
+ */
+public record ApiLimits(String api, int maxInFlight, Duration spacing) {
+
+  /** The limits of {@code config}. */
+  public static ApiLimits of(RateLimitConfig config) {
+    return new ApiLimits(config.apiName(), config.maxConcurrentRequests(), config.rateLimitDelay());
+  }
+}

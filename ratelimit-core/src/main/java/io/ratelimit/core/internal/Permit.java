@@ -1,0 +1,15 @@
+package io.ratelimit.core.internal;
+
+/** One request's right to be in flight. Releasing is idempotent, so every exit path may release. */
+public interface Permit {
+
+  /**
+   * Gives the permit back; calls after the first do nothing.
+   *
+   * @return true if this call gave it back, false if it was already given back
+   */
+  boolean release();
+
+  /** A permit that limits nothing, for unlimited clients and for requests that gave up waiting. */
+  Permit NONE = () -> false;
+}

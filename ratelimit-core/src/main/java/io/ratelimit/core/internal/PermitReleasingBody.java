@@ -1,0 +1,109 @@
+package io.ratelimit.core.internal;
+
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import okhttp3.MediaType;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+import org.jetbrains.annotations.NotNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A response body that gives its attempt's permit back when it is fully read or closed. A body the test
+ * never closes gives it back when garbage-collected, with a warning, so a leak cannot strand permits.
+ */
+final class PermitReleasingBody extends ResponseBody {
+  private static final Logger LOG = LoggerFactory.getLogger(PermitReleasingBody.class);
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  private final ResponseBody delegate;
+  private final BufferedSource source;
+
+  private PermitReleasingBody(ResponseBody delegate, Permit permit, String url) {
+    this.delegate = delegate;
+    ReleasingSource releasing = new ReleasingSource(delegate.source(), permit);
+    CLEANER.register(releasing, new LeakedPermit(permit, url));
+    this.source = Okio.buffer(releasing);
+  }
+
+  /** {@code response} with a body that releases {@code permit}; released at once when there is nothing to read. */
+  static Response attach(Response response, Permit permit) {
+    if (permit == Permit.NONE) {
+      return response;
+    }
+    ResponseBody body = response.body();
+    if (body.contentLength() == 0) {
+      permit.release();
+      return response;
+    }
+    return response.newBuilder().body(new PermitReleasingBody(body, permit, response.request().url().redact())).build();
+  }
+
+  @Override
+  public MediaType contentType() {
+    return delegate.contentType();
+  }
+
+  @Override
+  public long contentLength() {
+    return delegate.contentLength();
+  }
+
+  @Override
+  public @NotNull BufferedSource source() {
+    return source;
+  }
+
+  private static final class ReleasingSource extends ForwardingSource {
+    private final Permit permit;
+
+    ReleasingSource(okio.Source delegate, Permit permit) {
+      super(delegate);
+      this.permit = permit;
+    }
+
+    @Override
+    public long read(@NotNull Buffer sink, long byteCount) throws IOException {
+      try {
+        long read = super.read(sink, byteCount);
+        if (read == -1) {
+          permit.release();
+        }
+        return read;
+      } catch (IOException | RuntimeException e) {
+        permit.release();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      permit.release();
+      super.close();
+    }
+  }
+
+  /** Runs when a body was dropped unclosed; must not refer to the body. */
+  private static final class LeakedPermit implements Runnable {
+    private final Permit permit;
+    private final String url;
+
+    LeakedPermit(Permit permit, String url) {
+      this.permit = permit;
+      this.url = url;
+    }
+
+    @Override
+    public void run() {
+      // release() is idempotent: after a normal close this does nothing and logs nothing
+      if (permit.release()) {
+        LOG.warn("ratelimit-testkit: a response body from {} was never closed; its permit was reclaimed", url);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.ratelimit.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What a real loopback server sees when 32 threads share one rate-limited client. */
+class ConcurrencyAndSpacingTest {
+  private static final int CALLERS = 32;
+
+  private RateLimitCoordinator coordinator;
+  private ExecutorService callers;
+
+  @BeforeEach
+  void setUp() {
+    coordinator = RateLimitCoordinator.local();
+    callers = Executors.newFixedThreadPool(CALLERS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    callers.shutdownNow();
+    coordinator.close();
+  }
+
+  @Test
+  void serverNeverSeesMoreInFlightThanTheCap() throws Exception {
+    try (LoopbackApi api = new LoopbackApi(30)) {
+      RateLimitConfig config = RateLimitConfig.builder().maxConcurrentRequests(4).rateLimitDelay(Duration.ZERO).build();
+      OkHttpClient client = coordinator.newClient(config);
+
+      runConcurrently(client, api, 5);
+
+      assertEquals(CALLERS * 5, api.received());
+      assertTrue(api.maxInFlight() <= 4, "server saw " + api.maxInFlight() + " requests in flight, cap is 4");
+      assertEquals(4, api.maxInFlight(), "32 callers should fill the cap");
+      ApiStats stats = coordinator.statistics().totals();
+      assertEquals(api.received(), stats.attempts());
+      assertEquals(api.received(), stats.requests());
+    }
+  }
+
+  @Test
+  void serverSeesStartsAtLeastTheDelayApart() throws Exception {
+    Duration delay = Duration.ofMillis(40);
+    try (LoopbackApi api = new LoopbackApi(1)) {
+      RateLimitConfig config = RateLimitConfig.builder().maxConcurrentRequests(8).rateLimitDelay(delay).build();
+      OkHttpClient client = coordinator.newClient(config);
+
+      runConcurrently(client, api, 1);
+
+      List<Long> gaps = api.arrivalGapsNanos();
+      assertEquals(CALLERS - 1, gaps.size());
+      long minGap = Collections.min(gaps);
+      long span = gaps.stream().mapToLong(Long::longValue).sum();
+      // a start that reaches the server late shortens the next gap by as much; the span shows no bunching
+      long tolerance = TimeUnit.MILLISECONDS.toNanos(ClockTolerance.MILLIS);
+      assertTrue(minGap >= delay.toNanos() - tolerance,
+          "smallest gap between arrivals was " + minGap / 1_000 + " us, delay is " + delay.toMillis() + " ms; gaps " + gaps);
+      assertTrue(span >= gaps.size() * delay.toNanos() - tolerance,
+          "first to last arrival took " + span / 1_000_000 + " ms for " + gaps.size() + " gaps of " + delay.toMillis() + " ms");
+    }
+  }
+
+  private void runConcurrently(OkHttpClient client, LoopbackApi api, int callsEach) throws Exception {
+    List<Future<?>> done = new ArrayList<>();
+    for (int i = 0; i < CALLERS; i++) {
+      done.add(callers.submit(() -> {
+        for (int n = 0; n < callsEach; n++) {
+          try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
+            assertEquals(200, r.code());
+            r.body().string();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : done) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+  }
+}

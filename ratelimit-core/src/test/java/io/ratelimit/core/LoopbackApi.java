@@ -1,75 +1,51 @@
 package io.ratelimit.core;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 
 /**
- * A real HTTP server on loopback that records what it saw: arrival times and the number of requests it
- * was serving at once. Each request takes {@code latencyMillis} to serve; the in-flight count drops
- * before the response is written, so it never counts a request the client already considers done.
+ * A real HTTP server on loopback (mockwebserver3, a thread per connection) that records what it saw:
+ * arrival times and how many requests it was serving at once. Each request takes {@code latencyMillis}
+ * to serve; the in-flight count drops before the response is written, so it never counts a request the
+ * client may already consider done.
  */
 final class LoopbackApi implements AutoCloseable {
-  private final HttpServer server;
-  private final ExecutorService pool = Executors.newFixedThreadPool(64);
-  private final long latencyMillis;
+  private final MockWebServer server = new MockWebServer();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicInteger received = new AtomicInteger();
   private final ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
 
   LoopbackApi(long latencyMillis) throws IOException {
-    this.latencyMillis = latencyMillis;
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-    server.setExecutor(pool);
-    server.createContext("/", this::handle);
-    server.start();
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    arrivals.add(System.nanoTime());
-    received.incrementAndGet();
-    int now = inFlight.incrementAndGet();
-    maxInFlight.accumulateAndGet(now, Math::max);
-    try {
-      serveFor(latencyMillis);
-    } finally {
-      inFlight.decrementAndGet();
-    }
-    byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  /** Simulated server work. */
-  private static void serveFor(long millis) {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    for (long left = millis; left > 0; left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())) {
-      try {
-        TimeUnit.MILLISECONDS.sleep(left);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        arrivals.add(System.nanoTime());
+        received.incrementAndGet();
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+          TimeUnit.MILLISECONDS.sleep(latencyMillis); // the server's own work
+        } finally {
+          inFlight.decrementAndGet();
+        }
+        return new MockResponse.Builder().code(200).body("{\"ok\":true}").build();
       }
-    }
+    });
+    server.start(InetAddress.getLoopbackAddress(), 0);
   }
 
   HttpUrl url(String path) {
-    return HttpUrl.get("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    return server.url(path);
   }
 
   int maxInFlight() {
@@ -78,6 +54,11 @@ final class LoopbackApi implements AutoCloseable {
 
   int received() {
     return received.get();
+  }
+
+  /** Starts the arrival record afresh, e.g. after a warm-up. */
+  void forgetArrivals() {
+    arrivals.clear();
   }
 
   /** Gaps between consecutive arrivals, in nanoseconds, in arrival order. */
@@ -92,8 +73,7 @@ final class LoopbackApi implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    server.stop(0);
-    pool.shutdownNow();
+  public void close() throws IOException {
+    server.close();
   }
 }

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdmissionInterceptor implements Interceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionInterceptor.class);
+  /** The permit name all requests share once the run is sequential. */
+  public static final String SEQUENTIAL_PERMIT = "requests:sequential";
 
   private final LimiterState state;
   private final ApiLimits limits;
@@ -58,7 +60,11 @@ public final class AdmissionInterceptor implements Interceptor {
   private Permit admit(Chain chain) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
-    Optional<Permit> acquired = state.acquirePermit(limits, permitTimeout, cancelled);
+    // once the run is sequential, every API shares one permit: one request in flight, run-wide
+    boolean sequential = state.runMode().sequential();
+    String permitName = sequential ? SEQUENTIAL_PERMIT : "api:" + limits.api();
+    int cap = sequential ? 1 : limits.maxInFlight();
+    Optional<Permit> acquired = state.acquirePermit(permitName, cap, permitTimeout, cancelled);
     Permit permit = acquired.orElse(Permit.NONE);
     if (acquired.isEmpty()) {
       counters.permitTimeout();

@@ -14,15 +14,18 @@ import java.util.Optional;
 public interface LimiterState extends AutoCloseable {
 
   /**
-   * Waits until fewer than {@code limits.maxInFlight()} requests of the API are in flight (fewer than one,
-   * run-wide, when the run is sequential), then takes a permit.
+   * Waits until fewer than {@code cap} permits named {@code name} are held (by anyone sharing this
+   * state), then takes one. The cap is given per call, so the same name serves as a counting semaphore
+   * (cap n), a mutex (cap 1) and, with caps that differ between callers, a readers-writer gate.
    *
+   * @param name what is limited, e.g. {@code api:default}
+   * @param cap how many may hold a permit of this name at once, this one included; at least 1
    * @param maxWait bound on the wait
    * @param condition checked between wait slices; cancellation ends the wait
    * @return the permit, or empty when {@code maxWait} passed without one
    * @throws InterruptedIOException when the thread is interrupted or the call cancelled while waiting
    */
-  Optional<Permit> acquirePermit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException;
+  Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException;
 
   /**
    * Atomically reserves the next start slot of the API, at least {@code limits.spacing()} after the one

@@ -1,34 +1,36 @@
 package io.ratelimit.core.internal;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Limiter state kept in this JVM: a resilience4j {@link Bulkhead} per API caps requests in flight, a
- * run-wide bulkhead of one serialises requests once the run is sequential, and an atomic next-slot
- * counter per API spaces request starts.
+ * Limiter state kept in this JVM: a table of held permits per name guarded by one lock (a release wakes
+ * the waiters at once), and an atomic next-slot counter per API to space request starts.
+ *
+ * <p>Why not resilience4j's Bulkhead: its cap is fixed per instance and lowering it blocks without
+ * bound, while the sequential switch and the test gates need a cap given per acquisition, exactly as
+ * the cluster state's entry processors do it.
  */
 public final class LocalLimiterState implements LimiterState {
-  /** Bulkhead waits are sliced so a cancelled call stops waiting within a slice. */
-  private static final Duration SLICE = Duration.ofNanos(Waits.SLICE_NANOS);
-
   private final String workerId;
   private final String coordination;
   private final StatsRecorder recorder;
-  private final Map<String, Bulkhead> bulkheads = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Condition released = lock.newCondition();
+  private final Map<String, Integer> held = new HashMap<>();
   private final Map<String, AtomicLong> nextFreeSlot = new ConcurrentHashMap<>();
-  private final Bulkhead sequentialGate = bulkhead("sequential", 1);
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
 
   /**
@@ -43,51 +45,40 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
-  public Optional<Permit> acquirePermit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
     long deadline = System.nanoTime() + maxWait.toNanos();
-    Bulkhead api = bulkheads.computeIfAbsent(limits.api(), name -> bulkhead(name, limits.maxInFlight()));
-    if (!enter(api, deadline, condition)) {
-      return Optional.empty();
-    }
-    if (!runMode.get().sequential()) {
-      return Optional.of(release(api, null));
-    }
+    lock.lock();
     try {
-      if (!enter(sequentialGate, deadline, condition)) {
-        api.onComplete();
-        return Optional.empty();
+      while (held.getOrDefault(name, 0) >= cap) {
+        Waits.throwIfStopped(condition);
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Optional.empty();
+        }
+        try {
+          released.awaitNanos(Math.min(left, Waits.SLICE_NANOS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for a permit");
+        }
       }
-    } catch (InterruptedIOException e) {
-      api.onComplete();
-      throw e;
+      held.merge(name, 1, Integer::sum);
+    } finally {
+      lock.unlock();
     }
-    return Optional.of(release(api, sequentialGate));
+    AtomicBoolean done = new AtomicBoolean();
+    return Optional.of(() -> done.compareAndSet(false, true) && release(name));
   }
 
-  private static boolean enter(Bulkhead bulkhead, long deadline, WaitCondition condition) throws InterruptedIOException {
-    while (true) {
-      Waits.throwIfStopped(condition);
-      if (bulkhead.tryAcquirePermission()) {
-        return true;
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
-      }
-    }
-  }
-
-  private static Permit release(Bulkhead api, Bulkhead gate) {
-    AtomicBoolean released = new AtomicBoolean();
-    return () -> {
-      if (!released.compareAndSet(false, true)) {
-        return false;
-      }
-      if (gate != null) {
-        gate.onComplete();
-      }
-      api.onComplete();
+  private boolean release(String name) {
+    lock.lock();
+    try {
+      held.computeIfPresent(name, (n, count) -> count == 1 ? null : count - 1);
+      released.signalAll();
       return true;
-    };
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -96,11 +87,11 @@ public final class LocalLimiterState implements LimiterState {
     if (spacing == 0) {
       return Duration.ZERO;
     }
-    AtomicLong next = nextFreeSlot.computeIfAbsent(limits.api(), name -> new AtomicLong(Long.MIN_VALUE));
+    AtomicLong next = nextFreeSlot.computeIfAbsent(limits.api(), name -> new AtomicLong(System.nanoTime()));
     while (true) {
       long now = System.nanoTime();
       long nextFree = next.get();
-      long slot = nextFree == Long.MIN_VALUE ? now : StartSlots.slot(nextFree, now);
+      long slot = StartSlots.slot(nextFree, now);
       if (next.compareAndSet(nextFree, StartSlots.nextFree(slot, spacing))) {
         return Duration.ofNanos(slot - now);
       }
@@ -128,11 +119,14 @@ public final class LocalLimiterState implements LimiterState {
     // nothing is shared beyond this JVM
   }
 
-  private static Bulkhead bulkhead(String name, int maxConcurrent) {
-    return Bulkhead.of(name, BulkheadConfig.custom()
-        .maxConcurrentCalls(maxConcurrent)
-        .maxWaitDuration(SLICE)
-        .fairCallHandlingStrategyEnabled(true)
-        .build());
+  /** Permits currently held under {@code name}; for tests. */
+  int held(String name) {
+    lock.lock();
+    try {
+      return held.getOrDefault(name, 0);
+    } finally {
+      lock.unlock();
+    }
   }
+
 }

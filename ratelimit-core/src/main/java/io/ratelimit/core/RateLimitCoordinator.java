@@ -6,8 +6,13 @@ import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
 import io.ratelimit.core.internal.RetryDelays;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
+import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.WaitCondition;
+import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,12 +76,16 @@ public final class RateLimitCoordinator implements AutoCloseable {
     if (config.debug() && described.add(config.apiName())) {
       LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
     }
+    if (config.disableParallel() && config.rateLimited()) {
+      state.switchToSequential("PYTEST_DISABLE_PARALLEL=true");
+    }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();
     int maxRetries = enforce ? config.maxRetries() : 0;
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
-    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, ApiLimits.of(config), config.permitTimeout(), counters, enforce));
+    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, ApiLimits.of(config), config.permitTimeout(), counters,
+        enforce, new SequentialSwitch(state, config.errorThreshold())));
     return builder.build();
   }
 
@@ -96,6 +105,21 @@ public final class RateLimitCoordinator implements AutoCloseable {
    */
   public RunMode switchToSequential(String reason) {
     return state.switchToSequential(reason);
+  }
+
+  /**
+   * Takes one of {@code cap} permits named {@code name}, shared by every worker of the run (by this JVM
+   * only in local mode), waiting at most {@code maxWait}. The cap is given per call: holders that pass
+   * a smaller cap wait for the others to finish, which is how a test waits to run alone.
+   *
+   * @return the permit, to close when done; empty when none came free within {@code maxWait}
+   * @throws InterruptedIOException when the thread is interrupted while waiting
+   */
+  public Optional<SharedPermit> acquire(String name, int cap, Duration maxWait) throws InterruptedIOException {
+    if (cap < 1) {
+      throw new IllegalArgumentException("cap must be at least 1: " + cap);
+    }
+    return state.acquirePermit(name, cap, maxWait, WaitCondition.NEVER).map(permit -> permit::release);
   }
 
   /** Leaves any cluster and releases what this JVM holds; idempotent. */

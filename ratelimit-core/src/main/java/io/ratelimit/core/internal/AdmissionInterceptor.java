@@ -24,6 +24,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final Duration permitTimeout;
   private final StatsRecorder.Counters counters;
   private final boolean enforce;
+  private final SequentialSwitch sequentialSwitch;
 
   /**
    * @param state the shared limiter state
@@ -31,14 +32,16 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param permitTimeout longest wait for a permit before going ahead without one
    * @param counters the API's counters
    * @param enforce false to count only (rate limiting off)
+   * @param sequentialSwitch told of every attempt's outcome
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout,
-      StatsRecorder.Counters counters, boolean enforce) {
+      StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch) {
     this.state = state;
     this.limits = limits;
     this.permitTimeout = permitTimeout;
     this.counters = counters;
     this.enforce = enforce;
+    this.sequentialSwitch = sequentialSwitch;
   }
 
   @Override
@@ -54,6 +57,9 @@ public final class AdmissionInterceptor implements Interceptor {
       throw e;
     }
     counters.response(response.code());
+    if (enforce) {
+      sequentialSwitch.attempted(response.code() == 429);
+    }
     return PermitReleasingBody.attach(response, permit);
   }
 

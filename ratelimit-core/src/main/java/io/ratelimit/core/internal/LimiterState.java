@@ -35,6 +35,9 @@ public interface LimiterState extends AutoCloseable {
    */
   Duration reserveStartSlot(ApiLimits limits);
 
+  /** The outcomes of the most recent attempts of every worker sharing this state. */
+  AttemptWindow recentAttempts();
+
   /** The statistics of every worker sharing this state, merged. */
   RateLimitStats statistics();
 

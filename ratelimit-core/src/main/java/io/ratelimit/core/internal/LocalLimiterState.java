@@ -32,6 +32,7 @@ public final class LocalLimiterState implements LimiterState {
   private final Map<String, Integer> held = new HashMap<>();
   private final Map<String, AtomicLong> nextFreeSlot = new ConcurrentHashMap<>();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
+  private final AttemptWindow recentAttempts = new RingAttemptWindow();
 
   /**
    * @param workerId this JVM's worker id, for the statistics
@@ -96,6 +97,11 @@ public final class LocalLimiterState implements LimiterState {
         return Duration.ofNanos(slot - now);
       }
     }
+  }
+
+  @Override
+  public AttemptWindow recentAttempts() {
+    return recentAttempts;
   }
 
   @Override

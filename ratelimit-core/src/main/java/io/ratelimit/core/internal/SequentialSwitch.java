@@ -1,0 +1,47 @@
+package io.ratelimit.core.internal;
+
+import io.ratelimit.core.RunMode;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds each attempt's outcome to the run's window of recent attempts and switches the whole run to
+ * sequential once the share of 429s in a full window passes {@code PYTEST_ERROR_THRESHOLD}. The worker
+ * whose switch wins logs it, once, with the figures that caused it.
+ */
+public final class SequentialSwitch {
+  private static final Logger LOG = LoggerFactory.getLogger(SequentialSwitch.class);
+
+  private final LimiterState state;
+  private final double threshold;
+
+  /**
+   * @param state the shared state holding the window and the run mode
+   * @param threshold share of 429s above which the run goes sequential
+   */
+  public SequentialSwitch(LimiterState state, double threshold) {
+    this.state = state;
+    this.threshold = threshold;
+  }
+
+  /** Records one attempt's outcome and switches the run if the window now passes the threshold. */
+  public void attempted(boolean rateLimited) {
+    AttemptWindow window = state.recentAttempts();
+    window.record(rateLimited);
+    if (!rateLimited || state.runMode().sequential()) {
+      return;
+    }
+    AttemptWindow.Share share = window.share();
+    if (share.exceeds(threshold)) {
+      String reason = String.format(Locale.ROOT,
+          "%d of the last %d attempts were answered 429 (%.0f%%), above PYTEST_ERROR_THRESHOLD=%s",
+          share.rateLimited(), share.attempts(), 100 * share.rate(), threshold);
+      RunMode before = state.runMode();
+      RunMode after = state.switchToSequential(reason);
+      if (!before.sequential() && after.reason().filter(reason::equals).isPresent()) {
+        LOG.warn("ratelimit-testkit: switching the run to sequential: {}. From now on one request is in flight at a time.", reason);
+      }
+    }
+  }
+}

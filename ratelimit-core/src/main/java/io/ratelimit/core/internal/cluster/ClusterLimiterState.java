@@ -1,0 +1,329 @@
+package io.ratelimit.core.internal.cluster;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.ratelimit.core.ApiStats;
+import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.RunMode;
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.AttemptWindow;
+import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.Waits;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Limiter state shared by every worker of the run through Hazelcast IMaps changed by entry processors:
+ * permits are leases owned by this member (freed when it leaves or stops renewing them), start slots are
+ * reserved in one round trip, counters are flushed every {@link #FLUSH_INTERVAL} under this worker's own
+ * key (so no increment is ever lost to a race and a killed worker loses at most one interval), and the
+ * run mode is one entry every member watches.
+ */
+public final class ClusterLimiterState implements LimiterState {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterLimiterState.class);
+
+  /** How often this worker's counters are written to the cluster. */
+  public static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);
+  /** A lease not renewed for this long is free again, even if its holder was never seen to leave. */
+  static final Duration LEASE = Duration.ofSeconds(15);
+  private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
+  /** Longest a waiter sleeps between attempts when no release event arrives (events can be lost). */
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final String MODE_KEY = "mode";
+  private static final String WINDOW_KEY = "recent-attempts";
+
+  private final HazelcastInstance hazelcast;
+  private final String clusterName;
+  private final String workerId;
+  private final StatsRecorder recorder;
+  private final String holder;
+  private final IMap<String, PermitTable> permits;
+  private final IMap<String, Long> slots;
+  private final IMap<String, String> stats;
+  private final IMap<String, String> run;
+  private final IMap<String, Long> window;
+  private final Map<String, Waiters> waiters = new ConcurrentHashMap<>();
+  private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
+  private final AtomicReference<AttemptWindow.Share> lastShare = new AtomicReference<>(new AttemptWindow.Share(0, 0));
+  private final ScheduledExecutorService background;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final UUID membershipListener;
+  private final UUID permitListener;
+  private final UUID modeListener;
+  private volatile String lastFlushed = "";
+
+  private record HeldLease(String name, String leaseId) {}
+
+  /** Local waiters for one permit name: only the head of the queue asks the cluster, the rest wait here. */
+  private static final class Waiters {
+    final ReentrantLock turn = new ReentrantLock(true);
+    final ReentrantLock signalLock = new ReentrantLock();
+    final Condition changed = signalLock.newCondition();
+
+    void signal() {
+      signalLock.lock();
+      try {
+        changed.signalAll();
+      } finally {
+        signalLock.unlock();
+      }
+    }
+  }
+
+  /**
+   * @param hazelcast a member or client of the run's cluster, with {@link ClusterSerialization} registered
+   * @param clusterName the cluster's name, for the statistics
+   * @param workerId this JVM's worker id: the key of its counters
+   * @param recorder this JVM's counters
+   */
+  public ClusterLimiterState(HazelcastInstance hazelcast, String clusterName, String workerId, StatsRecorder recorder) {
+    this.hazelcast = hazelcast;
+    this.clusterName = clusterName;
+    this.workerId = workerId;
+    this.recorder = recorder;
+    this.holder = hazelcast.getLocalEndpoint().getUuid().toString();
+    this.permits = hazelcast.getMap("ratelimit.permits");
+    this.slots = hazelcast.getMap("ratelimit.slots");
+    this.stats = hazelcast.getMap("ratelimit.stats");
+    this.run = hazelcast.getMap("ratelimit.run");
+    this.window = hazelcast.getMap("ratelimit.window");
+    this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
+    this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
+    runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
+    this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        releaseLeasesOf(event.getMember().getUuid().toString());
+      }
+    });
+    this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ratelimit-cluster-sync");
+      t.setDaemon(true);
+      return t;
+    });
+    background.scheduleWithFixedDelay(this::flushQuietly, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(this::renewQuietly, RENEW_EVERY.toMillis(), RENEW_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private final class ModeListener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+    @Override
+    public void entryAdded(com.hazelcast.core.EntryEvent<String, String> event) {
+      runMode.set(StatsCodec.modeFromJson(event.getValue()));
+    }
+
+    @Override
+    public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> event) {
+      runMode.set(StatsCodec.modeFromJson(event.getValue()));
+    }
+  }
+
+  private void wake(String name) {
+    Waiters w = waiters.get(name);
+    if (w != null) {
+      w.signal();
+    }
+  }
+
+  @Override
+  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
+    try {
+      if (!w.turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        return Optional.empty();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a permit");
+    }
+    try {
+      String leaseId = UUID.randomUUID().toString();
+      while (true) {
+        Waits.throwIfStopped(condition);
+        if (Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis())))) {
+          HeldLease lease = new HeldLease(name, leaseId);
+          held.add(lease);
+          return Optional.of(releaser(lease));
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Optional.empty();
+        }
+        awaitRelease(w, Math.min(left, RECHECK_NANOS), condition);
+      }
+    } finally {
+      w.turn.unlock();
+    }
+  }
+
+  private static void awaitRelease(Waiters w, long nanos, WaitCondition condition) throws InterruptedIOException {
+    w.signalLock.lock();
+    try {
+      w.changed.awaitNanos(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a permit");
+    } finally {
+      w.signalLock.unlock();
+    }
+    Waits.throwIfStopped(condition);
+  }
+
+  private Permit releaser(HeldLease lease) {
+    AtomicBoolean done = new AtomicBoolean();
+    return () -> {
+      if (!done.compareAndSet(false, true)) {
+        return false;
+      }
+      held.remove(lease);
+      if (!closed.get()) {
+        try {
+          permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
+        } catch (RuntimeException e) {
+          // the cluster is gone or going: the lease dies with this member or expires
+          LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
+        }
+      }
+      return true;
+    };
+  }
+
+  @Override
+  public Duration reserveStartSlot(ApiLimits limits) {
+    long spacing = limits.spacing().toNanos();
+    if (spacing == 0) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos(Math.max(0, slots.executeOnKey(limits.api(), new ReserveSlot(spacing))));
+  }
+
+  @Override
+  public AttemptWindow recentAttempts() {
+    return new AttemptWindow() {
+      @Override
+      public void record(boolean rateLimited) {
+        // asynchronous: the request path never waits on the window
+        window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited))
+            .thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
+      }
+
+      @Override
+      public Share share() {
+        return lastShare.get();
+      }
+    };
+  }
+
+  @Override
+  public RateLimitStats statistics() {
+    flushQuietly();
+    Map<String, Map<String, ApiStats>> byWorker = new TreeMap<>();
+    stats.entrySet().forEach(e -> byWorker.put(e.getKey(), StatsCodec.statsFromJson(e.getValue())));
+    byWorker.put(workerId, recorder.snapshot()); // this worker's own counters are always the freshest
+    return new RateLimitStats(coordination(), byWorker);
+  }
+
+  private String coordination() {
+    boolean client = !(hazelcast.getLocalEndpoint() instanceof com.hazelcast.cluster.Member);
+ return "cluster " + clusterName + " (" + hazelcast.getCluster().getMembers().size()
+        + " members" + (client ? ", this worker a client" : "") + ")";
+  }
+
+  @Override
+  public RunMode runMode() {
+    return runMode.get();
+  }
+
+  @Override
+  public RunMode switchToSequential(String reason) {
+    String wanted = StatsCodec.modeToJson(RunMode.sequentialSince(Instant.now(), reason));
+    RunMode after = StatsCodec.modeFromJson(run.executeOnKey(MODE_KEY, new SwitchMode(wanted)));
+    runMode.set(after);
+    return after;
+  }
+
+  /** Writes this worker's counters under its own key, when they changed. */
+  void flush() {
+    String json = StatsCodec.statsToJson(recorder.snapshot());
+    if (!json.equals(lastFlushed)) {
+      stats.set(workerId, json);
+      lastFlushed = json;
+    }
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+    } catch (RuntimeException e) {
+      LOG.debug("could not flush statistics: {}", e.toString());
+    }
+  }
+
+  private void renewQuietly() {
+    try {
+      held.stream().map(HeldLease::name).distinct()
+          .forEach(name -> permits.submitToKey(name, new RenewLeases(holder, LEASE.toMillis())));
+    } catch (RuntimeException e) {
+      LOG.debug("could not renew leases: {}", e.toString());
+    }
+  }
+
+  private void releaseLeasesOf(String leftHolder) {
+    try {
+      Map<String, Integer> freed = permits.executeOnEntries(new ReleaseHolder(leftHolder));
+      int total = freed.values().stream().mapToInt(Integer::intValue).sum();
+      if (total > 0) {
+        LOG.warn("ratelimit-testkit: a worker left the cluster holding {} permit(s); they are free again", total);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("could not free the leases of {}: {}", leftHolder, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    background.shutdownNow();
+    try {
+      flush();
+      for (HeldLease lease : held) {
+        permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
+      }
+      permits.removeEntryListener(permitListener);
+      run.removeEntryListener(modeListener);
+      hazelcast.getCluster().removeMembershipListener(membershipListener);
+    } catch (RuntimeException e) {
+      LOG.debug("cluster already gone while closing: {}", e.toString());
+    }
+    held.clear();
+  }
+}

@@ -102,4 +102,68 @@ public final class ValueParsers {
   private static String plain(double value) {
     return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
+
+  /** One of {@code choices} (any case), as its enum constant. */
+  public static <E extends Enum<E>> ValueParser<E> choice(Class<E> type) {
+    return new ValueParser<>() {
+      @Override
+      public E parse(String text) {
+        return Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+      }
+
+      @Override
+      public String accepted() {
+        return "one of " + java.util.Arrays.stream(type.getEnumConstants())
+            .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", "));
+      }
+    };
+  }
+
+  /** Text matching {@code pattern}, described as {@code accepted}. */
+  public static ValueParser<String> matching(String pattern, String accepted) {
+    java.util.regex.Pattern compiled = java.util.regex.Pattern.compile(pattern);
+    return new ValueParser<>() {
+      @Override
+      public String parse(String text) {
+        if (!compiled.matcher(text).matches()) {
+          throw new IllegalArgumentException();
+        }
+        return text;
+      }
+
+      @Override
+      public String accepted() {
+        return accepted;
+      }
+    };
+  }
+
+  /**
+   * A comma-separated list of {@code host[:port]} addresses (host names, IPv4, or IPv6 in brackets);
+   * ports from 1 to 65535.
+   */
+  public static ValueParser<java.util.List<String>> addresses() {
+    java.util.regex.Pattern address = java.util.regex.Pattern.compile(
+        "(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}))(:([0-9]{1,5}))?");
+    return new ValueParser<>() {
+      @Override
+      public java.util.List<String> parse(String text) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String part : text.split(",", -1)) {
+          String a = part.trim();
+          java.util.regex.Matcher m = address.matcher(a);
+          if (!m.matches() || (m.group(4) != null && (Integer.parseInt(m.group(4)) < 1 || Integer.parseInt(m.group(4)) > 65535))) {
+            throw new IllegalArgumentException();
+          }
+          out.add(a);
+        }
+        return java.util.List.copyOf(out);
+      }
+
+      @Override
+      public String accepted() {
+        return "a comma-separated list of host[:port] addresses, e.g. 10.0.0.5:5801,10.0.0.6:5801";
+      }
+    };
+  }
 }

@@ -9,6 +9,17 @@ import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.cluster.ClusterLimiterState;
+import io.ratelimit.core.internal.cluster.ClusterSerialization;
+import io.ratelimit.hazelcast.ClusterConnection;
+import io.ratelimit.hazelcast.ClusterConnector;
+import io.ratelimit.hazelcast.ClusterSettings;
+import io.ratelimit.settings.Setting;
+import io.ratelimit.settings.SettingKey;
+import io.ratelimit.settings.SettingsReader;
+import io.ratelimit.settings.SettingsSource;
+import io.ratelimit.settings.ValueParsers;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -22,37 +33,81 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the limiter state that rate-limited clients share and the counters they feed. Clients made by
- * one coordinator keep to the same limits together; {@link #local()} makes an isolated one, and
- * {@link RateLimitedClients} uses one per JVM.
+ * one coordinator keep to the same limits together. {@link #start} joins the run's cluster so the limits
+ * hold across all worker JVMs; {@link #local()} makes an isolated one; {@link RateLimitedClients} holds
+ * one per JVM.
  */
 public final class RateLimitCoordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimitCoordinator.class);
 
+  private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
+
   private final String workerId;
   private final StatsRecorder recorder;
   private final LimiterState state;
+  private final ClusterConnection connection;
+  private final int limitsDivisor;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state) {
+  private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
+      int limitsDivisor) {
     this.workerId = workerId;
     this.recorder = recorder;
     this.state = state;
+    this.connection = connection;
+    this.limitsDivisor = limitsDivisor;
   }
 
-  /** A coordinator whose limits hold within this JVM only, with its own counters. */
+  /** A coordinator whose limits hold within this JVM only, with its own counters; no cluster. */
   public static RateLimitCoordinator local() {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
-    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder));
+    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), null, 1);
   }
 
-  /** This JVM's worker id: {@code PYTEST_WORKER_ID} when set, else host name and process id. */
+  /**
+   * A coordinator sharing its limits, counters and run mode with every worker of the run, through the
+   * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
+   * JVMs unless told otherwise). When no cluster can be had, it logs one warning and works within this JVM,
+   * with each API's limits divided by {@code PYTEST_WORKERS} (or the number of processors when unset).
+   * A shutdown hook flushes the counters and leaves the cluster if the JVM ends without {@link #close()}.
+   *
+   * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
+   */
+  public static RateLimitCoordinator start(SettingsSource source) {
+    RateLimitConfig runConfig = RateLimitConfig.from(source, RateLimitConfig.DEFAULT_API);
+    ClusterSettings clusterSettings = ClusterSettings.from(source);
+    SettingsReader reader = new SettingsReader(source);
+    String workerId = reader.readOptional(WORKER_ID, ValueParsers.matching("[A-Za-z0-9._@-]{1,64}",
+        "1 to 64 letters, digits, dots, dashes, underscores or @")).map(Setting::value).orElseGet(RateLimitCoordinator::defaultWorkerId);
+    reader.throwIfInvalid();
+
+    StatsRecorder recorder = new StatsRecorder();
+    ClusterConnection connection = ClusterConnector.connect(clusterSettings, ClusterSerialization::register);
+    LimiterState state = connection.instance()
+        .<LimiterState>map(hz -> new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder))
+        .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
+    int divisor = connection.fellBack() ? runConfig.workers().orElse(Runtime.getRuntime().availableProcessors()) : 1;
+    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor);
+    Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
+    LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
+    return coordinator;
+  }
+
+  /** Host name and process id, e.g. {@code 4242@ci-runner}. */
   static String defaultWorkerId() {
-    String fromEnv = System.getenv("PYTEST_WORKER_ID");
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return fromEnv.trim();
-    }
-    return ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    return ManagementFactory.getRuntimeMXBean().getName();
+  }
+
+  /** How this JVM shares its limits: a cluster member or client, or local (with the fallback's reason). */
+  public String coordination() {
+    return connection == null ? "local" : connection.toString();
+  }
+
+  /** Workers in the run's cluster now (1 in local mode). */
+  public int clusterSize() {
+    return connection == null ? 1 : connection.clusterSize();
   }
 
   /** This JVM's worker id in the statistics. */
@@ -84,9 +139,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
     int maxRetries = enforce ? config.maxRetries() : 0;
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
-    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, ApiLimits.of(config), config.permitTimeout(), counters,
+    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
         enforce, new SequentialSwitch(state, config.errorThreshold())));
     return builder.build();
+  }
+
+  /** The limits to enforce: in a fallback to local mode, this JVM's share of them. */
+  private ApiLimits limits(RateLimitConfig config) {
+    return new ApiLimits(config.apiName(), Math.max(1, config.maxConcurrentRequests() / limitsDivisor),
+        config.rateLimitDelay().multipliedBy(limitsDivisor));
   }
 
   /** What the limiter did, merged over every worker sharing this coordinator's state. */
@@ -125,6 +186,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** Leaves any cluster and releases what this JVM holds; idempotent. */
   @Override
   public void close() {
-    state.close();
+    if (closed.compareAndSet(false, true)) {
+      state.close();
+      if (connection != null) {
+        connection.close();
+      }
+    }
   }
 }

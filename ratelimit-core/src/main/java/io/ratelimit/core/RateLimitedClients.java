@@ -30,13 +30,16 @@ public final class RateLimitedClients {
     return coordinator().statistics();
   }
 
-  /** The coordinator all clients of this JVM share, created on first use. */
+  /**
+   * The coordinator all clients of this JVM share, created on first use from system properties and the
+   * environment: a member of the run's cluster (see {@link RateLimitCoordinator#start}).
+   */
   public static RateLimitCoordinator coordinator() {
     return Holder.INSTANCE;
   }
 
   /** Lazy, thread-safe creation on first use. */
   private static final class Holder {
-    static final RateLimitCoordinator INSTANCE = RateLimitCoordinator.local();
+    static final RateLimitCoordinator INSTANCE = RateLimitCoordinator.start(io.ratelimit.settings.SettingsSource.system());
   }
 }

@@ -17,7 +17,8 @@ import okhttp3.HttpUrl;
  * A real HTTP server on loopback (mockwebserver3, a thread per connection) that records what it saw:
  * arrival times and how many requests it was serving at once. Each request takes {@code latencyMillis}
  * to serve; the in-flight count drops before the response is written, so it never counts a request the
- * client may already consider done.
+ * client may already consider done. {@code /warm-up} is answered at once and not counted; {@code /hold}
+ * is answered only when the test lets go.
  */
 final class LoopbackApi implements AutoCloseable {
   private final MockWebServer server = new MockWebServer();
@@ -25,11 +26,21 @@ final class LoopbackApi implements AutoCloseable {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicInteger received = new AtomicInteger();
   private final ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger holding = new AtomicInteger();
+  private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
   LoopbackApi(long latencyMillis) throws IOException {
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        if (request.getUrl().encodedPath().equals("/warm-up")) {
+          return new MockResponse.Builder().code(200).body("warm").build(); // opens connections, not counted
+        }
+        if (request.getUrl().encodedPath().equals("/hold")) {
+          holding.incrementAndGet();
+          held.await(60, TimeUnit.SECONDS); // until the test lets go
+          return new MockResponse.Builder().code(200).body("held").build();
+        }
         arrivals.add(System.nanoTime());
         received.incrementAndGet();
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
@@ -72,8 +83,18 @@ final class LoopbackApi implements AutoCloseable {
     return gaps;
   }
 
+  /** Requests to {@code /hold} that arrived; they are answered once {@link #letGo()} is called. */
+  int holding() {
+    return holding.get();
+  }
+
+  void letGo() {
+    held.countDown();
+  }
+
   @Override
   public void close() throws IOException {
+    letGo();
     server.close();
   }
 }

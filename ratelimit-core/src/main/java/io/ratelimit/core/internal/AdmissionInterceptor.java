@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdmissionInterceptor implements Interceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionInterceptor.class);
+  /** Waking later than this after the slot counts as late. */
+  static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
+  /** A request that keeps waking late goes at its third slot anyway. */
+  private static final int MAX_SLOT_ATTEMPTS = 3;
   /** The permit name all requests share once the run is sequential. */
   public static final String SEQUENTIAL_PERMIT = "requests:sequential";
 
@@ -79,12 +83,27 @@ public final class AdmissionInterceptor implements Interceptor {
           limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
     }
     try {
-      Waits.sleep(state.reserveStartSlot(limits), cancelled);
+      waitForOnTimeStart(cancelled);
     } catch (IOException | RuntimeException e) {
       permit.release();
       throw e;
     }
     counters.permitWait(System.nanoTime() - start);
     return permit;
+  }
+
+  /**
+   * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
+   * would crowd the next slot's request, so it gives its slot up and reserves a new one instead.
+   */
+  private void waitForOnTimeStart(WaitCondition cancelled) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      Duration wait = state.reserveStartSlot(limits);
+      long slot = System.nanoTime() + wait.toNanos();
+      Waits.sleep(wait, cancelled);
+      if (wait.isZero() || System.nanoTime() - slot <= LATE_START_NANOS || attempt == MAX_SLOT_ATTEMPTS) {
+        return;
+      }
+    }
   }
 }

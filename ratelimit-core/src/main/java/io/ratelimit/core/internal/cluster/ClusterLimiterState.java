@@ -52,6 +52,8 @@ public final class ClusterLimiterState implements LimiterState {
   private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
   /** Longest a waiter sleeps between attempts when no release event arrives (events can be lost). */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Earliest slot ahead of the owner's clock: covers the answer's trip back on a busy machine. */
+  private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final String MODE_KEY = "mode";
   private static final String WINDOW_KEY = "recent-attempts";
 
@@ -221,7 +223,9 @@ public final class ClusterLimiterState implements LimiterState {
     if (spacing == 0) {
       return Duration.ZERO;
     }
-    return Duration.ofNanos(Math.max(0, slots.executeOnKey(limits.api(), new ReserveSlot(spacing))));
+    long slot = slots.executeOnKey(limits.api(), new ReserveSlot(spacing, Math.min(spacing / 2, MAX_LEAD_NANOS)));
+    Instant now = Instant.now();
+    return Duration.ofNanos(Math.max(0, slot - (now.getEpochSecond() * 1_000_000_000L + now.getNano())));
   }
 
   @Override

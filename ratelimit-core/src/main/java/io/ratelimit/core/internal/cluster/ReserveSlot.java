@@ -7,25 +7,35 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Reserves the API's next start slot in one round trip: the entry holds the next free slot (epoch
- * nanoseconds by the owner's clock); the result is how long the caller waits from now.
+ * Reserves the API's next start slot in one round trip: the entry holds the next free slot, the result
+ * is the reserved slot, both in epoch nanoseconds by the owner's clock. The caller waits until the slot
+ * by its own clock, so the time the answer takes to come back does not shift the start (on one machine
+ * the clocks are the same; across machines they must be NTP-synchronised).
  */
 public final class ReserveSlot extends TimedProcessor<Long, Long> {
   private long spacingNanos;
+  private long leadNanos;
 
   /** For deserialization. */
   public ReserveSlot() {}
 
-  ReserveSlot(long spacingNanos) {
+  /**
+   * @param spacingNanos minimum time between two starts
+   * @param leadNanos how far ahead of the owner's now the earliest slot lies, so the answer reaches the
+   *     caller before its slot and the trip back does not make the start late (and the next gap short)
+   */
+  ReserveSlot(long spacingNanos, long leadNanos) {
     this.spacingNanos = spacingNanos;
+    this.leadNanos = leadNanos;
   }
 
   @Override
   Long process(Map.Entry<String, Long> entry, long nowMillis, long nowEpochNanos) {
-    long nextFree = entry.getValue() == null ? nowEpochNanos : entry.getValue();
-    long slot = StartSlots.slot(nextFree, nowEpochNanos);
+    long earliest = nowEpochNanos + leadNanos;
+    long nextFree = entry.getValue() == null ? earliest : entry.getValue();
+    long slot = StartSlots.slot(nextFree, earliest);
     entry.setValue(StartSlots.nextFree(slot, spacingNanos));
-    return slot - nowEpochNanos;
+    return slot;
   }
 
   @Override
@@ -36,10 +46,12 @@ public final class ReserveSlot extends TimedProcessor<Long, Long> {
   @Override
   void write(ObjectDataOutput out) throws IOException {
     out.writeLong(spacingNanos);
+    out.writeLong(leadNanos);
   }
 
   @Override
   void read(ObjectDataInput in) throws IOException {
     spacingNanos = in.readLong();
+    leadNanos = in.readLong();
   }
 }

@@ -1,0 +1,84 @@
+package io.ratelimit.hazelcast;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.ratelimit.hazelcast.internal.ClientConfigs;
+import io.ratelimit.hazelcast.internal.MemberConfigs;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forms, joins or connects to the run's cluster as the settings say, within the join timeout. When that
+ * fails for any reason (ports taken, bind refused, join or connect timeout, a missing class), it logs
+ * one warning and returns a local connection that says why: the limiter then works within this JVM
+ * rather than fail or hang the build.
+ */
+public final class ClusterConnector {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterConnector.class);
+
+  private ClusterConnector() {}
+
+  /**
+   * Connects this JVM to the run's cluster.
+   *
+   * @param settings how to connect
+   * @param serialization registers the caller's serializable types on the member or client
+   * @return the connection; never throws for cluster problems
+   */
+  public static ClusterConnection connect(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
+    if (settings.mode() == ClusterMode.LOCAL) {
+      return new ClusterConnection(settings, ClusterMode.LOCAL, null, null, Duration.ZERO);
+    }
+    long start = System.nanoTime();
+    Supplier<HazelcastInstance> create = settings.mode() == ClusterMode.CLIENT
+        ? () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, serialization))
+        : () -> Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+    CompletableFuture<HazelcastInstance> starting = CompletableFuture.supplyAsync(() -> create.get(), runnable -> {
+      Thread t = new Thread(runnable, "ratelimit-cluster-start");
+      t.setDaemon(true);
+      t.start();
+    });
+    try {
+      // a little over the join timeout: Hazelcast's own bounds apply first and give the better message
+      HazelcastInstance instance = starting.get(settings.joinTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      return new ClusterConnection(settings, settings.mode(), instance, null, Duration.ofNanos(System.nanoTime() - start));
+    } catch (TimeoutException e) {
+      starting.thenAccept(late -> late.getLifecycleService().terminate()); // never leave a stray member behind
+      return fallback(settings, "no cluster within PYTEST_CLUSTER_JOIN_TIMEOUT (" + settings.joinTimeout().toSeconds() + " s)");
+    } catch (ExecutionException e) {
+      return fallback(settings, describe(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      starting.thenAccept(late -> late.getLifecycleService().terminate());
+      return fallback(settings, "interrupted while joining");
+    }
+  }
+
+  private static ClusterConnection fallback(ClusterSettings settings, String reason) {
+    LOG.warn("ratelimit-testkit: could not {} ({}): {}. This JVM goes on in local mode: its limits hold only within "
+            + "this JVM and are divided by PYTEST_WORKERS to stay on the safe side. Check that the ports {}-{} are free "
+            + "on {}, or set PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_MODE or PYTEST_CLUSTER_JOIN_TIMEOUT.",
+        settings.mode() == ClusterMode.CLIENT ? "connect to the cluster at " + settings.clientAddresses() : "form the cluster",
+        settings.clusterName(), reason, settings.basePort(), settings.basePort() + settings.portCount() - 1,
+        settings.bindInterface());
+    return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
+  }
+
+  private static String describe(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? "" : ": " + root.getMessage();
+    return root.getClass().getSimpleName() + message;
+  }
+}

@@ -1,0 +1,212 @@
+package io.ratelimit.hazelcast;
+
+import io.ratelimit.settings.Setting;
+import io.ratelimit.settings.SettingKey;
+import io.ratelimit.settings.SettingSource;
+import io.ratelimit.settings.SettingsReader;
+import io.ratelimit.settings.SettingsSource;
+import io.ratelimit.settings.ValueParsers;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How this JVM joins the run's cluster, immutable; read from the {@code PYTEST_CLUSTER_*} environment
+ * (or {@code ratelimit.cluster-*} properties) with {@link #from(SettingsSource)}, validated once.
+ */
+public final class ClusterSettings {
+  static final SettingKey MODE = SettingKey.of("cluster-mode");
+  static final SettingKey RUN_ID = SettingKey.of("run-id");
+  static final SettingKey PORT = SettingKey.of("cluster-port");
+  static final SettingKey PORT_COUNT = SettingKey.of("cluster-port-count");
+  static final SettingKey MEMBERS = SettingKey.of("cluster-members");
+  static final SettingKey INTERFACE = SettingKey.of("cluster-interface");
+  static final SettingKey ADDRESS = SettingKey.of("cluster-address");
+  static final SettingKey JOIN_TIMEOUT = SettingKey.of("cluster-join-timeout");
+
+  private final ClusterMode mode;
+  private final Setting<String> runId;
+  private final int basePort;
+  private final int portCount;
+  private final List<String> members;
+  private final String bindInterface;
+  private final List<String> clientAddresses;
+  private final Duration joinTimeout;
+
+  private ClusterSettings(Builder b) {
+    this.mode = b.mode;
+    this.runId = b.runId;
+    this.basePort = b.basePort;
+    this.portCount = b.portCount;
+    this.members = List.copyOf(b.members);
+    this.bindInterface = b.bindInterface;
+    this.clientAddresses = List.copyOf(b.clientAddresses);
+    this.joinTimeout = b.joinTimeout;
+  }
+
+  /** Settings from system properties and the environment. */
+  public static ClusterSettings fromEnvironment() {
+    return from(SettingsSource.system());
+  }
+
+  /**
+   * Settings from {@code source}.
+   *
+   * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
+   */
+  public static ClusterSettings from(SettingsSource source) {
+    SettingsReader reader = new SettingsReader(source);
+    Builder b = new Builder();
+    b.mode = reader.read(MODE, ClusterMode.EMBEDDED, ValueParsers.choice(ClusterMode.class)).value();
+    b.runId = reader.readOptional(RUN_ID, ValueParsers.matching("[A-Za-z0-9._-]{1,64}",
+        "1 to 64 letters, digits, dots, dashes or underscores")).orElse(b.runId);
+    b.basePort = reader.read(PORT, b.basePort, ValueParsers.integer(1024, 65_535)).value();
+    Setting<Integer> count = reader.read(PORT_COUNT, b.portCount, ValueParsers.integer(1, 1_000));
+    b.portCount = count.value();
+    b.members = reader.read(MEMBERS, List.of(), ValueParsers.addresses()).value();
+    var bindInterface = reader.readOptional(INTERFACE, ValueParsers.matching("[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+        "an IPv4 address of this machine, e.g. 10.0.0.5"));
+    bindInterface.ifPresent(i -> b.bindInterface = i.value());
+    b.clientAddresses = reader.read(ADDRESS, List.of(), ValueParsers.addresses()).value();
+    b.joinTimeout = reader.read(JOIN_TIMEOUT, b.joinTimeout, ValueParsers.seconds(0.5, 600)).value();
+    if (b.basePort + b.portCount - 1 > 65_535) {
+      reader.reject(count, Integer.toString(b.portCount), "a count that keeps the range within 65535 (base port " + b.basePort + ")");
+    }
+    if (b.mode == ClusterMode.MEMBERS && b.members.isEmpty()) {
+      reader.reject(new Setting<>(MEMBERS, "", SettingSource.DEFAULT), "", "a member list when " + MODE.environment() + "=members");
+    }
+    if (b.mode == ClusterMode.MEMBERS && bindInterface.isEmpty()) {
+      reader.reject(new Setting<>(INTERFACE, "", SettingSource.DEFAULT), "",
+          "this machine's address to bind to when " + MODE.environment() + "=members (never a wildcard by default)");
+    }
+    if (b.mode == ClusterMode.CLIENT && b.clientAddresses.isEmpty()) {
+      reader.reject(new Setting<>(ADDRESS, "", SettingSource.DEFAULT), "", "the cluster's addresses when " + MODE.environment() + "=client");
+    }
+    reader.throwIfInvalid();
+    return b.build();
+  }
+
+  /** A builder with the defaults: embedded mode on loopback ports 5801-5832, a derived run identity. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How this JVM shares the state. */
+  public ClusterMode mode() {
+    return mode;
+  }
+
+  /** {@code PYTEST_RUN_ID}, or the identity derived from the build (see {@link RunIdentity}). */
+  public String runId() {
+    return runId.value();
+  }
+
+  /** Where the run id came from. */
+  public SettingSource runIdSource() {
+    return runId.source();
+  }
+
+  /** The cluster's name: {@code ratelimit-} and the run id. Members of other runs are refused. */
+  public String clusterName() {
+    return "ratelimit-" + runId.value();
+  }
+
+  /** {@code PYTEST_CLUSTER_PORT}: first port of the range members bind in and look for peers on. */
+  public int basePort() {
+    return basePort;
+  }
+
+  /** {@code PYTEST_CLUSTER_PORT_COUNT}: ports in the range. */
+  public int portCount() {
+    return portCount;
+  }
+
+  /** {@code PYTEST_CLUSTER_MEMBERS}: the member list in {@link ClusterMode#MEMBERS} mode. */
+  public List<String> members() {
+    return members;
+  }
+
+  /** {@code PYTEST_CLUSTER_INTERFACE}: the address members bind to ({@code 127.0.0.1} unless set). */
+  public String bindInterface() {
+    return bindInterface;
+  }
+
+  /** {@code PYTEST_CLUSTER_ADDRESS}: the existing cluster's addresses in {@link ClusterMode#CLIENT} mode. */
+  public List<String> clientAddresses() {
+    return clientAddresses;
+  }
+
+  /** {@code PYTEST_CLUSTER_JOIN_TIMEOUT}: bound on forming, joining or connecting; then the JVM falls back to local. */
+  public Duration joinTimeout() {
+    return joinTimeout;
+  }
+
+  @Override
+  public String toString() {
+    return "cluster " + clusterName() + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", run id from "
+        + runId.source().label() + ", ports " + basePort + "-" + (basePort + portCount - 1) + " on " + bindInterface + ")";
+  }
+
+  /** Builds {@link ClusterSettings}. */
+  public static final class Builder {
+    private ClusterMode mode = ClusterMode.EMBEDDED;
+    private Setting<String> runId = new Setting<>(RUN_ID, RunIdentity.derive(), SettingSource.DEFAULT);
+    private int basePort = 5801;
+    private int portCount = 32;
+    private List<String> members = List.of();
+    private String bindInterface = "127.0.0.1";
+    private List<String> clientAddresses = List.of();
+    private Duration joinTimeout = Duration.ofSeconds(10);
+
+    private Builder() {}
+
+    /** See {@link ClusterSettings#mode()}. */
+    public Builder mode(ClusterMode mode) {
+      this.mode = Objects.requireNonNull(mode);
+      return this;
+    }
+
+    /** See {@link ClusterSettings#runId()}. */
+    public Builder runId(String runId) {
+      this.runId = Setting.ofBuilder(RUN_ID, Objects.requireNonNull(runId));
+      return this;
+    }
+
+    /** See {@link ClusterSettings#basePort()} and {@link ClusterSettings#portCount()}. */
+    public Builder ports(int basePort, int portCount) {
+      this.basePort = basePort;
+      this.portCount = portCount;
+      return this;
+    }
+
+    /** See {@link ClusterSettings#members()}. */
+    public Builder members(List<String> members, String bindInterface) {
+      this.members = List.copyOf(members);
+      this.bindInterface = Objects.requireNonNull(bindInterface);
+      return this;
+    }
+
+    /** See {@link ClusterSettings#clientAddresses()}. */
+    public Builder clientAddresses(List<String> addresses) {
+      this.clientAddresses = List.copyOf(addresses);
+      return this;
+    }
+
+    /** See {@link ClusterSettings#joinTimeout()}. */
+    public Builder joinTimeout(Duration joinTimeout) {
+      this.joinTimeout = Objects.requireNonNull(joinTimeout);
+      return this;
+    }
+
+    /** The settings. */
+    public ClusterSettings build() {
+      if (basePort < 1 || portCount < 1 || basePort + portCount - 1 > 65_535) {
+        throw new IllegalArgumentException("invalid port range " + basePort + " + " + portCount);
+      }
+      if (joinTimeout.isNegative() || joinTimeout.isZero()) {
+        throw new IllegalArgumentException("join timeout must be positive: " + joinTimeout);
+      }
+      return new ClusterSettings(this);
+    }
+  }
+}

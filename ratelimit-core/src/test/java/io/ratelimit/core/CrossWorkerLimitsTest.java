@@ -1,0 +1,155 @@
+package io.ratelimit.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ratelimit.settings.SettingsSource;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Limits across worker JVMs: real forked JVMs form an embedded Hazelcast cluster with this test JVM
+ * and hammer one loopback server; the server's own records are the evidence.
+ */
+class CrossWorkerLimitsTest {
+  private static final Duration BOUND = Duration.ofSeconds(60);
+
+  private final List<ForkedJvm> workers = new ArrayList<>();
+  private Map<String, String> env;
+  private RateLimitCoordinator observer;
+
+  @BeforeEach
+  void cluster() throws IOException {
+    env = new HashMap<>();
+    env.put("PYTEST_RUN_ID", "test-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_PORT", Integer.toString(freePortRange(10)));
+    env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (ForkedJvm worker : workers) {
+      worker.close();
+    }
+    if (observer != null) {
+      observer.close();
+    }
+  }
+
+  /** This JVM joins the run's cluster too, to read the merged statistics. */
+  private RateLimitCoordinator observe() {
+    observer = RateLimitCoordinator.start(SettingsSource.ofEnvironment(env));
+    return observer;
+  }
+
+  private ForkedJvm worker(String name, String url, int threads, int requestsEach) throws IOException {
+    Map<String, String> workerEnv = new HashMap<>(env);
+    workerEnv.put("PYTEST_WORKER_ID", name);
+    ForkedJvm jvm = ForkedJvm.start(name, HammerWorker.class, workerEnv, url, Integer.toString(threads), Integer.toString(requestsEach));
+    workers.add(jvm);
+    return jvm;
+  }
+
+  @Test
+  void threeWorkersTogetherKeepTheCapAndTheSpacing() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "3");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0.04");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(15)) {
+      for (int w = 1; w <= 3; w++) {
+        worker("w" + w, api.url("/items").toString(), 4, 10);
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      }
+      Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
+      api.forgetArrivals();
+      for (ForkedJvm w : workers) {
+        w.tell("GO");
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("DONE"), BOUND);
+      }
+
+      assertEquals(120, api.received());
+      assertTrue(api.maxInFlight() <= 3, "server saw " + api.maxInFlight() + " in flight across 3 JVMs, cap is 3");
+      List<Long> gaps = api.arrivalGapsNanos();
+      long minGap = Collections.min(gaps);
+      long tolerance = TimeUnit.MILLISECONDS.toNanos(ClockTolerance.CROSS_JVM_MILLIS);
+      assertTrue(minGap >= TimeUnit.MILLISECONDS.toNanos(40) - tolerance,
+          "smallest gap between arrivals from 3 JVMs was " + minGap / 1000 + " us, delay is 40 ms; gaps (ms) "
+              + gaps.stream().map(g -> g / 100_000 / 10.0).toList());
+      long span = gaps.stream().mapToLong(Long::longValue).sum();
+      assertTrue(span >= gaps.size() * TimeUnit.MILLISECONDS.toNanos(40) - tolerance, "119 gaps took only " + span / 1_000_000 + " ms");
+
+      int warmUps = 3 * 4; // one limited request per thread, to /warm-up, which the server does not count
+      Await.until(() -> coordinator.statistics().totals().attempts() == api.received() + warmUps, BOUND,
+          "merged attempts equal the server's count " + api.received() + " plus " + warmUps + " warm-ups");
+      RateLimitStats stats = coordinator.statistics();
+      assertEquals(120 + warmUps, stats.totals().requests());
+      for (String w : List.of("w1", "w2", "w3")) {
+        assertEquals(40 + 4, stats.byWorker().get(w).attempts(), w + " in " + stats.byWorker());
+      }
+    }
+  }
+
+  @Test
+  void permitsOfAKilledWorkerComeBackAndItsFlushedCountsStay() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      ForkedJvm holder = worker("holder", api.url("/hold").toString(), 2, 1);
+      ForkedJvm waiter = worker("waiter", api.url("/items").toString(), 1, 1);
+      holder.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      waiter.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      holder.tell("GO");
+      Await.until(() -> api.holding() == 2, BOUND, "the holder has both permits on the wire");
+      Await.until(() -> coordinator.statistics().byWorker().getOrDefault("holder", ApiStats.EMPTY).attempts() == 2,
+          BOUND, "the holder's counters are flushed");
+
+      waiter.tell("GO");
+      holder.kill9();
+
+      waiter.awaitLine(l -> l.startsWith("DONE"), BOUND);
+      assertEquals(1, api.received(), "the waiter's request went through once the holder's permits came back");
+      RateLimitStats stats = coordinator.statistics();
+      assertEquals(2, stats.byWorker().get("holder").attempts(), "the killed worker's flushed counts stay");
+    }
+  }
+
+  /** A base port with {@code count} free ports above it, picked at random so runs don't collide. */
+  static int freePortRange(int count) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      if (allFree(base, count)) {
+        return base;
+      }
+    }
+    throw new IOException("no free port range found");
+  }
+
+  private static boolean allFree(int base, int count) {
+    for (int port = base; port < base + count; port++) {
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        s.setReuseAddress(true);
+      } catch (IOException taken) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,84 @@
+package io.ratelimit.core;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * A worker JVM for the cross-worker tests: joins the run's cluster through the JVM-wide coordinator
+ * (configured by the PYTEST_* environment), says {@code READY}, waits for {@code GO} on stdin, then sends
+ * {@code threads x requestsEach} GETs to {@code url} and prints its counters. Before {@code READY} it
+ * opens its connections and sends one limited request per thread to {@code /warm-up} (which the
+ * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
+ * {@code STATS} prints the merged counters, {@code EXIT} leaves.
+ *
+ * <p>Usage: {@code HammerWorker url threads requestsEach}
+ */
+public final class HammerWorker {
+  private HammerWorker() {}
+
+  public static void main(String[] args) throws Exception {
+    String url = args[0];
+    int threads = Integer.parseInt(args[1]);
+    int requestsEach = Integer.parseInt(args[2]);
+    RateLimitCoordinator coordinator = RateLimitedClients.coordinator();
+    OkHttpClient plain = new OkHttpClient.Builder()
+        .connectionPool(new okhttp3.ConnectionPool(threads, 5, TimeUnit.MINUTES)).build();
+    hammer(plain, warmUpUrl(url), threads, 1); // open the connections before the measured run
+    OkHttpClient client = RateLimitedClients.wrap(plain, RateLimitConfig.fromEnvironment());
+    hammer(client, warmUpUrl(url), threads, 1); // and run the limiter's own code once (JIT, class loading)
+    System.out.println("READY " + coordinator.statistics().coordination());
+    BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String command; (command = stdin.readLine()) != null; ) {
+      switch (command) {
+        case "GO":
+          hammer(client, url, threads, requestsEach);
+          ApiStats mine = coordinator.statistics().byWorker().get(coordinator.workerId());
+          System.out.println("DONE attempts=" + mine.attempts() + " requests=" + mine.requests());
+          break;
+        case "STATS":
+          ApiStats all = coordinator.statistics().totals();
+          System.out.println("STATS attempts=" + all.attempts() + " requests=" + all.requests());
+          break;
+        case "EXIT":
+          coordinator.close();
+          System.exit(0);
+          break;
+        default:
+          System.out.println("UNKNOWN " + command);
+      }
+    }
+  }
+
+  private static String warmUpUrl(String url) {
+    return okhttp3.HttpUrl.get(url).newBuilder().encodedPath("/warm-up").build().toString();
+  }
+
+  private static void hammer(OkHttpClient client, String url, int threads, int requestsEach) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      done.add(pool.submit(() -> {
+        for (int i = 0; i < requestsEach; i++) {
+          try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+            r.body().string();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : done) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+  }
+}

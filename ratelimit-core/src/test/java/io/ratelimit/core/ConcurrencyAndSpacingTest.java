@@ -63,6 +63,9 @@ class ConcurrencyAndSpacingTest {
       // connections delays the server's own stamping of the first arrivals by tens of milliseconds.
       OkHttpClient plain = new OkHttpClient.Builder().connectionPool(new ConnectionPool(CALLERS, 5, TimeUnit.MINUTES)).build();
       runConcurrently(plain, api, 1);
+      try (RateLimitCoordinator other = RateLimitCoordinator.local()) { // and run the limiter's code once
+        runConcurrently(other.wrap(plain, RateLimitConfig.builder().build()), api, 1);
+      }
       api.forgetArrivals();
       OkHttpClient client = coordinator.wrap(plain, RateLimitConfig.builder().maxConcurrentRequests(8).rateLimitDelay(delay).build());
 

@@ -131,6 +131,67 @@ class CrossWorkerLimitsTest {
     }
   }
 
+  @Test
+  void runsWithDifferentIdentitiesNeverJoinEachOther() throws Exception {
+    Map<String, String> otherRun = new HashMap<>(env);
+    otherRun.put("PYTEST_RUN_ID", "other-" + UUID.randomUUID());
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      String url = api.url("/items").toString();
+      ForkedJvm ours = worker("ours", url, 1, 1);
+      ForkedJvm theirs = ForkedJvm.start("theirs", HammerWorker.class, otherRun, url, "1", "1");
+      workers.add(theirs);
+      assertRunsStaySeparate(ours, theirs);
+    }
+  }
+
+  private void assertRunsStaySeparate(ForkedJvm ours, ForkedJvm theirs) throws IOException {
+    // same port range, same machine: each finds the other's member and is refused for its cluster name
+    RateLimitCoordinator coordinator = observe();
+    Await.until(() -> coordinator.clusterSize() == 2, BOUND, "our worker joined us");
+    assertTrue(theirs.awaitLine(l -> l.startsWith("READY"), BOUND).contains("(1 members"), theirs.output());
+    assertTrue(ours.awaitLine(l -> l.startsWith("READY"), BOUND).contains("ratelimit-" + env.get("PYTEST_RUN_ID")));
+    theirs.tell("STATS");
+    theirs.awaitLine(l -> l.startsWith("STATS"), BOUND);
+    assertEquals(2, coordinator.clusterSize(), "the other run's member never joined ours");
+  }
+
+  @Test
+  void aClientModeWorkerSharesTheStandaloneMembersState() throws Exception {
+    ForkedJvm member = ForkedJvm.start("member", ClusterMember.class, env);
+    workers.add(member);
+    String address = member.awaitValue("MEMBER", BOUND).split(" ")[0].replace("[", "").replace("]", "");
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    Map<String, String> clientEnv = new HashMap<>(env);
+    clientEnv.put("PYTEST_CLUSTER_MODE", "client");
+    clientEnv.put("PYTEST_CLUSTER_ADDRESS", address);
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      Map<String, String> holderEnv = new HashMap<>(clientEnv);
+      holderEnv.put("PYTEST_WORKER_ID", "client-holder");
+      ForkedJvm holder = ForkedJvm.start("client-holder", HammerWorker.class, holderEnv, api.url("/hold").toString(), "2", "1");
+      workers.add(holder);
+      assertTrue(holder.awaitLine(l -> l.startsWith("READY"), BOUND).contains("this worker a client"), holder.output());
+      holder.tell("GO");
+      Await.until(() -> api.holding() == 2, BOUND, "the client holds both permits");
+
+      // a member-mode worker of the same run must wait for the client's permits
+      RateLimitCoordinator coordinator = observe();
+      okhttp3.OkHttpClient client = coordinator.newClient(RateLimitConfig.from(SettingsSource.ofEnvironment(env), "default"));
+      java.util.concurrent.CompletableFuture<Integer> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (okhttp3.Response r = client.newCall(new okhttp3.Request.Builder().url(api.url("/items")).build()).execute()) {
+          return r.code();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      Await.until(() -> coordinator.statistics().byWorker().containsKey("client-holder"), BOUND, "the client's counters are flushed");
+      assertEquals(0, api.received(), "the cap of 2 is held by the client");
+      api.letGo();
+      assertEquals(200, waiting.get(BOUND.toSeconds(), TimeUnit.SECONDS));
+      assertEquals(1, api.received());
+    }
+  }
+
   /** A base port with {@code count} free ports above it, picked at random so runs don't collide. */
   static int freePortRange(int count) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {

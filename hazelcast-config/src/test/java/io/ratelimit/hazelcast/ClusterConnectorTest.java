@@ -1,0 +1,153 @@
+package io.ratelimit.hazelcast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Real Hazelcast members and clients, formed and refused as the settings say. */
+class ClusterConnectorTest {
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    Collections.reverse(open);
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+
+  private ClusterConnection connect(ClusterSettings settings) {
+    ClusterConnection connection = ClusterConnector.connect(settings, serialization -> {});
+    open.add(connection);
+    return connection;
+  }
+
+  private static ClusterSettings.Builder embedded(String runId, int basePort, int count) {
+    return ClusterSettings.builder().runId(runId).ports(basePort, count).joinTimeout(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void membersOfOneRunFormOneClusterAndOtherRunsStayOut() throws IOException {
+    int base = freePortRange(6);
+    String run = "run-" + UUID.randomUUID();
+    ClusterConnection first = connect(embedded(run, base, 6).build());
+    ClusterConnection second = connect(embedded(run, base, 6).build());
+    ClusterConnection stranger = connect(embedded("other-" + UUID.randomUUID(), base, 6).build());
+
+    assertEquals(ClusterMode.EMBEDDED, first.mode());
+    assertEquals(2, first.clusterSize());
+    assertEquals(2, second.clusterSize());
+    assertEquals(1, stranger.clusterSize(), "a member with another cluster name cannot join");
+    assertEquals("ratelimit-" + run, first.clusterName());
+  }
+
+  @Test
+  void anEmbeddedMemberListensOnLoopbackOnly() throws IOException {
+    ClusterConnection connection = connect(embedded("run-" + UUID.randomUUID(), freePortRange(3), 3).build());
+    HazelcastInstance member = connection.instance().orElseThrow();
+    InetSocketAddress bound = member.getCluster().getLocalMember().getSocketAddress();
+    assertEquals("127.0.0.1", bound.getAddress().getHostAddress());
+
+    Optional<InetAddress> external = nonLoopbackAddress();
+    assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to try");
+    try (Socket probe = new Socket()) {
+      assertThrows(IOException.class, () -> probe.connect(new InetSocketAddress(external.get(), bound.getPort()), 1000),
+          "the member port must not answer on " + external.get());
+    }
+  }
+
+  @Test
+  void whenEveryPortIsTakenItFallsBackToLocalWithTheReason() throws IOException {
+    int base = freePortRange(2);
+    try (ServerSocket a = new ServerSocket(base, 1, InetAddress.getLoopbackAddress());
+        ServerSocket b = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress())) {
+      long start = System.nanoTime();
+      ClusterConnection connection = connect(embedded("run-" + UUID.randomUUID(), base, 2).joinTimeout(Duration.ofSeconds(2)).build());
+
+      assertEquals(ClusterMode.LOCAL, connection.mode());
+      assertTrue(connection.fellBack());
+      assertTrue(connection.instance().isEmpty());
+      assertFalse(connection.fallbackReason().orElseThrow().isBlank());
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2 + 5)) <= 0, "the fallback is bounded");
+    }
+  }
+
+  @Test
+  void aClientWithNoClusterToReachFallsBackInBoundedTime() throws IOException {
+    int nothingThere = freePortRange(1);
+    ClusterConnection connection = connect(ClusterSettings.builder().mode(ClusterMode.CLIENT).runId("run-" + UUID.randomUUID())
+        .clientAddresses(List.of("127.0.0.1:" + nothingThere)).joinTimeout(Duration.ofSeconds(1)).build());
+
+    assertEquals(ClusterMode.LOCAL, connection.mode());
+    assertTrue(connection.fellBack());
+  }
+
+  @Test
+  void aClientJoinsAnExistingCluster() throws IOException {
+    int base = freePortRange(3);
+    String run = "run-" + UUID.randomUUID();
+    ClusterConnection member = connect(embedded(run, base, 3).build());
+    int port = member.instance().orElseThrow().getCluster().getLocalMember().getSocketAddress().getPort();
+
+    ClusterConnection client = connect(ClusterSettings.builder().mode(ClusterMode.CLIENT).runId(run)
+        .clientAddresses(List.of("127.0.0.1:" + port)).joinTimeout(Duration.ofSeconds(5)).build());
+
+    assertEquals(ClusterMode.CLIENT, client.mode());
+    assertEquals(1, client.clusterSize());
+    client.instance().orElseThrow().getMap("ratelimit.probe").put("k", "v");
+    assertEquals("v", member.instance().orElseThrow().getMap("ratelimit.probe").get("k"));
+  }
+
+  @Test
+  void localModeStartsNothing() {
+    ClusterConnection connection = connect(ClusterSettings.builder().mode(ClusterMode.LOCAL).build());
+    assertEquals(ClusterMode.LOCAL, connection.mode());
+    assertFalse(connection.fellBack());
+    assertEquals(1, connection.clusterSize());
+  }
+
+  static int freePortRange(int count) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      boolean free = true;
+      for (int port = base; port < base + count && free; port++) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException taken) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IOException("no free port range");
+  }
+
+  private static Optional<InetAddress> nonLoopbackAddress() throws IOException {
+    return Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+        .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst();
+  }
+}

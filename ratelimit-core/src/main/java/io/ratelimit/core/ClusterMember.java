@@ -1,0 +1,34 @@
+package io.ratelimit.core;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.ratelimit.core.internal.cluster.ClusterSerialization;
+import io.ratelimit.hazelcast.ClusterConnection;
+import io.ratelimit.hazelcast.ClusterConnector;
+import io.ratelimit.hazelcast.ClusterSettings;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A standalone member of a run's cluster, for workers in client mode ({@code PYTEST_CLUSTER_MODE=client}),
+ * e.g. a service that several CI jobs share. It runs the limiter's entry processors, so it needs this
+ * library on its class path: {@code java -cp ratelimit-core.jar:... io.ratelimit.core.ClusterMember}.
+ * Configured by the same {@code PYTEST_CLUSTER_*} variables (mode {@code embedded} or {@code members});
+ * it runs until the JVM is stopped.
+ */
+public final class ClusterMember {
+  private ClusterMember() {}
+
+  /** Starts the member and keeps it running. */
+  public static void main(String[] args) throws InterruptedException {
+    ClusterSettings settings = ClusterSettings.fromEnvironment();
+    ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
+    HazelcastInstance member = connection.instance()
+        .orElseThrow(() -> new IllegalStateException("no cluster member could start: " + connection.fallbackReason().orElse(settings.mode().toString())));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      connection.close();
+      stopped.countDown();
+    }, "ratelimit-member-shutdown"));
+    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.clusterName());
+    stopped.await();
+  }
+}

@@ -28,7 +28,8 @@ public final class ClusterMember {
       connection.close();
       stopped.countDown();
     }, "ratelimit-member-shutdown"));
-    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.clusterName());
+    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.clusterName()
+        + " joinMs=" + connection.joinTime().toMillis() + " members=" + connection.clusterSize());
     stopped.await();
   }
 }

@@ -27,7 +27,7 @@ public final class LocalLimiterState implements LimiterState {
   private final String workerId;
   private final String coordination;
   private final StatsRecorder recorder;
-  private final ReentrantLock lock = new ReentrantLock(true);
+  private final ReentrantLock lock = new ReentrantLock();
   private final Condition released = lock.newCondition();
   private final Map<String, Integer> held = new HashMap<>();
   private final Map<String, AtomicLong> nextFreeSlot = new ConcurrentHashMap<>();

@@ -156,6 +156,13 @@ public final class ClusterLimiterState implements LimiterState {
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
     long deadline = System.nanoTime() + maxWait.toNanos();
+    String leaseId = UUID.randomUUID().toString();
+    Waits.throwIfStopped(condition);
+    if (tryAcquire(name, cap, leaseId)) { // fast path: a free permit costs one round trip
+      return Optional.of(releaser(new HeldLease(name, leaseId)));
+    }
+    // Queue behind this JVM's other waiters for the name: only the head asks the cluster again, when a
+    // release event arrives or after a short recheck interval, so waiters never hammer the cluster.
     Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
     try {
       if (!w.turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -166,13 +173,10 @@ public final class ClusterLimiterState implements LimiterState {
       throw new InterruptedIOException("interrupted while waiting for a permit");
     }
     try {
-      String leaseId = UUID.randomUUID().toString();
       while (true) {
         Waits.throwIfStopped(condition);
-        if (Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis())))) {
-          HeldLease lease = new HeldLease(name, leaseId);
-          held.add(lease);
-          return Optional.of(releaser(lease));
+        if (tryAcquire(name, cap, leaseId)) {
+          return Optional.of(releaser(new HeldLease(name, leaseId)));
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -183,6 +187,14 @@ public final class ClusterLimiterState implements LimiterState {
     } finally {
       w.turn.unlock();
     }
+  }
+
+  private boolean tryAcquire(String name, int cap, String leaseId) {
+    boolean granted = Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis())));
+    if (granted) {
+      held.add(new HeldLease(name, leaseId));
+    }
+    return granted;
   }
 
   private static void awaitRelease(Waiters w, long nanos, WaitCondition condition) throws InterruptedIOException {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
@@ -181,6 +182,39 @@ public final class RateLimitCoordinator implements AutoCloseable {
       throw new IllegalArgumentException("cap must be at least 1: " + cap);
     }
     return state.acquirePermit(name, cap, maxWait, WaitCondition.NEVER).map(permit -> permit::release);
+  }
+
+  /** How many permits named {@code name} are held now, across the run. */
+  public int permitsHeld(String name) {
+    return state.permitsHeld(name);
+  }
+
+  /**
+   * Shares a document of this worker's with the run (e.g. its suite timing, as JSON), replacing its
+   * previous document of that kind; for integrations such as the JUnit extension's report.
+   */
+  public void publish(String kind, String document) {
+    state.publish(kind, document);
+  }
+
+  /** Every worker's latest document of {@code kind}, by worker id. */
+  public Map<String, String> published(String kind) {
+    return state.published(kind);
+  }
+
+  /** True for the first caller in the whole run to claim {@code key}, false for every later one. */
+  public boolean claim(String key) {
+    return state.claim(key);
+  }
+
+  /** This worker's own counters, per API, without asking the cluster. */
+  public Map<String, ApiStats> localStatistics() {
+    return recorder.snapshot();
+  }
+
+  /** True once {@link #close()} has run. */
+  public boolean isClosed() {
+    return closed.get();
   }
 
   /** Leaves any cluster and releases what this JVM holds; idempotent. */

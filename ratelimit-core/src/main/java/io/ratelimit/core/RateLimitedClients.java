@@ -1,5 +1,7 @@
 package io.ratelimit.core;
 
+import io.ratelimit.settings.SettingsSource;
+import java.util.Optional;
 import okhttp3.OkHttpClient;
 
 /**
@@ -13,6 +15,8 @@ import okhttp3.OkHttpClient;
  * }</pre>
  */
 public final class RateLimitedClients {
+  private static RateLimitCoordinator shared;
+
   private RateLimitedClients() {}
 
   /** A new client that keeps to {@code config}'s limits. */
@@ -31,15 +35,26 @@ public final class RateLimitedClients {
   }
 
   /**
-   * The coordinator all clients of this JVM share, created on first use from system properties and the
+   * The coordinator all clients of this JVM share, started on first use from system properties and the
    * environment: a member of the run's cluster (see {@link RateLimitCoordinator#start}).
    */
   public static RateLimitCoordinator coordinator() {
-    return Holder.INSTANCE;
+    return coordinator(SettingsSource.system());
   }
 
-  /** Lazy, thread-safe creation on first use. */
-  private static final class Holder {
-    static final RateLimitCoordinator INSTANCE = RateLimitCoordinator.start(io.ratelimit.settings.SettingsSource.system());
+  /**
+   * The coordinator all clients of this JVM share; if none is running, starts one from {@code source}
+   * (e.g. JUnit configuration parameters over the environment).
+   */
+  public static synchronized RateLimitCoordinator coordinator(SettingsSource source) {
+    if (shared == null || shared.isClosed()) {
+      shared = RateLimitCoordinator.start(source);
+    }
+    return shared;
+  }
+
+  /** The JVM-wide coordinator if one is running. */
+  public static synchronized Optional<RateLimitCoordinator> current() {
+    return shared == null || shared.isClosed() ? Optional.empty() : Optional.of(shared);
   }
 }

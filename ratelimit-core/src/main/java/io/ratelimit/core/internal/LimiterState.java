@@ -4,6 +4,7 @@ import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -50,6 +51,18 @@ public interface LimiterState extends AutoCloseable {
    * @return the run mode after the call
    */
   RunMode switchToSequential(String reason);
+
+  /** How many permits named {@code name} are held now, by anyone sharing this state. */
+  int permitsHeld(String name);
+
+  /** Shares this worker's latest document of a kind (e.g. its suite timing), replacing the previous one. */
+  void publish(String kind, String document);
+
+  /** Every worker's latest document of a kind, by worker id. */
+  Map<String, String> published(String kind);
+
+  /** True for the first caller of the run to claim {@code key}, false for every later one. */
+  boolean claim(String key);
 
   /** Releases what this JVM holds and leaves any cluster; bounded, idempotent. */
   @Override

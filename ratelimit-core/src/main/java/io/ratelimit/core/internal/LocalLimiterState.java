@@ -33,6 +33,8 @@ public final class LocalLimiterState implements LimiterState {
   private final Map<String, AtomicLong> nextFreeSlot = new ConcurrentHashMap<>();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
   private final AttemptWindow recentAttempts = new RingAttemptWindow();
+  private final Map<String, Map<String, String>> documents = new ConcurrentHashMap<>();
+  private final java.util.Set<String> claims = ConcurrentHashMap.newKeySet();
 
   /**
    * @param workerId this JVM's worker id, for the statistics
@@ -125,8 +127,23 @@ public final class LocalLimiterState implements LimiterState {
     // nothing is shared beyond this JVM
   }
 
-  /** Permits currently held under {@code name}; for tests. */
-  int held(String name) {
+  @Override
+  public void publish(String kind, String document) {
+    documents.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).put(workerId, document);
+  }
+
+  @Override
+  public Map<String, String> published(String kind) {
+    return Map.copyOf(documents.getOrDefault(kind, Map.of()));
+  }
+
+  @Override
+  public boolean claim(String key) {
+    return claims.add(key);
+  }
+
+  @Override
+  public int permitsHeld(String name) {
     lock.lock();
     try {
       return held.getOrDefault(name, 0);

@@ -67,6 +67,7 @@ public final class ClusterLimiterState implements LimiterState {
   private final IMap<String, String> stats;
   private final IMap<String, String> run;
   private final IMap<String, Long> window;
+  private final IMap<String, String> documents;
   private final Map<String, Waiters> waiters = new ConcurrentHashMap<>();
   private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
@@ -113,6 +114,7 @@ public final class ClusterLimiterState implements LimiterState {
     this.stats = hazelcast.getMap("ratelimit.stats");
     this.run = hazelcast.getMap("ratelimit.run");
     this.window = hazelcast.getMap("ratelimit.window");
+    this.documents = hazelcast.getMap("ratelimit.documents");
     this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
     runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
@@ -270,6 +272,38 @@ public final class ClusterLimiterState implements LimiterState {
     boolean client = !(hazelcast.getLocalEndpoint() instanceof com.hazelcast.cluster.Member);
  return "cluster " + clusterName + " (" + hazelcast.getCluster().getMembers().size()
         + " members" + (client ? ", this worker a client" : "") + ")";
+  }
+
+  @Override
+  public int permitsHeld(String name) {
+    PermitTable table = permits.get(name);
+    if (table == null) {
+      return 0;
+    }
+    table.dropExpired(System.currentTimeMillis());
+    return table.size();
+  }
+
+  @Override
+  public void publish(String kind, String document) {
+    documents.set(kind + "/" + workerId, document);
+  }
+
+  @Override
+  public Map<String, String> published(String kind) {
+    Map<String, String> out = new TreeMap<>();
+    String prefix = kind + "/";
+    documents.entrySet().forEach(e -> {
+      if (e.getKey().startsWith(prefix)) {
+        out.put(e.getKey().substring(prefix.length()), e.getValue());
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public boolean claim(String key) {
+    return run.putIfAbsent("claim/" + key, workerId) == null;
   }
 
   @Override

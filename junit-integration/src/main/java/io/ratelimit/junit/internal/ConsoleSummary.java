@@ -1,0 +1,31 @@
+package io.ratelimit.junit.internal;
+
+import io.ratelimit.core.ApiStats;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The ten lines printed at the end of the run. */
+final class ConsoleSummary {
+  private ConsoleSummary() {}
+
+  static String of(ReportData data, Path report) {
+    ApiStats t = data.stats().totals();
+    StringBuilder out = new StringBuilder();
+    out.append("\n==================== ratelimit-testkit ====================\n");
+    out.append(String.format(Locale.ROOT, "workers     %d (%s)%n", data.suite().workers(), data.stats().coordination()));
+    out.append(String.format(Locale.ROOT, "requests    %d logical, %d attempts on the wire%n", t.requests(), t.attempts()));
+    out.append(String.format(Locale.ROOT, "429s        %d (%.1f%% of attempts); retries %d, succeeded after retry %d, exhausted %d%n",
+        t.rateLimited(), 100 * t.rateLimitedShare(), t.retries(), t.succeededAfterRetry(), t.exhausted()));
+    out.append(String.format(Locale.ROOT, "success     %.1f%% of requests after retries%n", 100 * t.successRate()));
+    out.append(String.format(Locale.ROOT, "waits       retry delay avg %.0f ms, max %d ms; permit waits %d ms in all%n",
+        t.avgRetryDelayMs(), t.retryDelayMaxMs(), t.permitWaitMs()));
+    out.append(String.format(Locale.ROOT, "mode        %s%n", data.mode().sequential()
+        ? "sequential since " + data.mode().switchedAt().map(Object::toString).orElse("start") + ": " + data.mode().reason().orElse("")
+        : "parallel throughout"));
+    out.append(String.format(Locale.ROOT, "suite       %d tests, %.1f s wall, %.1f s of tests, speed-up %.2fx%n",
+        data.suite().tests(), data.suite().wallMs() / 1000.0, data.suite().testTimeMs() / 1000.0, data.suite().speedup()));
+    out.append("report      ").append(report.toAbsolutePath()).append('\n');
+    out.append("===========================================================");
+    return out.toString();
+  }
+}

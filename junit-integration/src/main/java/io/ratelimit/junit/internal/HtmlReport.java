@@ -1,0 +1,176 @@
+package io.ratelimit.junit.internal;
+
+import io.ratelimit.core.ApiStats;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * The report as one self-contained HTML page: inline CSS and an inline SVG chart drawn here, no scripts,
+ * no external references, so it opens anywhere, offline, as a CI artifact.
+ */
+final class HtmlReport {
+  private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+  private HtmlReport() {}
+
+  static String render(ReportData data) {
+    ApiStats t = data.stats().totals();
+    StringBuilder html = new StringBuilder(16_384);
+    html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ratelimit-testkit report</title><style>")
+        .append("body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}")
+        .append("td:first-child,th:first-child{text-align:left}.cards{display:flex;gap:12px;flex-wrap:wrap}")
+        .append(".card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:1.5em}")
+        .append(".mode{padding:6px 10px;border-radius:4px;background:#eef6ee}.mode.seq{background:#fdf0e0}small{color:#666}")
+        .append("</style></head><body>");
+    html.append("<h1>ratelimit-testkit report</h1><p><small>generated ").append(esc(data.generatedAt().toString()))
+        .append(" &middot; ").append(esc(data.stats().coordination())).append("</small></p>");
+
+    html.append("<div class=\"cards\">");
+    card(html, "requests", Long.toString(t.requests()));
+    card(html, "attempts", Long.toString(t.attempts()));
+    card(html, "429 answers", Long.toString(t.rateLimited()));
+    card(html, "retries", Long.toString(t.retries()));
+    card(html, "success rate", pct(t.successRate()));
+    card(html, "avg retry delay", String.format(Locale.ROOT, "%.0f ms", t.avgRetryDelayMs()));
+    card(html, "suite wall time", String.format(Locale.ROOT, "%.1f s", data.suite().wallMs() / 1000.0));
+    card(html, "speed-up", String.format(Locale.ROOT, "%.2fx", data.suite().speedup()));
+    html.append("</div>");
+
+    html.append("<h2>Run mode</h2><p class=\"mode").append(data.mode().sequential() ? " seq" : "").append("\">")
+        .append(data.mode().sequential()
+            ? "Sequential since " + esc(data.mode().switchedAt().map(Object::toString).orElse("")) + ": " + esc(data.mode().reason().orElse(""))
+            : "Parallel throughout the run.")
+        .append("</p>");
+
+    html.append("<h2>Timeline</h2>").append(chart(data.timeline()));
+    html.append("<h2>Workers</h2>").append(table("worker", data.stats().byWorker()));
+    html.append("<h2>APIs</h2>").append(table("API", data.stats().byApi()));
+
+    html.append("<h2>Suite</h2><table><tr><th>tests</th><th>workers</th><th>wall time</th><th>test time</th><th>speed-up</th></tr><tr>")
+        .append(td(Integer.toString(data.suite().tests()))).append(td(Integer.toString(data.suite().workers())))
+        .append(td(data.suite().wallMs() + " ms")).append(td(data.suite().testTimeMs() + " ms"))
+        .append(td(String.format(Locale.ROOT, "%.2fx", data.suite().speedup()))).append("</tr></table>");
+
+    html.append("<h2>Configuration</h2><table><tr><th>setting</th><th>value</th><th>source</th><th>property</th></tr>");
+    data.config().forEach((name, v) -> html.append("<tr>").append(td(name)).append(td(v.get("value"))).append(td(v.get("source")))
+        .append(td(v.get("property"))).append("</tr>"));
+    html.append("</table></body></html>\n");
+    return html.toString();
+  }
+
+  private static void card(StringBuilder html, String label, String value) {
+    html.append("<div class=\"card\"><b>").append(esc(value)).append("</b>").append(esc(label)).append("</div>");
+  }
+
+  private static String table(String first, Map<String, ApiStats> rows) {
+    StringBuilder out = new StringBuilder("<table><tr><th>").append(esc(first)).append("</th><th>requests</th><th>attempts</th>"
+        + "<th>429s</th><th>retries</th><th>succeeded after retry</th><th>exhausted</th><th>I/O errors</th><th>retry rate</th>"
+        + "<th>success rate</th><th>avg retry delay</th><th>max retry delay</th><th>permit wait</th></tr>");
+    rows.forEach((name, s) -> out.append("<tr>").append(td(name)).append(td(s.requests())).append(td(s.attempts()))
+        .append(td(s.rateLimited())).append(td(s.retries())).append(td(s.succeededAfterRetry())).append(td(s.exhausted()))
+        .append(td(s.ioErrors())).append(td(String.format(Locale.ROOT, "%.3f", s.retryRate()))).append(td(pct(s.successRate())))
+        .append(td(String.format(Locale.ROOT, "%.0f ms", s.avgRetryDelayMs()))).append(td(s.retryDelayMaxMs() + " ms"))
+        .append(td(s.permitWaitMs() + " ms")).append("</tr>"));
+    return out.append("</table>").toString();
+  }
+
+  /** Three panels (requests, 429s, retries per second), one line per worker. */
+  static String chart(Map<String, List<Timeline.Sample>> timeline) {
+    if (timeline.values().stream().allMatch(List::isEmpty)) {
+      return "<p><small>no samples</small></p>";
+    }
+    long first = timeline.values().stream().flatMap(List::stream).mapToLong(Timeline.Sample::epochSecond).min().orElse(0);
+    long last = timeline.values().stream().flatMap(List::stream).mapToLong(Timeline.Sample::epochSecond).max().orElse(first);
+    int width = 760;
+    int panel = 120;
+    StringBuilder svg = new StringBuilder();
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 30) + 30)
+        .append("\" role=\"img\" aria-label=\"requests, 429s and retries per second, per worker\" font-size=\"11\">");
+    List<ToLongFunction<Timeline.Sample>> measures = List.of(Timeline.Sample::requests, Timeline.Sample::rateLimited, Timeline.Sample::retries);
+    String[] titles = {"requests / s", "429 answers / s", "retries / s"};
+    for (int p = 0; p < 3; p++) {
+      int top = 20 + p * (panel + 30);
+      Map<String, long[]> rates = new java.util.TreeMap<>();
+      long max = 1;
+      for (Map.Entry<String, List<Timeline.Sample>> worker : timeline.entrySet()) {
+        long[] perSecond = perSecond(worker.getValue(), measures.get(p), first, last);
+        rates.put(worker.getKey(), perSecond);
+        for (long v : perSecond) {
+          max = Math.max(max, v);
+        }
+      }
+      svg.append("<text x=\"50\" y=\"").append(top - 5).append("\" font-weight=\"bold\">").append(titles[p]).append("</text>");
+      svg.append("<rect x=\"50\" y=\"").append(top).append("\" width=\"").append(width).append("\" height=\"").append(panel)
+          .append("\" fill=\"none\" stroke=\"#ccc\"/>");
+      svg.append("<text x=\"45\" y=\"").append(top + 10).append("\" text-anchor=\"end\">").append(max).append("</text>");
+      svg.append("<text x=\"45\" y=\"").append(top + panel).append("\" text-anchor=\"end\">0</text>");
+      int c = 0;
+      for (long[] values : rates.values()) {
+        StringBuilder points = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+          double x = 50 + (values.length == 1 ? 0 : (double) i * width / (values.length - 1));
+          double y = top + panel - (double) values[i] * panel / max;
+          points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        }
+        svg.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(COLOURS[c++ % COLOURS.length])
+            .append("\" points=\"").append(points.toString().trim()).append("\"/>");
+      }
+    }
+    int legendY = 3 * (panel + 30) + 15;
+    int c = 0;
+    for (String worker : timeline.keySet()) {
+      int x = 50 + c * 190;
+      svg.append("<rect x=\"").append(x).append("\" y=\"").append(legendY - 9).append("\" width=\"10\" height=\"10\" fill=\"")
+          .append(COLOURS[c++ % COLOURS.length]).append("\"/><text x=\"").append(x + 14).append("\" y=\"").append(legendY).append("\">")
+          .append(esc(worker.length() > 28 ? worker.substring(0, 28) + "..." : worker)).append("</text>");
+    }
+    svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY).append("\" text-anchor=\"end\">")
+        .append(last - first).append(" s</text></svg>");
+    return svg.toString();
+  }
+
+  /** Per-second increases of a cumulative counter, over every second from {@code first} to {@code last}. */
+  private static long[] perSecond(List<Timeline.Sample> samples, ToLongFunction<Timeline.Sample> measure, long first, long last) {
+    long[] out = new long[(int) (last - first + 1)];
+    List<Timeline.Sample> sorted = new ArrayList<>(samples);
+    sorted.sort(java.util.Comparator.comparingLong(Timeline.Sample::epochSecond));
+    long previous = 0;
+    for (Timeline.Sample s : sorted) {
+      int i = (int) (s.epochSecond() - first);
+      long value = measure.applyAsLong(s);
+      out[i] += Math.max(0, value - previous);
+      previous = value;
+    }
+    return out;
+  }
+
+  private static String td(Object value) {
+    return "<td>" + esc(String.valueOf(value)) + "</td>";
+  }
+
+  private static String pct(double share) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * share);
+  }
+
+  static String esc(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    for (char ch : text.toCharArray()) {
+      switch (ch) {
+        case '<': out.append("&lt;"); break;
+        case '>': out.append("&gt;"); break;
+        case '&': out.append("&amp;"); break;
+        case '"': out.append("&quot;"); break;
+        case '\'': out.append("&#39;"); break;
+        default: out.append(ch);
+      }
+    }
+    return out.toString();
+  }
+}

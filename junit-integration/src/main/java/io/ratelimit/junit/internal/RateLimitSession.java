@@ -1,0 +1,133 @@
+package io.ratelimit.junit.internal;
+
+import io.ratelimit.core.RateLimitConfig;
+import io.ratelimit.core.RateLimitCoordinator;
+import io.ratelimit.core.RateLimitedClients;
+import io.ratelimit.core.SharedPermit;
+import io.ratelimit.settings.SettingsSource;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the extension keeps for one JVM's part of the run: the coordinator, one client per API,
+ * the test gates, the suite's timing and the timeline. Started on first use; {@link #finish()} at the
+ * end of the launcher session shares this worker's figures and, on the last worker to finish, writes
+ * the report.
+ */
+public final class RateLimitSession {
+  private static final Logger LOG = LoggerFactory.getLogger(RateLimitSession.class);
+  /** Held by every worker whose session is open: the last one to let go writes the report. */
+  static final String SESSIONS = "sessions";
+
+  private static RateLimitSession current;
+
+  private final SettingsSource source;
+  private final JUnitSettings.RunSettings settings;
+  private final RateLimitCoordinator coordinator;
+  private final TestGates gates;
+  private final Timeline timeline;
+  private final SharedPermit sessionLease;
+  private final Map<String, OkHttpClient> clients = new ConcurrentHashMap<>();
+  private final long startMillis = System.currentTimeMillis();
+  private final LongAdder testNanos = new LongAdder();
+  private final AtomicInteger tests = new AtomicInteger();
+
+  private RateLimitSession(SettingsSource source) throws InterruptedIOException {
+    this.source = source;
+    this.settings = JUnitSettings.run(source);
+    this.coordinator = RateLimitedClients.coordinator(source);
+    if (settings.config().disableParallel()) {
+      coordinator.switchToSequential("PYTEST_DISABLE_PARALLEL=true");
+    }
+    this.gates = new TestGates(coordinator, settings.categoryLimits(), settings.testSlotTimeout());
+    this.sessionLease = coordinator.acquire(SESSIONS, Integer.MAX_VALUE / 2, Duration.ofSeconds(30))
+        .orElseThrow(() -> new IllegalStateException("could not register this worker's session"));
+    this.timeline = new Timeline(coordinator);
+    if (settings.config().debug()) {
+      LOG.info("ratelimit-testkit: worker {} in {}; category caps {}; report in {}", coordinator.workerId(),
+          coordinator.coordination(), settings.categoryLimits(), settings.reportDirectory().toAbsolutePath());
+    }
+  }
+
+  /** This JVM's session, started from {@code source} on first use. */
+  public static synchronized RateLimitSession get(SettingsSource source) {
+    if (current == null) {
+      try {
+        current = new RateLimitSession(source);
+      } catch (InterruptedIOException e) {
+        Thread.currentThread().interrupt();
+        throw new UncheckedIOException(e);
+      }
+    }
+    return current;
+  }
+
+  /** This JVM's session if one is running. */
+  public static synchronized Optional<RateLimitSession> current() {
+    return Optional.ofNullable(current);
+  }
+
+  /** Ends this JVM's session, if one was started: shares its figures, writes the report if last, leaves the run. */
+  public static synchronized void finishCurrent() {
+    if (current != null) {
+      try {
+        current.finish();
+      } finally {
+        current = null;
+      }
+    }
+  }
+
+  /** The client for {@code api}, one per API per JVM. */
+  public OkHttpClient client(String api) {
+    return clients.computeIfAbsent(api, name -> coordinator.newClient(RateLimitConfig.from(source, name)));
+  }
+
+  public RateLimitCoordinator coordinator() {
+    return coordinator;
+  }
+
+  TestGates gates() {
+    return gates;
+  }
+
+  /** Counts a finished test's own run time (without its wait for a turn). */
+  void testRan(long nanos) {
+    testNanos.add(nanos);
+    tests.incrementAndGet();
+  }
+
+  Path reportDirectory() {
+    return settings.reportDirectory();
+  }
+
+  void finish() {
+    try {
+      timeline.close();
+      coordinator.publish("suite", Json.write(Map.of("startMs", startMillis, "endMs", System.currentTimeMillis(),
+          "testTimeMs", testNanos.sum() / 1_000_000, "tests", tests.get())));
+      coordinator.statistics(); // flushes this worker's counters before it lets go
+      sessionLease.close();
+      if (coordinator.permitsHeld(SESSIONS) == 0 && coordinator.claim("report")) {
+        ReportData data = ReportData.collect(coordinator, settings.config());
+        Path written = new ReportWriter(settings.reportDirectory()).write(data);
+        System.out.println(ConsoleSummary.of(data, written));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("ratelimit-testkit: could not write the stats report: {}", e.toString());
+    } finally {
+      coordinator.close();
+    }
+  }
+}

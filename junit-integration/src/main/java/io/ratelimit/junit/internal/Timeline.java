@@ -1,0 +1,51 @@
+package io.ratelimit.junit.internal;
+
+import io.ratelimit.core.ApiStats;
+import io.ratelimit.core.RateLimitCoordinator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * This worker's counters sampled once a second (cumulative requests, 429s and retries at each epoch
+ * second), shared with the run so the report can chart every worker.
+ */
+final class Timeline implements AutoCloseable {
+  /** One sample: cumulative counts at an epoch second. */
+  record Sample(long epochSecond, long requests, long rateLimited, long retries) {}
+
+  private final RateLimitCoordinator coordinator;
+  private final List<Sample> samples = new ArrayList<>();
+  private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "ratelimit-timeline");
+    t.setDaemon(true);
+    return t;
+  });
+
+  Timeline(RateLimitCoordinator coordinator) {
+    this.coordinator = coordinator;
+    sampler.scheduleAtFixedRate(this::sampleQuietly, 0, 1, TimeUnit.SECONDS);
+  }
+
+  private void sampleQuietly() {
+    try {
+      sample();
+    } catch (RuntimeException e) {
+      // a missed sample leaves a gap in the chart, nothing more
+    }
+  }
+
+  synchronized void sample() {
+    ApiStats t = coordinator.localStatistics().values().stream().reduce(ApiStats.EMPTY, ApiStats::plus);
+    samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries()));
+    coordinator.publish("timeline", Json.write(samples));
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
+    sample();
+  }
+}

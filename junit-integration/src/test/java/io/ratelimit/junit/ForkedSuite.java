@@ -1,0 +1,65 @@
+package io.ratelimit.junit;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+
+/**
+ * A worker JVM that runs {@link Fixture} through JUnit's own launcher, as a Surefire fork does, so the
+ * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url}.
+ */
+public final class ForkedSuite {
+  static String url;
+
+  private ForkedSuite() {}
+
+  public static void main(String[] args) {
+    url = args[0];
+    Map<String, String> parameters = new HashMap<>();
+    parameters.put("junit.jupiter.execution.parallel.enabled", "true");
+    parameters.put("junit.jupiter.execution.parallel.mode.default", "concurrent");
+    parameters.put("junit.jupiter.execution.parallel.config.strategy", "custom");
+    parameters.put("junit.jupiter.execution.parallel.config.custom.class", WorkersParallelismStrategy.class.getName());
+    SummaryGeneratingListener summary = new SummaryGeneratingListener();
+    try (LauncherSession session = LauncherFactory.openSession()) {
+      session.getLauncher().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Fixture.class))
+          .configurationParameters(parameters).build(), summary);
+    }
+    System.out.println("SUITE succeeded=" + summary.getSummary().getTestsSucceededCount() + " failed="
+        + summary.getSummary().getTestsFailedCount());
+    System.exit(0);
+  }
+
+  /** Ten API tests, five of them tagged e2e (one request at a time each, so in-flight requests on /e2e count running e2e tests). */
+  @RateLimitedApiTest
+  public static class Fixture {
+    @Test @Tag("e2e") void t1(okhttp3.OkHttpClient c) { calls(c, "/e2e"); }
+    @Test @Tag("e2e") void t2(okhttp3.OkHttpClient c) { calls(c, "/e2e"); }
+    @Test @Tag("e2e") void t3(okhttp3.OkHttpClient c) { calls(c, "/e2e"); }
+    @Test @Tag("e2e") void t4(okhttp3.OkHttpClient c) { calls(c, "/e2e"); }
+    @Test @Tag("e2e") void t5(okhttp3.OkHttpClient c) { calls(c, "/e2e"); }
+    @Test void t6(okhttp3.OkHttpClient c) { calls(c, "/items"); }
+    @Test void t7(okhttp3.OkHttpClient c) { calls(c, "/items"); }
+    @Test void t8(okhttp3.OkHttpClient c) { calls(c, "/items"); }
+    @Test void t9(okhttp3.OkHttpClient c) { calls(c, "/items"); }
+    @Test void t10(okhttp3.OkHttpClient c) { calls(c, "/items"); }
+
+    private static void calls(okhttp3.OkHttpClient client, String path) {
+      for (int i = 0; i < 5; i++) {
+        String target = okhttp3.HttpUrl.get(url).newBuilder().encodedPath(path).build().toString();
+        try (okhttp3.Response r = client.newCall(new okhttp3.Request.Builder().url(target).build()).execute()) {
+          r.body().string();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    }
+  }
+}

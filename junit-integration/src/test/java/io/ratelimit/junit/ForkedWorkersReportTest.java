@@ -1,0 +1,97 @@
+package io.ratelimit.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three worker JVMs run a suite through JUnit's launcher against one loopback server that answers its
+ * first 60 requests with 429 and {@code Retry-After}: the run switches to sequential for all of them, a
+ * category cap holds, and exactly one report is written for the whole run, with every worker's counts.
+ */
+class ForkedWorkersReportTest {
+  private static final Duration BOUND = Duration.ofSeconds(120);
+
+  @TempDir
+  Path reports;
+
+  @Test
+  void threeForksWriteOneMergedReport() throws Exception {
+    try (TestApi api = new TestApi(10, 60)) {
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("PYTEST_RUN_ID", "report-" + UUID.randomUUID()),
+          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(freePortRange(10))),
+          Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
+          Map.entry("PYTEST_WORKERS", "3"),
+          Map.entry("PYTEST_RATE_LIMIT_DELAY", "0.005"),
+          Map.entry("PYTEST_MAX_RETRIES", "10"),
+          Map.entry("PYTEST_BASE_BACKOFF", "0.01"),
+          Map.entry("PYTEST_MAX_BACKOFF", "0.05"),
+          Map.entry("PYTEST_CATEGORY_LIMITS", "e2e=2"),
+          Map.entry("PYTEST_STATS_REPORT", reports.toString()));
+      List<ForkedJvm> forks = new ArrayList<>();
+      for (int w = 1; w <= 3; w++) {
+        Map<String, String> forkEnv = new java.util.HashMap<>(env);
+        forkEnv.put("PYTEST_WORKER_ID", "fork-" + w);
+        forks.add(ForkedJvm.start("fork-" + w, ForkedSuite.class, forkEnv, api.url("/items").toString()));
+      }
+      int summaries = 0;
+      for (ForkedJvm fork : forks) {
+        assertEquals("succeeded=10 failed=0", fork.awaitValue("SUITE", BOUND), fork.output());
+        assertEquals(0, fork.awaitExit(BOUND));
+        summaries += fork.output().contains("==== ratelimit-testkit ====") ? 1 : 0;
+      }
+      assertEquals(1, summaries, "one worker of the run writes the report");
+      assertTrue(api.maxInFlight("/e2e") <= 2, "e2e=2 caps tagged tests across the forks: " + api.maxInFlight("/e2e"));
+
+      JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
+      assertEquals(api.received(), report.get("totals").get("attempts").asInt(), "attempts equal what the server received");
+      assertEquals(150, report.get("totals").get("requests").asInt());
+      assertEquals(3, report.get("workers").size());
+      assertEquals(3, report.get("suite").get("workers").asInt());
+      assertEquals(30, report.get("suite").get("tests").asInt());
+      assertTrue(report.get("mode").get("sequential").asBoolean(), report.get("mode").toString());
+      assertTrue(report.get("mode").get("reason").asText().contains("429"));
+      assertTrue(report.get("timeline").size() == 3);
+      String html = Files.readString(reports.resolve("ratelimit-report.html"));
+      assertTrue(html.contains("<svg") && html.contains("fork-1") && html.contains("fork-3"));
+      for (String external : List.of("<script", "src=", "href=", "@import", "url(")) {
+        assertFalse(html.contains(external), "the page must open offline, found " + external);
+      }
+    }
+  }
+
+  static int freePortRange(int count) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      boolean free = true;
+      for (int port = base; port < base + count && free; port++) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException taken) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IOException("no free port range");
+  }
+}

@@ -4,12 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Derives the run identity when {@code PYTEST_RUN_ID} is not set: the forks Surefire starts for one build
- * are children of the same Maven JVM, so the parent process's id and start time name the build. Two
- * builds on one machine have different parents (or the same pid at different start times), so they
- * never share an identity; a JVM started on its own is its parent's only child of that run.
+ * all descend from the same Maven JVM (through a shell of their own), so the nearest ancestor that is a
+ * JVM, by its process id and start time, names the build. Two builds on one machine run in two Maven
+ * JVMs (or the same pid at different start times), so they never share an identity. Without a JVM among
+ * its ancestors, a JVM is named after its parent process.
  */
 public final class RunIdentity {
   private RunIdentity() {}
@@ -17,9 +19,19 @@ public final class RunIdentity {
   /** {@code build-} and a short hash of the parent process's pid and start instant. */
   public static String derive() {
     ProcessHandle self = ProcessHandle.current();
-    ProcessHandle parent = self.parent().orElse(self);
-    String start = parent.info().startInstant().map(Object::toString).orElse("unknown-start");
-    return "build-" + hash(parent.pid() + "@" + start);
+    ProcessHandle build = self.parent().orElse(self);
+    for (Optional<ProcessHandle> p = self.parent(); p.isPresent(); p = p.get().parent()) {
+      if (isJvm(p.get())) {
+        build = p.get();
+        break;
+      }
+    }
+    String start = build.info().startInstant().map(Object::toString).orElse("unknown-start");
+    return "build-" + hash(build.pid() + "@" + start);
+  }
+
+  private static boolean isJvm(ProcessHandle process) {
+    return process.info().command().map(c -> c.endsWith("/java") || c.endsWith("\\java.exe") || c.equals("java")).orElse(false);
   }
 
   private static String hash(String text) {

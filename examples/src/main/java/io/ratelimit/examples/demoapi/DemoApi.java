@@ -50,6 +50,7 @@ public final class DemoApi implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong nextId = new AtomicLong();
   private final Map<Long, ObjectNode> items = new ConcurrentHashMap<>();
+  private final java.util.concurrent.CountDownLatch lifetime = new java.util.concurrent.CountDownLatch(1);
 
   private DemoApi(DemoQuota quota, int port) throws IOException {
     this.quota = quota;
@@ -217,13 +218,38 @@ public final class DemoApi implements AutoCloseable {
   }
 
   /**
-   * Runs the demo API until killed: {@code DemoApi [port [requestsPerSecond [maxInFlight]]]}.
+   * Runs the demo API in its own JVM: {@code DemoApi [port [requestsPerSecond [maxInFlight [watchPid]]]]}.
+   * It prints {@code demo API listening on <url>} and runs until {@code POST /shutdown}, until the
+   * process {@code watchPid} (e.g. the build that started it) ends, or after five idle minutes, so a
+   * demo never outlives its build.
    */
   public static void main(String[] args) throws IOException {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
     double rate = args.length > 1 ? Double.parseDouble(args[1]) : DemoQuota.DEFAULT.requestsPerSecond();
     int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : DemoQuota.DEFAULT.maxInFlight();
     DemoApi api = start(new DemoQuota(rate, DemoQuota.DEFAULT.burst(), inFlight, DemoQuota.DEFAULT.latency()), port);
+    api.server.createContext("/shutdown", exchange -> {
+      send(exchange, 200, "{\"stopping\":true}");
+      api.lifetime.countDown();
+    });
+    if (args.length > 3) {
+      ProcessHandle.of(Long.parseLong(args[3])).ifPresentOrElse(
+          watched -> watched.onExit().thenRun(api.lifetime::countDown), api.lifetime::countDown);
+    }
     System.out.println("demo API listening on " + api.baseUrl());
+    System.out.flush();
+    try {
+      long lastSeen = -1;
+      while (!api.lifetime.await(5, TimeUnit.MINUTES)) {
+        if (api.received() == lastSeen) {
+          break; // idle for five minutes
+        }
+        lastSeen = api.received();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    api.close();
+    System.exit(0);
   }
 }

@@ -42,8 +42,9 @@ public final class MemberConfigs {
     if (settings.mode() == ClusterMode.MEMBERS) {
       settings.members().forEach(member -> join.getTcpIpConfig().addMember(member));
     } else {
-      // with hazelcast.tcp.join.port.try.count = port count, the joiner tries every port of the range
-      join.getTcpIpConfig().addMember(bind + ":" + settings.basePort());
+      // no port: with hazelcast.tcp.join.port.try.count = port count, the joiner tries every port of the
+      // range, so forks that start at the same moment still find each other (and merge if they split)
+      join.getTcpIpConfig().addMember(bind);
     }
 
     config.getJetConfig().setEnabled(false);
@@ -62,8 +63,10 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the limiter flushes its counters first
     config.setProperty("hazelcast.socket.bind.any", "false");
-    config.setProperty("hazelcast.wait.seconds.before.join", "0");
-    config.setProperty("hazelcast.max.wait.seconds.before.join", "0");
+    // A second of patience before settling on a master: forks that start at the same moment then see each
+    // other and form one cluster instead of several that merge only later.
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.max.wait.seconds.before.join", "2");
     config.setProperty("hazelcast.max.join.seconds", Long.toString(joinSeconds));
     config.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(settings.portCount()));
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");

@@ -10,10 +10,9 @@ import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.hazelcast.ClusterConnection;
+import io.ratelimit.hazelcast.testing.FreePorts;
 import io.ratelimit.hazelcast.ClusterConnector;
 import io.ratelimit.hazelcast.ClusterSettings;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What coordination costs per request, with no network call to an API: take an in-flight permit,
@@ -52,7 +50,7 @@ public final class CoordinationOverhead {
       row("local", "-", threads, local, "default");
     }
 
-    int base = freePortRange(10);
+    int base = FreePorts.range(10);
     Map<String, String> env = Map.of("PYTEST_RUN_ID", "bench-" + UUID.randomUUID(), "PYTEST_CLUSTER_PORT", Integer.toString(base),
         "PYTEST_CLUSTER_PORT_COUNT", "10");
     ClusterSettings settings = ClusterSettings.builder().runId(env.get("PYTEST_RUN_ID")).ports(base, 10).build();
@@ -146,23 +144,5 @@ public final class CoordinationOverhead {
     }
     pool.shutdown();
     return all.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  private static int freePortRange(int count) throws Exception {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (java.io.IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no free port range");
   }
 }

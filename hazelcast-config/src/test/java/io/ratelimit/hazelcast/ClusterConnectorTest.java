@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.ratelimit.hazelcast.testing.FreePorts;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -20,7 +21,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +48,7 @@ class ClusterConnectorTest {
 
   @Test
   void membersOfOneRunFormOneClusterAndOtherRunsStayOut() throws IOException {
-    int base = freePortRange(6);
+    int base = FreePorts.range(6);
     String run = "run-" + UUID.randomUUID();
     ClusterConnection first = connect(embedded(run, base, 6).build());
     ClusterConnection second = connect(embedded(run, base, 6).build());
@@ -63,7 +63,7 @@ class ClusterConnectorTest {
 
   @Test
   void anEmbeddedMemberListensOnLoopbackOnly() throws IOException {
-    ClusterConnection connection = connect(embedded("run-" + UUID.randomUUID(), freePortRange(3), 3).build());
+    ClusterConnection connection = connect(embedded("run-" + UUID.randomUUID(), FreePorts.range(3), 3).build());
     HazelcastInstance member = connection.instance().orElseThrow();
     InetSocketAddress bound = member.getCluster().getLocalMember().getSocketAddress();
     assertEquals("127.0.0.1", bound.getAddress().getHostAddress());
@@ -78,7 +78,7 @@ class ClusterConnectorTest {
 
   @Test
   void whenEveryPortIsTakenItFallsBackToLocalWithTheReason() throws IOException {
-    int base = freePortRange(2);
+    int base = FreePorts.range(2);
     try (ServerSocket a = new ServerSocket(base, 1, InetAddress.getLoopbackAddress());
         ServerSocket b = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress())) {
       long start = System.nanoTime();
@@ -94,7 +94,7 @@ class ClusterConnectorTest {
 
   @Test
   void aClientWithNoClusterToReachFallsBackInBoundedTime() throws IOException {
-    int nothingThere = freePortRange(1);
+    int nothingThere = FreePorts.range(1);
     ClusterConnection connection = connect(ClusterSettings.builder().mode(ClusterMode.CLIENT).runId("run-" + UUID.randomUUID())
         .clientAddresses(List.of("127.0.0.1:" + nothingThere)).joinTimeout(Duration.ofSeconds(1)).build());
 
@@ -104,7 +104,7 @@ class ClusterConnectorTest {
 
   @Test
   void aClientJoinsAnExistingCluster() throws IOException {
-    int base = freePortRange(3);
+    int base = FreePorts.range(3);
     String run = "run-" + UUID.randomUUID();
     ClusterConnection member = connect(embedded(run, base, 3).build());
     int port = member.instance().orElseThrow().getCluster().getLocalMember().getSocketAddress().getPort();
@@ -124,24 +124,6 @@ class ClusterConnectorTest {
     assertEquals(ClusterMode.LOCAL, connection.mode());
     assertFalse(connection.fellBack());
     assertEquals(1, connection.clusterSize());
-  }
-
-  static int freePortRange(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("no free port range");
   }
 
   private static Optional<InetAddress> nonLoopbackAddress() throws IOException {

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ratelimit.core.ForkedJvm;
+import io.ratelimit.hazelcast.testing.FreePorts;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,7 @@ class ForkedWorkersReportTest {
     try (TestApi api = new TestApi(10, 60)) {
       Map<String, String> env = Map.ofEntries(
           Map.entry("PYTEST_RUN_ID", "report-" + UUID.randomUUID()),
-          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(freePortRange(10))),
+          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
           Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
           Map.entry("PYTEST_WORKERS", "3"),
           Map.entry("PYTEST_RATE_LIMIT_DELAY", "0.005"),
@@ -75,23 +74,5 @@ class ForkedWorkersReportTest {
         assertFalse(html.contains(external), "the page must open offline, found " + external);
       }
     }
-  }
-
-  static int freePortRange(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("no free port range");
   }
 }

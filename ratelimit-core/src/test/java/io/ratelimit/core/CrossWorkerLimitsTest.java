@@ -3,10 +3,9 @@ package io.ratelimit.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ratelimit.hazelcast.testing.FreePorts;
 import io.ratelimit.settings.SettingsSource;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +33,7 @@ class CrossWorkerLimitsTest {
   void cluster() throws IOException {
     env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "test-" + UUID.randomUUID());
-    env.put("PYTEST_CLUSTER_PORT", Integer.toString(freePortRange(10)));
+    env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10)));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
   }
 
@@ -70,7 +68,7 @@ class CrossWorkerLimitsTest {
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(15)) {
       for (int w = 1; w <= 3; w++) {
-        worker("w" + w, api.url("/items").toString(), 4, 10);
+        worker("w" + w, api.url("/items").toString(), 2, 20);
       }
       for (ForkedJvm w : workers) {
         w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
@@ -95,13 +93,13 @@ class CrossWorkerLimitsTest {
       long span = gaps.stream().mapToLong(Long::longValue).sum();
       assertTrue(span >= gaps.size() * TimeUnit.MILLISECONDS.toNanos(40) - tolerance, "119 gaps took only " + span / 1_000_000 + " ms");
 
-      int warmUps = 3 * 4; // one limited request per thread, to /warm-up, which the server does not count
+      int warmUps = 3 * 2; // one limited request per thread, to /warm-up, which the server does not count
       Await.until(() -> coordinator.statistics().totals().attempts() == api.received() + warmUps, BOUND,
           "merged attempts equal the server's count " + api.received() + " plus " + warmUps + " warm-ups");
       RateLimitStats stats = coordinator.statistics();
       assertEquals(120 + warmUps, stats.totals().requests());
       for (String w : List.of("w1", "w2", "w3")) {
-        assertEquals(40 + 4, stats.byWorker().get(w).attempts(), w + " in " + stats.byWorker());
+        assertEquals(40 + 2, stats.byWorker().get(w).attempts(), w + " in " + stats.byWorker());
       }
     }
   }
@@ -146,12 +144,12 @@ class CrossWorkerLimitsTest {
 
   private void assertRunsStaySeparate(ForkedJvm ours, ForkedJvm theirs) throws IOException {
     // same port range, same machine: each finds the other's member and is refused for its cluster name
-    RateLimitCoordinator coordinator = observe();
-    Await.until(() -> coordinator.clusterSize() == 2, BOUND, "our worker joined us");
-    assertTrue(theirs.awaitLine(l -> l.startsWith("READY"), BOUND).contains("(1 members"), theirs.output());
     assertTrue(ours.awaitLine(l -> l.startsWith("READY"), BOUND).contains("ratelimit-" + env.get("PYTEST_RUN_ID")));
+    assertTrue(theirs.awaitLine(l -> l.startsWith("READY"), BOUND).contains("(1 members"), theirs.output());
+    RateLimitCoordinator coordinator = observe();
+    Await.until(() -> coordinator.clusterSize() == 2, BOUND, "our worker and this JVM form one cluster");
     theirs.tell("STATS");
-    theirs.awaitLine(l -> l.startsWith("STATS"), BOUND);
+    assertTrue(theirs.awaitLine(l -> l.startsWith("STATS"), BOUND).contains("(1 members"), theirs.output());
     assertEquals(2, coordinator.clusterSize(), "the other run's member never joined ours");
   }
 
@@ -190,27 +188,5 @@ class CrossWorkerLimitsTest {
       assertEquals(200, waiting.get(BOUND.toSeconds(), TimeUnit.SECONDS));
       assertEquals(1, api.received());
     }
-  }
-
-  /** A base port with {@code count} free ports above it, picked at random so runs don't collide. */
-  static int freePortRange(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      if (allFree(base, count)) {
-        return base;
-      }
-    }
-    throw new IOException("no free port range found");
-  }
-
-  private static boolean allFree(int base, int count) {
-    for (int port = base; port < base + count; port++) {
-      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-        s.setReuseAddress(true);
-      } catch (IOException taken) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -3,6 +3,7 @@ package io.ratelimit.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ratelimit.hazelcast.testing.FreePorts;
 import io.ratelimit.settings.SettingsSource;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,7 +23,7 @@ class FallbackTest {
 
   @Test
   void withEveryClusterPortTakenTheLimitsAreDividedByTheWorkers() throws Exception {
-    int base = CrossWorkerLimitsTest.freePortRange(2);
+    int base = FreePorts.range(2);
     try (ServerSocket a = new ServerSocket(base, 1, InetAddress.getLoopbackAddress());
         ServerSocket b = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress());
         LoopbackApi api = new LoopbackApi(20)) {

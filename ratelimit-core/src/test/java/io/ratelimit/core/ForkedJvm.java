@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * A real JVM started on the test class path, as Surefire starts its forks: its output is kept line by
  * line, and it can be waited for, stopped with SIGTERM or killed with SIGKILL.
  */
-final class ForkedJvm implements AutoCloseable {
+public final class ForkedJvm implements AutoCloseable {
   private final String name;
   private final Process process;
   private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -42,7 +42,7 @@ final class ForkedJvm implements AutoCloseable {
   }
 
   /** Starts {@code main} with {@code args} in a new JVM with {@code env} added to this one's environment. */
-  static ForkedJvm start(String name, Class<?> main, Map<String, String> env, String... args) throws IOException {
+  public static ForkedJvm start(String name, Class<?> main, Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -58,7 +58,7 @@ final class ForkedJvm implements AutoCloseable {
   }
 
   /** The first output line matching {@code test}, waiting at most {@code bound}. */
-  String awaitLine(Predicate<String> test, Duration bound) {
+  public String awaitLine(Predicate<String> test, Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
     while (true) {
       Optional<String> line = lines.stream().filter(test).findFirst();
@@ -76,19 +76,19 @@ final class ForkedJvm implements AutoCloseable {
   }
 
   /** The first line starting with {@code prefix}, without the prefix. */
-  String awaitValue(String prefix, Duration bound) {
+  public String awaitValue(String prefix, Duration bound) {
     return awaitLine(l -> l.startsWith(prefix), bound).substring(prefix.length()).trim();
   }
 
   /** Writes a line to the JVM's standard input. */
-  void tell(String line) throws IOException {
+  public void tell(String line) throws IOException {
     OutputStream in = process.getOutputStream();
     in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     in.flush();
   }
 
   /** Waits for the JVM to exit; returns its exit code. */
-  int awaitExit(Duration bound) throws InterruptedException {
+  public int awaitExit(Duration bound) throws InterruptedException {
     if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError(name + " still running after " + bound.toSeconds() + " s; output:\n" + output());
     }
@@ -96,21 +96,21 @@ final class ForkedJvm implements AutoCloseable {
   }
 
   /** SIGKILL: the JVM gets no chance to clean up. */
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** SIGTERM: shutdown hooks run. */
-  void terminate() {
+  public void terminate() {
     process.destroy();
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  String output() {
+  public String output() {
     return String.join("\n", lines);
   }
 

@@ -47,7 +47,7 @@ public final class HammerWorker {
           break;
         case "STATS":
           ApiStats all = coordinator.statistics().totals();
-          System.out.println("STATS attempts=" + all.attempts() + " requests=" + all.requests());
+          System.out.println("STATS attempts=" + all.attempts() + " requests=" + all.requests() + " " + coordinator.statistics().coordination());
           break;
         case "EXIT":
           coordinator.close();

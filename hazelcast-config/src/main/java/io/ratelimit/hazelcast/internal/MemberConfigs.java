@@ -63,10 +63,10 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the limiter flushes its counters first
     config.setProperty("hazelcast.socket.bind.any", "false");
-    // A second of patience before settling on a master: forks that start at the same moment then see each
-    // other and form one cluster instead of several that merge only later.
-    config.setProperty("hazelcast.wait.seconds.before.join", "1");
-    config.setProperty("hazelcast.max.wait.seconds.before.join", "2");
+    // No waiting before settling on a master: a fork joins at once. Forks that start at the very same
+    // moment may each become a master for a few seconds; the split-brain check merges them (every 5 s).
+    config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    config.setProperty("hazelcast.max.wait.seconds.before.join", "0");
     config.setProperty("hazelcast.max.join.seconds", Long.toString(joinSeconds));
     config.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(settings.portCount()));
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");

@@ -1,6 +1,5 @@
 package io.ratelimit.core.internal;
 
-import io.ratelimit.core.RateLimitConfig;
 import java.time.Duration;
 
 /**
@@ -10,10 +9,4 @@ import java.time.Duration;
  * @param maxInFlight cap on requests in flight across all workers
  * @param spacing minimum time between request starts across all workers
  */
-public record ApiLimits(String api, int maxInFlight, Duration spacing) {
-
-  /** The limits of {@code config}. */
-  public static ApiLimits of(RateLimitConfig config) {
-    return new ApiLimits(config.apiName(), config.maxConcurrentRequests(), config.rateLimitDelay());
-  }
-}
+public record ApiLimits(String api, int maxInFlight, Duration spacing) {}

@@ -17,7 +17,6 @@ public final class RetryDelays {
   /** Spread of the jitter around base x 2^n: +/- 25%. */
   static final double JITTER = 0.25;
 
-  private final Duration baseBackoff;
   private final Duration maxBackoff;
   private final IntervalFunction exponential;
 
@@ -26,7 +25,6 @@ public final class RetryDelays {
    * @param maxBackoff cap on every wait
    */
   public RetryDelays(Duration baseBackoff, Duration maxBackoff) {
-    this.baseBackoff = baseBackoff;
     this.maxBackoff = maxBackoff;
     // resilience4j refuses intervals under 1 ms: a smaller base means "retry at once"
     this.exponential = baseBackoff.toMillis() < 1 || maxBackoff.toMillis() < 1
@@ -43,11 +41,6 @@ public final class RetryDelays {
   public Duration beforeRetry(int retry, String retryAfterHeader, Instant now) {
     Duration wait = retryAfter(retryAfterHeader, now).orElseGet(() -> Duration.ofMillis(exponential.apply(retry)));
     return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
-  }
-
-  /** The base backoff this policy starts from. */
-  public Duration baseBackoff() {
-    return baseBackoff;
   }
 
   /**

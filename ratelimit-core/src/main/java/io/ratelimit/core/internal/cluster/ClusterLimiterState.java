@@ -68,6 +68,7 @@ public final class ClusterLimiterState implements LimiterState {
   private final IMap<String, String> run;
   private final IMap<String, Long> window;
   private final IMap<String, String> documents;
+  private final AttemptWindow recentAttempts = new SharedAttemptWindow();
   private final Map<String, Waiters> waiters = new ConcurrentHashMap<>();
   private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
@@ -244,19 +245,20 @@ public final class ClusterLimiterState implements LimiterState {
 
   @Override
   public AttemptWindow recentAttempts() {
-    return new AttemptWindow() {
-      @Override
-      public void record(boolean rateLimited) {
-        // asynchronous: the request path never waits on the window
-        window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited))
-            .thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
-      }
+    return recentAttempts;
+  }
 
-      @Override
-      public Share share() {
-        return lastShare.get();
-      }
-    };
+  /** The run's window, one entry; appends are asynchronous, so the request path never waits on it. */
+  private final class SharedAttemptWindow implements AttemptWindow {
+    @Override
+    public void record(boolean rateLimited) {
+      window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited)).thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
+    }
+
+    @Override
+    public Share share() {
+      return lastShare.get();
+    }
   }
 
   @Override

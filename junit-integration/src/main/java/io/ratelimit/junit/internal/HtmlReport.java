@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToLongFunction;
+import org.owasp.encoder.Encode;
 
 /**
  * The report as one self-contained HTML page: inline CSS and an inline SVG chart drawn here, no scripts,
@@ -157,20 +158,7 @@ final class HtmlReport {
   }
 
   static String esc(String text) {
-    if (text == null) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(text.length());
-    for (char ch : text.toCharArray()) {
-      switch (ch) {
-        case '<': out.append("&lt;"); break;
-        case '>': out.append("&gt;"); break;
-        case '&': out.append("&amp;"); break;
-        case '"': out.append("&quot;"); break;
-        case '\'': out.append("&#39;"); break;
-        default: out.append(ch);
-      }
-    }
-    return out.toString();
+    return text == null ? "" : Encode.forHtml(text);
   }
+
 }

@@ -133,7 +133,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
     }
     if (config.disableParallel() && config.rateLimited()) {
-      state.switchToSequential("PYTEST_DISABLE_PARALLEL=true");
+      switchToSequential("PYTEST_DISABLE_PARALLEL=true");
     }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();
@@ -166,7 +166,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * switch wins; its time and reason are kept.
    */
   public RunMode switchToSequential(String reason) {
-    return state.switchToSequential(reason);
+    return state.switchToSequential(RunMode.sequentialSince(java.time.Instant.now(), reason));
   }
 
   /**

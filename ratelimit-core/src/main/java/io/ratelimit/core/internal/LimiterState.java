@@ -46,11 +46,12 @@ public interface LimiterState extends AutoCloseable {
   RunMode runMode();
 
   /**
-   * Switches the whole run to sequential; the first switch wins and later calls change nothing.
+   * Switches the whole run to {@code sequential}; the first switch wins and later calls change nothing.
    *
-   * @return the run mode after the call
+   * @param sequential the mode to switch to, with its time and reason
+   * @return the run mode after the call: equal to {@code sequential} only for the call that switched
    */
-  RunMode switchToSequential(String reason);
+  RunMode switchToSequential(RunMode sequential);
 
   /** How many permits named {@code name} are held now, by anyone sharing this state. */
   int permitsHeld(String name);

@@ -3,7 +3,6 @@ package io.ratelimit.core.internal;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import java.io.InterruptedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -117,8 +116,8 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
-  public RunMode switchToSequential(String reason) {
-    runMode.compareAndSet(RunMode.PARALLEL, RunMode.sequentialSince(Clock.systemUTC().instant(), reason));
+  public RunMode switchToSequential(RunMode sequential) {
+    runMode.compareAndSet(RunMode.PARALLEL, sequential);
     return runMode.get();
   }
 

@@ -1,6 +1,7 @@
 package io.ratelimit.core.internal;
 
 import io.ratelimit.core.RunMode;
+import java.time.Instant;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,8 @@ public final class SequentialSwitch {
       String reason = String.format(Locale.ROOT,
           "%d of the last %d attempts were answered 429 (%.0f%%), above PYTEST_ERROR_THRESHOLD=%s",
           share.rateLimited(), share.attempts(), 100 * share.rate(), threshold);
-      RunMode before = state.runMode();
-      RunMode after = state.switchToSequential(reason);
-      if (!before.sequential() && after.reason().filter(reason::equals).isPresent()) {
+      RunMode wanted = RunMode.sequentialSince(Instant.now(), reason);
+      if (state.switchToSequential(wanted).equals(wanted)) { // only the call that switched, run-wide
         LOG.warn("ratelimit-testkit: switching the run to sequential: {}. From now on one request is in flight at a time.", reason);
       }
     }

@@ -314,8 +314,8 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   @Override
-  public RunMode switchToSequential(String reason) {
-    String wanted = StatsCodec.modeToJson(RunMode.sequentialSince(Instant.now(), reason));
+  public RunMode switchToSequential(RunMode sequential) {
+    String wanted = StatsCodec.modeToJson(sequential);
     RunMode after = StatsCodec.modeFromJson(run.executeOnKey(MODE_KEY, new SwitchMode(wanted)));
     runMode.set(after);
     return after;

@@ -114,6 +114,8 @@ class CrossWorkerLimitsTest {
       ForkedJvm waiter = worker("waiter", api.url("/items").toString(), 1, 1);
       holder.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
       waiter.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      // JVMs started at the same moment may form separate clusters for a few seconds before they merge
+      Await.until(() -> coordinator.clusterSize() == 3, BOUND, "the three JVMs form one cluster");
       holder.tell("GO");
       Await.until(() -> api.holding() == 2, BOUND, "the holder has both permits on the wire");
       Await.until(() -> coordinator.statistics().byWorker().getOrDefault("holder", ApiStats.EMPTY).attempts() == 2,

@@ -78,6 +78,7 @@ public final class ClusterLimiterState implements LimiterState {
   private final UUID membershipListener;
   private final UUID permitListener;
   private final UUID modeListener;
+  private final UUID lifecycleListener;
   private volatile String lastFlushed = "";
 
   private record HeldLease(String name, String leaseId) {}
@@ -126,6 +127,14 @@ public final class ClusterLimiterState implements LimiterState {
       @Override
       public void memberRemoved(MembershipEvent event) {
         releaseLeasesOf(event.getMember().getUuid().toString());
+      }
+    });
+    // Forks that start at the same moment can form separate clusters that merge a few seconds later;
+    // the merged side's entries may lose to the other's, so this worker writes its own again.
+    this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+        lastFlushed = "";
+        runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
       }
     });
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -373,6 +382,7 @@ public final class ClusterLimiterState implements LimiterState {
       permits.removeEntryListener(permitListener);
       run.removeEntryListener(modeListener);
       hazelcast.getCluster().removeMembershipListener(membershipListener);
+      hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
     } catch (RuntimeException e) {
       LOG.debug("cluster already gone while closing: {}", e.toString());
     }

@@ -10,14 +10,13 @@ package io.ratelimit.core;
 final class ClockTolerance {
   static final long MILLIS = 5;
 
-  /**
-   * The same with four JVMs (three workers and the server's) busy on a 2-core machine: a thread that wakes
-   * late for its slot gives it up (see AdmissionInterceptor), but a delay after that check, in the write
-   * path or in the server's own stamping, still shows. Measured here: single gaps down to 11 ms under a
-   * 20 ms delay when only this test ran, and one gap of 24 ms under a 40 ms delay in 120 while the whole
-   * build ran; the sum of any run of gaps is never short by more than one such late start.
+  /*
+   * Across JVMs (three workers and the server's JVM busy on a 2-core machine) a thread that wakes late for
+   * its slot gives it up (see AdmissionInterceptor), but a stall after that check, in the write path or in
+   * the server's own stamping, still shows: single gaps as short as the delay minus 19 ms were seen (one in
+   * 120, full build running). The cross-JVM test therefore asserts what a rate-limited API enforces, the
+   * number of starts in any window, which a late start never raises.
    */
-  static final long CROSS_JVM_MILLIS = 15;
 
   private ClockTolerance() {}
 }

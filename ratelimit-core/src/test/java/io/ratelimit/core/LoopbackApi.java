@@ -72,6 +72,13 @@ final class LoopbackApi implements AutoCloseable {
     arrivals.clear();
   }
 
+  /** Arrival times, in nanoseconds, in order. */
+  List<Long> arrivalTimesNanos() {
+    List<Long> sorted = new ArrayList<>(arrivals);
+    sorted.sort(null);
+    return sorted;
+  }
+
   /** Gaps between consecutive arrivals, in nanoseconds, in arrival order. */
   List<Long> arrivalGapsNanos() {
     List<Long> sorted = new ArrayList<>(arrivals);

@@ -2,6 +2,8 @@ package io.ratelimit.core;
 
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.LeaseBroker;
+import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
 import io.ratelimit.core.internal.RetryDelays;
@@ -48,23 +50,26 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final LimiterState state;
   private final ClusterConnection connection;
   private final int limitsDivisor;
+  private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
-      int limitsDivisor) {
+      int limitsDivisor, LeaseSettings leaseSettings) {
     this.workerId = workerId;
     this.recorder = recorder;
     this.state = state;
     this.connection = connection;
     this.limitsDivisor = limitsDivisor;
+    this.leases = new LeaseBroker(state.leases(), workerId, leaseSettings);
   }
 
   /** A coordinator whose limits hold within this JVM only, with its own counters; no cluster. */
   public static RateLimitCoordinator local() {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
-    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), null, 1);
+    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), null, 1,
+        LeaseSettings.DEFAULTS);
   }
 
   /**
@@ -82,6 +87,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     SettingsReader reader = new SettingsReader(source);
     String workerId = reader.readOptional(WORKER_ID, ValueParsers.matching("[A-Za-z0-9._@-]{1,64}",
         "1 to 64 letters, digits, dots, dashes, underscores or @")).map(Setting::value).orElseGet(RateLimitCoordinator::defaultWorkerId);
+    LeaseSettings leaseSettings = LeaseSettings.read(reader);
     reader.throwIfInvalid();
 
     StatsRecorder recorder = new StatsRecorder();
@@ -90,7 +96,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
         .<LimiterState>map(hz -> new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder))
         .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
     int divisor = connection.fellBack() ? runConfig.workers().orElse(Runtime.getRuntime().availableProcessors()) : 1;
-    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor);
+    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor, leaseSettings);
     Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
     return coordinator;
@@ -205,6 +211,30 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** True for the first caller in the whole run to claim {@code key}, false for every later one. */
   public boolean claim(String key) {
     return state.claim(key);
+  }
+
+  /**
+   * Leases on shared test resources, across every worker of the run, held in the name of {@code owner}
+   * (shown as {@code workerId/owner}, e.g. the test's name). See {@link ResourceLeases}.
+   */
+  public ResourceLeases leases(String owner) {
+    return leases.forOwner(Objects.requireNonNull(owner, "owner"));
+  }
+
+  /**
+   * Declares a pool of resources in code, for {@link ResourceLeases#acquireFromPool(String, int)}. A pool
+   * of the same name in {@code PYTEST_RESOURCE_POOLS} wins, so CI can point tests at other resources.
+   *
+   * @return the pool in force under that name
+   * @throws IllegalArgumentException when the name is already declared in code with other items
+   */
+  public ResourcePool declarePool(ResourcePool pool) {
+    return leases.declare(Objects.requireNonNull(pool, "pool"));
+  }
+
+  /** This worker's waits for leases, by resource (or {@code pool <name>}). */
+  public Map<String, LeaseWaitStats> leaseWaits() {
+    return leases.waitStatistics();
   }
 
   /** This worker's own counters, per API, without asking the cluster. */

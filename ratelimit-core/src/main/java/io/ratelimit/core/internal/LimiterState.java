@@ -62,6 +62,9 @@ public interface LimiterState extends AutoCloseable {
   /** Every worker's latest document of a kind, by worker id. */
   Map<String, String> published(String kind);
 
+  /** The lease tables of shared resources, kept where this state keeps everything else. */
+  LeaseStore leases();
+
   /** True for the first caller of the run to claim {@code key}, false for every later one. */
   boolean claim(String key);
 

@@ -34,6 +34,7 @@ public final class LocalLimiterState implements LimiterState {
   private final AttemptWindow recentAttempts = new RingAttemptWindow();
   private final Map<String, Map<String, String>> documents = new ConcurrentHashMap<>();
   private final java.util.Set<String> claims = ConcurrentHashMap.newKeySet();
+  private final LeaseStore leases = new LocalLeaseStore();
 
   /**
    * @param workerId this JVM's worker id, for the statistics
@@ -122,8 +123,13 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
+  public LeaseStore leases() {
+    return leases;
+  }
+
+  @Override
   public void close() {
-    // nothing is shared beyond this JVM
+    leases.close(); // nothing else is shared beyond this JVM
   }
 
   @Override

@@ -68,6 +68,7 @@ public final class ClusterLimiterState implements LimiterState {
   private final IMap<String, String> run;
   private final IMap<String, Long> window;
   private final IMap<String, String> documents;
+  private final ClusterLeaseStore leases;
   private final AttemptWindow recentAttempts = new SharedAttemptWindow();
   private final Map<String, Waiters> waiters = new ConcurrentHashMap<>();
   private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
@@ -117,6 +118,7 @@ public final class ClusterLimiterState implements LimiterState {
     this.run = hazelcast.getMap("ratelimit.run");
     this.window = hazelcast.getMap("ratelimit.window");
     this.documents = hazelcast.getMap("ratelimit.documents");
+    this.leases = new ClusterLeaseStore(hazelcast);
     this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
     runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
@@ -313,6 +315,11 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   @Override
+  public io.ratelimit.core.internal.LeaseStore leases() {
+    return leases;
+  }
+
+  @Override
   public boolean claim(String key) {
     return run.putIfAbsent("claim/" + key, workerId) == null;
   }
@@ -374,6 +381,7 @@ public final class ClusterLimiterState implements LimiterState {
       return;
     }
     background.shutdownNow();
+    leases.close();
     try {
       flush();
       for (HeldLease lease : held) {

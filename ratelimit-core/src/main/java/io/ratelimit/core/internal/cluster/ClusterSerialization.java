@@ -17,6 +17,7 @@ public final class ClusterSerialization {
   static final int RESERVE_SLOT = 6;
   static final int SWITCH_MODE = 7;
   static final int APPEND_OUTCOME = 8;
+  static final int LEASE_PROCESSOR = 9;
 
   private ClusterSerialization() {}
 
@@ -37,6 +38,8 @@ public final class ClusterSerialization {
         case RESERVE_SLOT: created = new ReserveSlot(); break;
         case SWITCH_MODE: created = new SwitchMode(); break;
         case APPEND_OUTCOME: created = new AppendOutcome(); break;
+        case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
+        case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;
         default: created = null; // unknown ids are refused by Hazelcast
       }
       return created;

@@ -1,0 +1,332 @@
+package io.ratelimit.core.internal;
+
+import io.ratelimit.core.LeaseInfo;
+import io.ratelimit.core.LeaseUnavailableException;
+import io.ratelimit.core.LeaseWaitStats;
+import io.ratelimit.core.ResourceLease;
+import io.ratelimit.core.ResourceLeases;
+import io.ratelimit.core.ResourcePool;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands out leases from a {@link LeaseStore}: waits (bounded, woken by changes, re-checking every 100 ms),
+ * logs long waits with their holders, explains a lease that did not come, and counts the waits per
+ * resource or pool. One per coordinator; {@link #forOwner} gives the per-test view.
+ */
+public final class LeaseBroker {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseBroker.class);
+  private static final String RESOURCE = "resource/";
+  private static final String POOL = "pool/";
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final Duration FIRST_LOG = Duration.ofSeconds(10);
+  private static final Duration LOG_EVERY = Duration.ofSeconds(30);
+
+  private final LeaseStore store;
+  private final String workerId;
+  private final LeaseSettings settings;
+  private final Map<String, ResourcePool> declared = new ConcurrentHashMap<>();
+  private final Map<String, WaitCounters> waits = new ConcurrentHashMap<>();
+
+  public LeaseBroker(LeaseStore store, String workerId, LeaseSettings settings) {
+    this.store = store;
+    this.workerId = workerId;
+    this.settings = settings;
+    int cleared = store.clearExpired();
+    if (cleared > 0) {
+      LOG.info("ratelimit-testkit: cleared {} expired lease(s) at start", cleared);
+    }
+  }
+
+  /** Leases owned by {@code owner} of this worker (shown as {@code workerId/owner}). */
+  public ResourceLeases forOwner(String owner) {
+    return new OwnedLeases(workerId + "/" + owner);
+  }
+
+  /** Declares a pool in code; a pool of the same name from {@code PYTEST_RESOURCE_POOLS} takes precedence. */
+  public ResourcePool declare(ResourcePool pool) {
+    ResourcePool configured = settings.pools().get(pool.name());
+    if (configured != null) {
+      return configured;
+    }
+    ResourcePool before = declared.putIfAbsent(pool.name(), pool);
+    if (before != null && !before.equals(pool)) {
+      throw new IllegalArgumentException("pool '" + pool.name() + "' is already declared with other items: " + before.items());
+    }
+    return pool;
+  }
+
+  /** This worker's lease waits so far, by resource ({@code billing-account}) or pool ({@code pool repos}). */
+  public Map<String, LeaseWaitStats> waitStatistics() {
+    Map<String, LeaseWaitStats> out = new TreeMap<>();
+    waits.forEach((key, counters) -> out.put(displayName(key), counters.snapshot()));
+    return out;
+  }
+
+  private static String displayName(String key) {
+    return key.startsWith(POOL) ? "pool " + key.substring(POOL.length()) : key.substring(RESOURCE.length());
+  }
+
+  private List<LeaseInfo> list(String onlyKey) {
+    List<LeaseInfo> out = new ArrayList<>();
+    Map<String, Map<String, LeaseTable.Lease>> tables = store.tables();
+    tables.forEach((key, leases) -> {
+      if (onlyKey == null || onlyKey.equals(key)) {
+        leases.forEach((item, lease) -> out.add(info(key, item, lease)));
+      }
+    });
+    out.sort(Comparator.comparing(LeaseInfo::resource).thenComparing(i -> String.valueOf(i.pool())));
+    return out;
+  }
+
+  private static LeaseInfo info(String key, String item, LeaseTable.Lease lease) {
+    return new LeaseInfo(item, key.startsWith(POOL) ? key.substring(POOL.length()) : null, lease.owner(),
+        Instant.ofEpochMilli(lease.sinceMillis()), Instant.ofEpochMilli(lease.maxUntilMillis()));
+  }
+
+  private ResourceLease acquire(String owner, String key, List<String> items, int count, Duration maxWait, String waitSetting) {
+    Objects.requireNonNull(maxWait, "maxWait");
+    String leaseId = UUID.randomUUID().toString();
+    long start = System.nanoTime();
+    long deadline = start + Math.max(0, maxWait.toNanos());
+    long nextLog = start + FIRST_LOG.toNanos();
+    WaitCounters counters = waits.computeIfAbsent(key, k -> new WaitCounters());
+    while (true) {
+      List<String> taken = store.take(key, items, count, leaseId, owner, settings.leaseTimeout());
+      long now = System.nanoTime();
+      if (!taken.isEmpty()) {
+        counters.record(now - start, true);
+        if (now - start > FIRST_LOG.toNanos()) {
+          LOG.info("ratelimit-testkit: {} got {} after waiting {} s", owner, taken, TimeUnit.NANOSECONDS.toSeconds(now - start));
+        }
+        Instant since = Instant.now();
+        return new Held(key, leaseId, owner, List.copyOf(taken), since, since.plus(settings.leaseTimeout()));
+      }
+      if (now - deadline >= 0) {
+        counters.record(now - start, false);
+        throw unavailable(owner, key, items, count, maxWait, waitSetting);
+      }
+      if (now - nextLog >= 0) {
+        LOG.warn("ratelimit-testkit: {} has waited {} s for {}; held: {}", owner, TimeUnit.NANOSECONDS.toSeconds(now - start),
+            describeWanted(key, count), list(key));
+        nextLog = now + LOG_EVERY.toNanos();
+      }
+      try {
+        store.awaitChange(key, Math.min(deadline - now, RECHECK_NANOS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        counters.record(System.nanoTime() - start, false);
+        throw new LeaseUnavailableException("ratelimit-testkit: interrupted while " + owner + " waited for " + describeWanted(key, count),
+            0, list(key));
+      }
+    }
+  }
+
+  private static String describeWanted(String key, int count) {
+    return key.startsWith(POOL) ? count + " of pool '" + key.substring(POOL.length()) + "'" : "'" + key.substring(RESOURCE.length()) + "'";
+  }
+
+  private LeaseUnavailableException unavailable(String owner, String key, List<String> items, int count, Duration maxWait, String waitSetting) {
+    List<LeaseInfo> holders = list(key);
+    int free = (int) items.stream().filter(item -> holders.stream().noneMatch(h -> h.resource().equals(item))).count();
+    String waited = "after waiting " + seconds(maxWait) + " (" + waitSetting + ")";
+    String message;
+    if (key.startsWith(POOL)) {
+      message = "ratelimit-testkit: " + owner + " needs " + count + " of pool '" + key.substring(POOL.length()) + "' (" + items.size()
+          + " items) but only " + free + (free == 1 ? " was" : " were") + " free " + waited + "; the other " + (items.size() - free)
+          + " held: " + summarize(holders);
+    } else {
+      message = "ratelimit-testkit: " + owner + " could not get '" + key.substring(RESOURCE.length()) + "' " + waited + "; "
+          + (holders.isEmpty() ? "it came free just now" : "held: " + summarize(holders))
+          + ". If its holder hangs, end the lease with the leases command (see the README).";
+    }
+    return new LeaseUnavailableException(message, free, holders);
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
+  }
+
+  private static String summarize(List<LeaseInfo> holders) {
+    Instant now = Instant.now();
+    List<String> parts = new ArrayList<>();
+    for (LeaseInfo h : holders.subList(0, Math.min(10, holders.size()))) {
+      parts.add(h.resource() + " by " + h.owner() + " for " + h.heldFor(now).toSeconds() + " s");
+    }
+    if (holders.size() > 10) {
+      parts.add("and " + (holders.size() - 10) + " more");
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The leases of one owner. */
+  private final class OwnedLeases implements ResourceLeases {
+    private final String owner;
+
+    OwnedLeases(String owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public ResourceLease acquire(String resource) {
+      return acquire(resource, settings.leaseWait());
+    }
+
+    @Override
+    public ResourceLease acquire(String resource, Duration maxWait) {
+      String name = ResourcePool.of(resource, resource).name(); // validates the name
+      return LeaseBroker.this.acquire(owner, RESOURCE + name, List.of(name), 1, maxWait, "PYTEST_LEASE_WAIT");
+    }
+
+    @Override
+    public ResourceLease acquireFromPool(String pool, int count) {
+      return acquire(pool(pool), count, settings.poolWait(), "PYTEST_POOL_WAIT");
+    }
+
+    @Override
+    public ResourceLease acquireFromPool(ResourcePool pool, int count, Duration maxWait) {
+      return acquire(declare(pool), count, maxWait, "the wait asked for");
+    }
+
+    private ResourceLease acquire(ResourcePool pool, int count, Duration maxWait, String waitSetting) {
+      if (count < 1 || count > pool.size()) {
+        throw new IllegalArgumentException("cannot lease " + count + " of pool '" + pool.name() + "', which has " + pool.size() + " items");
+      }
+      return LeaseBroker.this.acquire(owner, POOL + pool.name(), pool.items(), count, maxWait, waitSetting);
+    }
+
+    @Override
+    public ResourcePool pool(String name) {
+      ResourcePool pool = settings.pools().get(name);
+      if (pool == null) {
+        pool = declared.get(name);
+      }
+      if (pool == null) {
+        throw new IllegalArgumentException("no pool named '" + name + "' is declared; declare it in PYTEST_RESOURCE_POOLS "
+            + "(e.g. " + name + "=" + name + "-1.." + name + "-10) or in code; declared: "
+            + new java.util.TreeSet<>(java.util.stream.Stream.concat(settings.pools().keySet().stream(), declared.keySet().stream()).toList()));
+      }
+      return pool;
+    }
+
+    @Override
+    public List<LeaseInfo> list() {
+      return LeaseBroker.this.list(null);
+    }
+
+    @Override
+    public List<LeaseInfo> free(String resource) {
+      List<LeaseInfo> freed = new ArrayList<>();
+      store.free(resource).forEach((key, leases) -> leases.forEach((item, lease) -> freed.add(info(key, item, lease))));
+      if (!freed.isEmpty()) {
+        LOG.warn("ratelimit-testkit: {} ended by {}: {}", freed.size() == 1 ? "lease" : "leases", owner, freed);
+      }
+      return freed;
+    }
+  }
+
+  /** A granted lease; closing it releases what is left of it. */
+  private final class Held implements ResourceLease {
+    private final String key;
+    private final String leaseId;
+    private final String owner;
+    private final List<String> resources;
+    private final Instant since;
+    private final Instant expiresAt;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Held(String key, String leaseId, String owner, List<String> resources, Instant since, Instant expiresAt) {
+      this.key = key;
+      this.leaseId = leaseId;
+      this.owner = owner;
+      this.resources = resources;
+      this.since = since;
+      this.expiresAt = expiresAt;
+    }
+
+    @Override
+    public String pool() {
+      return key.startsWith(POOL) ? key.substring(POOL.length()) : null;
+    }
+
+    @Override
+    public List<String> resources() {
+      return resources;
+    }
+
+    @Override
+    public String owner() {
+      return owner;
+    }
+
+    @Override
+    public Instant since() {
+      return since;
+    }
+
+    @Override
+    public Instant expiresAt() {
+      return expiresAt;
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      List<String> released;
+      try {
+        released = store.release(key, leaseId);
+      } catch (RuntimeException e) {
+        LOG.debug("could not release lease {} on {}: {}", leaseId, resources, e.toString());
+        return; // the cluster is going: the lease ends with this member, or expires
+      }
+      if (released.size() < resources.size()) {
+        List<String> lost = new ArrayList<>(resources);
+        lost.removeAll(released);
+        LOG.warn("ratelimit-testkit: {} lost its lease on {} before it ended (expired after {} s, PYTEST_LEASE_TIMEOUT, or freed "
+            + "by hand); another test may have used it meanwhile", owner, lost, settings.leaseTimeout().toSeconds());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return resources + " held by " + owner + " since " + since;
+    }
+  }
+
+  /** Wait counters of one resource or pool. */
+  private static final class WaitCounters {
+    final LongAdder acquisitions = new LongAdder();
+    final LongAdder unavailable = new LongAdder();
+    final LongAdder totalNanos = new LongAdder();
+    final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
+
+    void record(long nanos, boolean granted) {
+      acquisitions.increment();
+      if (!granted) {
+        unavailable.increment();
+      }
+      totalNanos.add(nanos);
+      maxNanos.accumulate(nanos);
+    }
+
+    LeaseWaitStats snapshot() {
+      return new LeaseWaitStats(acquisitions.sum(), unavailable.sum(), Duration.ofNanos(totalNanos.sum()), Duration.ofNanos(maxNanos.get()));
+    }
+  }
+}

@@ -4,7 +4,15 @@ import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
+import io.ratelimit.junit.internal.TestLeases;
 import io.ratelimit.junit.internal.TestTurn;
+import io.ratelimit.core.ResourceLeases;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,15 +26,18 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
- * The JUnit Jupiter extension behind {@link RateLimitedApiTest}. Before each test it waits for the test's
- * turn (the run's mode, {@link RunAlone}, category caps); it resolves {@code OkHttpClient} (optionally
- * {@link Api @Api}-named), {@link RateLimitStats}, {@link WorkerInfo} and {@link TestPrefix} parameters.
+ * The JUnit Jupiter extension behind {@link RateLimitedApiTest}. Before each test it takes the leases the
+ * test's {@link ExclusiveResource} and {@link PoolResources} annotations ask for, then waits for the test's
+ * turn (the run's mode, {@link RunAlone}, category caps); after it, it ends both. It resolves
+ * {@code OkHttpClient} (optionally {@link Api @Api}-named), {@link RateLimitStats}, {@link WorkerInfo},
+ * {@link ResourceLeases}, {@link Leased @Leased} {@code List<String>} and {@link TestPrefix} parameters.
  * Its state lives in one session per JVM, started on first use and ended with JUnit's launcher session,
  * when the last worker of the run writes the report.
  */
 public final class RateLimitExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RateLimitExtension.class);
   private static final String TURN = "turn";
+  private static final String LEASES = "leases";
   private static final AtomicLong PREFIXES = new AtomicLong();
   private static final String RUN_TAG = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
 
@@ -36,6 +47,15 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
+    // leases before the turn: a test waiting for a resource holds no test slot meanwhile
+    SortedSet<String> resources = new TreeSet<>();
+    SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
+    for (java.lang.reflect.AnnotatedElement element : List.of(context.getRequiredTestClass(), context.getRequiredTestMethod())) {
+      AnnotationSupport.findRepeatableAnnotations(element, ExclusiveResource.class).forEach(r -> resources.add(r.value()));
+      AnnotationSupport.findRepeatableAnnotations(element, PoolResources.class)
+          .forEach(p -> pools.put(p.pool(), Map.entry(p.count(), p.items()))); // the method's wins over the class's
+    }
+    testLeases(context).take(resources, pools);
     boolean alone = AnnotationSupport.isAnnotated(context.getElement(), RunAlone.class)
         || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class);
     TestTurn turn = TestTurn.start(session(context), context.getDisplayName(), context.getTags(), alone);
@@ -45,16 +65,36 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
   @Override
   public void afterEach(ExtensionContext context) {
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
-    if (turn != null) {
-      turn.close();
+    TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);
+    try {
+      if (turn != null) {
+        turn.close();
+      }
+    } finally {
+      if (leases != null) {
+        leases.close();
+      }
     }
+  }
+
+  /** The test's leases, ended by afterEach (or by JUnit closing the store), whatever the outcome. */
+  private static TestLeases testLeases(ExtensionContext context) {
+    return context.getStore(NAMESPACE).computeIfAbsent(LEASES,
+        key -> new TestLeases(session(context).coordinator(), owner(context)), TestLeases.class);
+  }
+
+  /** {@code Class#method}, or the class alone outside a test method. */
+  private static String owner(ExtensionContext context) {
+    String type = context.getTestClass().map(Class::getSimpleName).orElse("test");
+    return context.getTestMethod().map(m -> type + "#" + m.getName()).orElse(type);
   }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     Class<?> type = parameter.getParameter().getType();
-    return type == OkHttpClient.class || type == RateLimitStats.class || type == WorkerInfo.class
-        || (type == String.class && parameter.isAnnotated(TestPrefix.class));
+    return type == OkHttpClient.class || type == RateLimitStats.class || type == WorkerInfo.class || type == ResourceLeases.class
+        || (type == String.class && parameter.isAnnotated(TestPrefix.class))
+        || (type == List.class && parameter.isAnnotated(Leased.class));
   }
 
   @Override
@@ -74,6 +114,14 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     }
     if (type == String.class) {
       return prefix(coordinator, context);
+    }
+    if (type == ResourceLeases.class) {
+      return testLeases(context).injectable();
+    }
+    if (type == List.class) {
+      String name = parameter.findAnnotation(Leased.class).orElseThrow().value();
+      return testLeases(context).resources(name).orElseThrow(() -> new ParameterResolutionException("@Leased(\"" + name
+          + "\"): this test holds nothing of that name; add @PoolResources(pool = \"" + name + "\") or @ExclusiveResource(\"" + name + "\")"));
     }
     throw new ParameterResolutionException("ratelimit-testkit cannot resolve " + parameter.getParameter());
   }

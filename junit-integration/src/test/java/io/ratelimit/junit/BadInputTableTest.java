@@ -38,8 +38,9 @@ class BadInputTableTest {
     List<Arguments> rows = new ArrayList<>();
     for (String v : SECONDS) {
       for (String name : List.of("PYTEST_RATE_LIMIT_DELAY", "PYTEST_BASE_BACKOFF", "PYTEST_MAX_BACKOFF", "PYTEST_PERMIT_TIMEOUT",
-          "PYTEST_CLUSTER_JOIN_TIMEOUT", "PYTEST_TEST_SLOT_TIMEOUT")) {
-        if (!(v.equals("0.0000000001") && name.equals("PYTEST_RATE_LIMIT_DELAY"))) {
+          "PYTEST_CLUSTER_JOIN_TIMEOUT", "PYTEST_TEST_SLOT_TIMEOUT", "PYTEST_LEASE_WAIT", "PYTEST_POOL_WAIT", "PYTEST_LEASE_TIMEOUT")) {
+        boolean zeroAllowed = List.of("PYTEST_RATE_LIMIT_DELAY", "PYTEST_LEASE_WAIT", "PYTEST_POOL_WAIT").contains(name);
+        if (!(v.equals("0.0000000001") && zeroAllowed)) {
           rows.add(Arguments.of(name, v));
         }
       }
@@ -69,6 +70,10 @@ class BadInputTableTest {
     }
     for (String v : List.of("", "e2e", "e2e=", "=3", "e2e=0", "e2e=x", "e2e=3,,live=1", "e 2e=3", "e2e=3;live=2")) {
       rows.add(Arguments.of("PYTEST_CATEGORY_LIMITS", v));
+    }
+    for (String v : List.of("", " ", "repos", "repos=", "=a,b", "repos=a,,b", "repos=a,a", "repos=repo-5..repo-1", "repos=a b",
+        "repos=a;repos=b", "repos=repo-1..repo-99999", "repos=x;", "re pos=a", "repos=a=b", "repos=ä")) {
+      rows.add(Arguments.of("PYTEST_RESOURCE_POOLS", v));
     }
     for (String v : List.of("", "0.0.0.0.0", "localhost", "256.1")) {
       rows.add(Arguments.of("PYTEST_CLUSTER_INTERFACE", v));

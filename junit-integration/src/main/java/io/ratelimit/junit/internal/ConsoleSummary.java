@@ -24,6 +24,9 @@ final class ConsoleSummary {
         : "parallel throughout"));
     out.append(String.format(Locale.ROOT, "suite       %d tests, %.1f s wall, %.1f s of tests, speed-up %.2fx%n",
         data.suite().tests(), data.suite().wallMs() / 1000.0, data.suite().testTimeMs() / 1000.0, data.suite().speedup()));
+    data.leaseWaits().forEach((resource, w) -> out.append(String.format(Locale.ROOT,
+        "lease       %s: %d leases, %d not granted, waited %d ms in all, max %d ms%n", resource, w.acquisitions(), w.unavailable(),
+        w.totalWaitMs(), w.maxWaitMs())));
     out.append("report      ").append(report.toAbsolutePath()).append('\n');
     out.append("===========================================================");
     return out.toString();

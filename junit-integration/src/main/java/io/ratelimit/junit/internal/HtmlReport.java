@@ -51,6 +51,13 @@ final class HtmlReport {
     html.append("<h2>Workers</h2>").append(table("worker", data.stats().byWorker()));
     html.append("<h2>APIs</h2>").append(table("API", data.stats().byApi()));
 
+    if (!data.leaseWaits().isEmpty()) {
+      html.append("<h2>Lease waits</h2><table><tr><th>resource</th><th>leases</th><th>not granted</th><th>total wait</th><th>max wait</th></tr>");
+      data.leaseWaits().forEach((resource, w) -> html.append("<tr>").append(td(resource)).append(td(w.acquisitions()))
+          .append(td(w.unavailable())).append(td(w.totalWaitMs() + " ms")).append(td(w.maxWaitMs() + " ms")).append("</tr>"));
+      html.append("</table>");
+    }
+
     html.append("<h2>Suite</h2><table><tr><th>tests</th><th>workers</th><th>wall time</th><th>test time</th><th>speed-up</th></tr><tr>")
         .append(td(Integer.toString(data.suite().tests()))).append(td(Integer.toString(data.suite().workers())))
         .append(td(data.suite().wallMs() + " ms")).append(td(data.suite().testTimeMs() + " ms"))

@@ -117,6 +117,9 @@ public final class RateLimitSession {
       timeline.close();
       coordinator.publish("suite", Json.write(Map.of("startMs", startMillis, "endMs", System.currentTimeMillis(),
           "testTimeMs", testNanos.sum() / 1_000_000, "tests", tests.get())));
+      Map<String, Object> leaseWaits = new java.util.TreeMap<>();
+      coordinator.leaseWaits().forEach((resource, w) -> leaseWaits.put(resource, ReportData.LeaseWaits.of(w)));
+      coordinator.publish("leases", Json.write(leaseWaits));
       coordinator.statistics(); // flushes this worker's counters before it lets go
       sessionLease.close();
       if (coordinator.permitsHeld(SESSIONS) == 0 && coordinator.claim("report")) {

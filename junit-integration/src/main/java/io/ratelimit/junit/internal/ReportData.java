@@ -22,9 +22,27 @@ import java.util.TreeMap;
  * @param config effective settings with their sources
  * @param suite timing of the whole suite
  * @param timeline per worker, the cumulative counters sampled once a second
+ * @param leaseWaits per resource (or {@code pool <name>}), the waits for leases of every worker
  */
 record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<String, Map<String, String>> config,
-    Suite suite, Map<String, List<Timeline.Sample>> timeline) {
+    Suite suite, Map<String, List<Timeline.Sample>> timeline, Map<String, LeaseWaits> leaseWaits) {
+
+  /**
+   * @param acquisitions leases asked for
+   * @param unavailable of them, not granted within their bound
+   * @param totalWaitMs waits summed
+   * @param maxWaitMs the longest wait
+   */
+  record LeaseWaits(long acquisitions, long unavailable, long totalWaitMs, long maxWaitMs) {
+    static LeaseWaits of(io.ratelimit.core.LeaseWaitStats w) {
+      return new LeaseWaits(w.acquisitions(), w.unavailable(), w.totalWait().toMillis(), w.maxWait().toMillis());
+    }
+
+    LeaseWaits plus(LeaseWaits o) {
+      return new LeaseWaits(acquisitions + o.acquisitions, unavailable + o.unavailable, totalWaitMs + o.totalWaitMs,
+          Math.max(maxWaitMs, o.maxWaitMs));
+    }
+  }
 
   /**
    * @param wallMs from the first worker's start to the last one's end
@@ -58,8 +76,12 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
           n.get("rateLimited").asLong(), n.get("retries").asLong())));
       timeline.put(worker, samples);
     });
+    Map<String, LeaseWaits> leaseWaits = new TreeMap<>();
+    coordinator.published("leases").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> leaseWaits.merge(e.getKey(),
+        new LeaseWaits(e.getValue().get("acquisitions").asLong(), e.getValue().get("unavailable").asLong(),
+            e.getValue().get("totalWaitMs").asLong(), e.getValue().get("maxWaitMs").asLong()), LeaseWaits::plus)));
     return new ReportData(Instant.now(), coordinator.statistics(), coordinator.runMode(), config.describeAsMap(),
-        new Suite(wall, testTime, speedup, tests, suites.size()), timeline);
+        new Suite(wall, testTime, speedup, tests, suites.size()), timeline, leaseWaits);
   }
 
   /** The JSON document: totals, workers, apis, mode, config, suite, timeline. */
@@ -78,6 +100,7 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     doc.put("mode", modeJson);
     doc.put("config", config);
     doc.put("suite", suite);
+    doc.put("leaseWaits", leaseWaits);
     doc.put("timeline", timeline);
     return doc;
   }

@@ -1,0 +1,41 @@
+package io.ratelimit.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Repeatable;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * The test (or each test of the class) runs only while it holds the run-wide lease on the named resource:
+ * tests of other workers that name it wait, up to {@code PYTEST_LEASE_WAIT} (300 s); a longer wait fails
+ * the test with the holder's name. Long waits are logged with the holder. The lease ends with the test,
+ * whatever its outcome. Several resources are taken in name order, so two tests never wait for each other.
+ *
+ * <pre>
+ * &#64;Test
+ * &#64;ExclusiveResource("billing-account")
+ * void changesThePlan(OkHttpClient client) { ... }
+ * </pre>
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@Repeatable(ExclusiveResource.List.class)
+public @interface ExclusiveResource {
+
+  /** The resource's name: 1 to 128 letters, digits or {@code . _ : @ / -}. */
+  String value();
+
+  /** Holds several {@link ExclusiveResource} annotations. */
+  @Target({ElementType.TYPE, ElementType.METHOD})
+  @Retention(RetentionPolicy.RUNTIME)
+  @Documented
+  @Inherited
+  @interface List {
+    ExclusiveResource[] value();
+  }
+}

@@ -44,6 +44,21 @@ final class Items {
         .put(RequestBody.create(JSON.createObjectNode().put("name", name).toString(), APPLICATION_JSON)).build());
   }
 
+  Reply delete(long id) {
+    return call(new Request.Builder().url(baseUrl + "/items/" + id).delete().build());
+  }
+
+  /** Deletes every item of {@code owner}; returns how many. */
+  int deleteAllOwnedBy(String owner) {
+    int deleted = 0;
+    for (JsonNode item : listOwnedBy(owner).body()) {
+      if (delete(item.get("id").asLong()).status() == 204) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   Reply listOwnedBy(String owner) {
     return call(new Request.Builder().url(baseUrl + "/items?owner=" + owner).build());
   }

@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  *       file is there: an overlap), keeps it a moment, deletes it; prints {@code DONE uses=.. overlaps=..}
  *   <li>{@code POOL pool count threads times dir}: the same with {@code count} items of a pool
  *   <li>{@code HOLD resource}: leases it and keeps it; prints {@code HELD}
+ *   <li>{@code HOLDPOOL pool count}: leases {@code count} items of the pool and keeps them; prints {@code HELD}
  *   <li>{@code RELEASE}: ends the held lease; prints {@code RELEASED}
  * </ul>
  */
@@ -48,6 +49,10 @@ public final class LeaseWorker {
           break;
         case "HOLD":
           held = coordinator.leases("Holder#hold").acquire(c[1], Duration.ofSeconds(60));
+          System.out.println("HELD " + held.resources() + " until " + held.expiresAt());
+          break;
+        case "HOLDPOOL":
+          held = coordinator.leases("Holder#hold").acquireFromPool(c[1], Integer.parseInt(c[2]));
           System.out.println("HELD " + held.resources() + " until " + held.expiresAt());
           break;
         case "RELEASE":

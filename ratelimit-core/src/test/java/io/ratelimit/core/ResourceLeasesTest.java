@@ -155,16 +155,20 @@ class ResourceLeasesTest {
     ForkedJvm holder = worker("holder", Map.of());
     holder.awaitLine(l -> l.startsWith("READY"), BOUND);
     RateLimitCoordinator coordinator = observe(2);
-    try (ResourceLease mine = coordinator.leases("Other#test").acquireFromPool("repos", 4)) {
-      assertEquals(List.of("repo-1", "repo-2", "repo-3", "repo-4"), mine.resources());
-      LeaseUnavailableException e = assertThrows(LeaseUnavailableException.class,
-          () -> coordinator.leases("Needy#test").acquireFromPool(coordinator.leases("x").pool("repos"), 2, Duration.ofMillis(300)));
-      assertEquals(1, e.free());
-      assertEquals(4, e.holders().size());
-      assertTrue(e.getMessage().contains("needs 2 of pool 'repos' (5 items) but only 1 was free"), e.getMessage());
-      assertTrue(e.getMessage().contains("repo-1 by " + coordinator.workerId() + "/Other#test"), e.getMessage());
-    }
+    holder.tell("HOLDPOOL repos 4");
+    assertTrue(holder.awaitValue("HELD", BOUND).startsWith("[repo-1, repo-2, repo-3, repo-4]"), holder.output());
+
+    LeaseUnavailableException e = assertThrows(LeaseUnavailableException.class,
+        () -> coordinator.leases("Needy#test").acquireFromPool(coordinator.leases("x").pool("repos"), 2, Duration.ofMillis(300)));
+    assertEquals(1, e.free());
+    assertEquals(4, e.holders().size());
+    assertTrue(e.getMessage().contains("needs 2 of pool 'repos' (5 items) but only 1 was free"), e.getMessage());
+    assertTrue(e.getMessage().contains("repo-1 by holder/Holder#hold"), e.getMessage());
     assertEquals(1, coordinator.leaseWaits().get("pool repos").unavailable());
+
+    try (ResourceLease one = coordinator.leases("Modest#test").acquireFromPool("repos", 1)) {
+      assertEquals(List.of("repo-5"), one.resources(), "one item was free: it is handed out at once");
+    }
   }
 
   @Test

@@ -65,8 +65,9 @@ public final class LeaseCommand {
     }
     try (ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register)) {
       if (connection.instance().isEmpty()) {
-        err.println("no cluster of run " + settings.runId() + " at " + settings.clientAddresses() + ": "
-            + connection.fallbackReason().orElse("not reachable"));
+        List<String> at = settings.clientAddresses();
+        err.println("no cluster of run " + settings.runId() + " at " + (at.size() > 3 ? at.get(0) + " .. " + at.get(at.size() - 1) : at)
+            + ": " + connection.fallbackReason().orElse("not reachable") + " (is the run still going, with this PYTEST_RUN_ID?)");
         return 2;
       }
       try (ClusterLeaseStore store = new ClusterLeaseStore(connection.instance().get())) {

@@ -12,15 +12,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link ClusterMember} in its own JVM, as a fork of a build would be. */
-final class Member implements AutoCloseable {
+public final class Member implements AutoCloseable {
   private final Process process;
   final long joinMillis;
   final int membersAfterJoin;
 
   Member(Map<String, String> env) throws IOException {
+    this(env, ClusterMember.class);
+  }
+
+  /** A member started by {@code main}, which prints {@code MEMBER <address> <cluster> joinMs=.. members=..} once joined. */
+  public Member(Map<String, String> env, Class<?> main) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), ClusterMember.class.getName())).redirectErrorStream(true);
+        "-cp", System.getProperty("java.class.path"), main.getName())).redirectErrorStream(true);
     builder.environment().putAll(env);
     process = builder.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -52,6 +52,8 @@ public final class ClusterLimiterState implements LimiterState {
   private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
   /** Longest a waiter sleeps between attempts when no release event arrives (events can be lost). */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** A waiter's place in the cluster-wide queue lasts this long after its last try (it tries every 100 ms). */
+  private static final long TICKET_MILLIS = 1_000;
   /** Earliest slot ahead of the owner's clock: covers the answer's trip back on a busy machine. */
   private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final String MODE_KEY = "mode";
@@ -172,12 +174,14 @@ public final class ClusterLimiterState implements LimiterState {
     long deadline = System.nanoTime() + maxWait.toNanos();
     String leaseId = UUID.randomUUID().toString();
     Waits.throwIfStopped(condition);
-    if (tryAcquire(name, cap, leaseId)) { // fast path: a free permit costs one round trip
+    Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
+    // fast path, one round trip, when no one here waits; it never queues and never overtakes a queued waiter
+    if (!w.turn.isLocked() && !w.turn.hasQueuedThreads() && tryAcquire(name, cap, leaseId, 0)) {
       return Optional.of(releaser(new HeldLease(name, leaseId)));
     }
     // Queue behind this JVM's other waiters for the name: only the head asks the cluster again, when a
-    // release event arrives or after a short recheck interval, so waiters never hammer the cluster.
-    Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
+    // release event arrives or after a short recheck interval, so waiters never hammer the cluster. The
+    // head holds a ticket in the cluster-wide queue, so permits go to workers in the order they asked.
     try {
       if (!w.turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         return Optional.empty();
@@ -186,10 +190,12 @@ public final class ClusterLimiterState implements LimiterState {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a permit");
     }
+    boolean granted = false;
     try {
       while (true) {
         Waits.throwIfStopped(condition);
-        if (tryAcquire(name, cap, leaseId)) {
+        if (tryAcquire(name, cap, leaseId, TICKET_MILLIS)) {
+          granted = true;
           return Optional.of(releaser(new HeldLease(name, leaseId)));
         }
         long left = deadline - System.nanoTime();
@@ -200,15 +206,27 @@ public final class ClusterLimiterState implements LimiterState {
       }
     } finally {
       w.turn.unlock();
+      if (!granted) {
+        withdraw(name, leaseId);
+      }
     }
   }
 
-  private boolean tryAcquire(String name, int cap, String leaseId) {
-    boolean granted = Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis())));
+  private boolean tryAcquire(String name, int cap, String leaseId, long ticketMillis) {
+    boolean granted = Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis)));
     if (granted) {
       held.add(new HeldLease(name, leaseId));
     }
     return granted;
+  }
+
+  /** Gives up a waiter's place in the queue at once, rather than blocking the next waiter until it expires. */
+  private void withdraw(String name, String leaseId) {
+    try {
+      permits.submitToKey(name, new ReleasePermit(leaseId));
+    } catch (RuntimeException e) {
+      LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString());
+    }
   }
 
   private static void awaitRelease(Waiters w, long nanos, WaitCondition condition) throws InterruptedIOException {

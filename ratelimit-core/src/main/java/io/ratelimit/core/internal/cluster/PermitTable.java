@@ -10,16 +10,34 @@ import java.util.Map;
 /**
  * The leases held on one permit name: lease id to holder (a member or client UUID) and expiry. A
  * lease is a permit that dies with its holder: it goes when the holder leaves the cluster or when its
- * expiry passes without renewal, whichever comes first.
+ * expiry passes without renewal, whichever comes first. Also the queue of waiting workers, oldest
+ * first, so a worker that releases a permit and asks again at once cannot overtake one that waits: a
+ * waiter's ticket lives while it keeps asking, and is dropped soon after it stops.
  */
 public final class PermitTable implements IdentifiedDataSerializable {
   private final Map<String, Lease> leases = new LinkedHashMap<>();
+  private final Map<String, Long> waiting = new LinkedHashMap<>(); // ticket (the lease id asked for) to expiry
 
   record Lease(String holder, long expiresAtMillis) {}
 
-  /** Drops leases whose expiry has passed. */
+  /** Drops leases whose expiry has passed, and the tickets of waiters that stopped asking. */
   void dropExpired(long nowMillis) {
     leases.values().removeIf(lease -> lease.expiresAtMillis() <= nowMillis);
+    waiting.values().removeIf(expiry -> expiry <= nowMillis);
+  }
+
+  /** True when no one waits, or {@code ticket} is the oldest waiter: its turn has come. */
+  boolean isTurnOf(String ticket) {
+    return waiting.isEmpty() || waiting.keySet().iterator().next().equals(ticket);
+  }
+
+  /** Queues {@code ticket} (keeping its place if already queued) until {@code expiresAtMillis}. */
+  void wait(String ticket, long expiresAtMillis) {
+    waiting.put(ticket, expiresAtMillis);
+  }
+
+  void stopWaiting(String ticket) {
+    waiting.remove(ticket);
   }
 
   int size() {
@@ -27,7 +45,7 @@ public final class PermitTable implements IdentifiedDataSerializable {
   }
 
   boolean isEmpty() {
-    return leases.isEmpty();
+    return leases.isEmpty() && waiting.isEmpty();
   }
 
   void add(String leaseId, String holder, long expiresAtMillis) {
@@ -71,13 +89,28 @@ public final class PermitTable implements IdentifiedDataSerializable {
       out.writeString(e.getValue().holder());
       out.writeLong(e.getValue().expiresAtMillis());
     }
+    out.writeInt(waiting.size());
+    for (Map.Entry<String, Long> e : waiting.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLong(e.getValue());
+    }
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     int n = in.readInt();
+    if (n < 0 || n > 10_000_000) {
+      throw new IOException("implausible permit table size " + n);
+    }
     for (int i = 0; i < n; i++) {
       leases.put(in.readString(), new Lease(in.readString(), in.readLong()));
+    }
+    int w = in.readInt();
+    if (w < 0 || w > 100_000) {
+      throw new IOException("implausible waiter count " + w);
+    }
+    for (int i = 0; i < w; i++) {
+      waiting.put(in.readString(), in.readLong());
     }
   }
 }

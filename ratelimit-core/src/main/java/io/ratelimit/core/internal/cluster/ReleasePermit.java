@@ -5,7 +5,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
 import java.util.Map;
 
-/** Ends one lease; returns whether it was still held. */
+/** Ends one lease, or withdraws a waiter's ticket of that id; returns whether the lease was still held. */
 public final class ReleasePermit extends TimedProcessor<PermitTable, Boolean> {
   private String leaseId;
 
@@ -23,6 +23,7 @@ public final class ReleasePermit extends TimedProcessor<PermitTable, Boolean> {
       return false;
     }
     boolean removed = table.remove(leaseId);
+    table.stopWaiting(leaseId);
     table.dropExpired(nowMillis);
     entry.setValue(table);
     return removed;

@@ -1,0 +1,99 @@
+package io.ratelimit.benchmarks.overhead;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.grid.hazelcast.Bucket4jHazelcast;
+import io.ratelimit.benchmarks.Member;
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.cluster.ClusterLimiterState;
+import io.ratelimit.hazelcast.ClusterConnection;
+import io.ratelimit.hazelcast.ClusterConnector;
+import io.ratelimit.hazelcast.ClusterSettings;
+import io.ratelimit.hazelcast.testing.FreePorts;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Per request, on a two-member cluster (the benchmark's JVM and a forked {@link PeerMember}), with no
+ * network call to an API: this library's cluster state (permit, start slot, release: three entry
+ * processor calls) against Bucket4j's {@code tryConsume} (one) on the same cluster, for keys owned by
+ * this member or by the other one.
+ */
+@State(Scope.Benchmark)
+public class ClusterOverhead {
+  @Param({"this", "other"})
+  public String owner;
+
+  private ClusterConnection connection;
+  private Member peer;
+  private LimiterState ours;
+  private ApiLimits limits;
+  private Bucket bucket;
+
+  @Setup(Level.Trial)
+  public void cluster() throws Exception {
+    int base = FreePorts.range(6);
+    String runId = "jmh-" + UUID.randomUUID();
+    peer = new Member(Map.of("PYTEST_RUN_ID", runId, "PYTEST_CLUSTER_PORT", Integer.toString(base), "PYTEST_CLUSTER_PORT_COUNT", "6"),
+        PeerMember.class);
+    connection = ClusterConnector.connect(ClusterSettings.builder().runId(runId).ports(base, 6).build(), PeerMember::register);
+    HazelcastInstance hz = connection.instance().orElseThrow();
+    boolean here = owner.equals("this");
+    String api = keyOwnedBy(hz, here, "api:", "");
+    limits = new ApiLimits(api, 1_000_000, Duration.ofNanos(1));
+    ours = new ClusterLimiterState(hz, connection.clusterName(), "bench", new StatsRecorder());
+    String bucketKey = keyOwnedBy(hz, here, "", "");
+    bucket = Bucket4jHazelcast.entryProcessorBasedBuilder(hz.<String, byte[]>getMap("bucket4j")).build().builder()
+        .build(bucketKey, () -> BucketConfiguration.builder()
+            .addLimit(limit -> limit.capacity(1_000_000_000L).refillGreedy(1_000_000_000L, Duration.ofSeconds(1))).build());
+  }
+
+  /** A name whose entries (with each prefix) all live on this member, or all on the other. */
+  private static String keyOwnedBy(HazelcastInstance hz, boolean local, String... prefixes) {
+    for (int i = 0; ; i++) {
+      String name = "bench-" + i;
+      boolean all = true;
+      for (String prefix : prefixes) {
+        all &= hz.getPartitionService().getPartition(prefix + name).getOwner().localMember() == local;
+      }
+      if (all) {
+        return name;
+      }
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void stop() throws InterruptedException {
+    ours.close();
+    connection.close();
+    peer.close();
+  }
+
+  @Benchmark
+  public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
+    Permit permit = ours.acquirePermit("api:" + limits.api(), limits.maxInFlight(), Duration.ofSeconds(10), WaitCondition.NEVER)
+        .orElseThrow();
+    hole.consume(ours.reserveStartSlot(limits));
+    permit.release();
+  }
+
+  @Benchmark
+  public boolean bucket4jTryConsume() {
+    return bucket.tryConsume(1);
+  }
+}

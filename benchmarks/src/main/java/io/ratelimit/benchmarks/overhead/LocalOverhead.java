@@ -1,0 +1,46 @@
+package io.ratelimit.benchmarks.overhead;
+
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.LocalLimiterState;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.WaitCondition;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Per request, within one JVM and with no network call: this library's local state (take an in-flight
+ * permit, reserve a start slot, give the permit back) against bare resilience4j (Bulkhead permission,
+ * RateLimiter permission, Bulkhead completion). Limits are set so that nobody ever waits.
+ */
+@State(Scope.Benchmark)
+public class LocalOverhead {
+  private final LimiterState ours = new LocalLimiterState("bench", "local", new StatsRecorder());
+  private final ApiLimits limits = new ApiLimits("bench", 1_000_000, Duration.ofNanos(1));
+  private final RateLimiter rateLimiter = RateLimiter.of("bench", RateLimiterConfig.custom()
+      .limitForPeriod(Integer.MAX_VALUE).limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
+  private final Bulkhead bulkhead = Bulkhead.of("bench", BulkheadConfig.custom().maxConcurrentCalls(1_000_000).build());
+
+  @Benchmark
+  public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
+    Permit permit = ours.acquirePermit("api:bench", limits.maxInFlight(), Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    hole.consume(ours.reserveStartSlot(limits));
+    permit.release();
+  }
+
+  @Benchmark
+  public void resilience4j(Blackhole hole) {
+    bulkhead.acquirePermission();
+    hole.consume(rateLimiter.acquirePermission());
+    bulkhead.onComplete();
+  }
+}

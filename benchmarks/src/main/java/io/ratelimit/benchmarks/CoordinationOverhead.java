@@ -4,7 +4,6 @@ import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
@@ -96,8 +95,7 @@ public final class CoordinationOverhead {
     for (int i = 0; ; i++) {
       String api = "bench-" + i;
       boolean permitHere = hz.getPartitionService().getPartition("api:" + api).getOwner().localMember();
-      boolean slotHere = hz.getPartitionService().getPartition(api).getOwner().localMember();
-      if (permitHere == local && slotHere == local) {
+      if (permitHere == local) {
         return api;
       }
     }
@@ -124,10 +122,8 @@ public final class CoordinationOverhead {
         long[] mine = new long[MEASURED / threads];
         for (int i = -WARM_UP / threads; i < mine.length; i++) {
           long begin = System.nanoTime();
-          Permit permit = limiter.acquirePermit("api:" + limits.api(), limits.maxInFlight(), Duration.ofSeconds(10), WaitCondition.NEVER)
-              .orElseThrow();
-          limiter.reserveStartSlot(limits);
-          permit.release();
+          LimiterState.Admission admission = limiter.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+          admission.permit().releaseWithoutWaiting(); // as the request path does
           if (i >= 0) {
             mine[i] = System.nanoTime() - begin;
           }

@@ -7,7 +7,6 @@ import io.github.bucket4j.grid.hazelcast.Bucket4jHazelcast;
 import io.ratelimit.benchmarks.Member;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
@@ -30,8 +29,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Per request, on a two-member cluster (the benchmark's JVM and a forked {@link PeerMember}), with no
- * network call to an API: this library's cluster state (permit, start slot, release: three entry
- * processor calls) against Bucket4j's {@code tryConsume} (one) on the same cluster, for keys owned by
+ * network call to an API: this library's cluster state (a permit with its start slot, one entry processor
+ * call, then the release, sent without waiting as the request path does) against Bucket4j's
+ * {@code tryConsume} (one call) on the same cluster, for keys owned by
  * this member or by the other one.
  */
 @State(Scope.Benchmark)
@@ -53,14 +53,31 @@ public class ClusterOverhead {
         PeerMember.class);
     connection = ClusterConnector.connect(ClusterSettings.builder().runId(runId).ports(base, 6).build(), PeerMember::register);
     HazelcastInstance hz = connection.instance().orElseThrow();
+    awaitTwoMembersOwningPartitions(hz);
     boolean here = owner.equals("this");
-    String api = keyOwnedBy(hz, here, "api:", "");
+    String api = keyOwnedBy(hz, here, "api:");
     limits = new ApiLimits(api, 1_000_000, Duration.ofNanos(1));
     ours = new ClusterLimiterState(hz, connection.clusterName(), "bench", new StatsRecorder());
     String bucketKey = keyOwnedBy(hz, here, "", "");
     bucket = Bucket4jHazelcast.entryProcessorBasedBuilder(hz.<String, byte[]>getMap("bucket4j")).build().builder()
         .build(bucketKey, () -> BucketConfiguration.builder()
             .addLimit(limit -> limit.capacity(1_000_000_000L).refillGreedy(1_000_000_000L, Duration.ofSeconds(1))).build());
+  }
+
+  /** Partitions get owners once the cluster has formed and something asks for them. */
+  private static void awaitTwoMembersOwningPartitions(HazelcastInstance hz) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      hz.getMap("warm-up").size(); // makes the partition table be assigned
+      boolean assigned = hz.getCluster().getMembers().size() == 2
+          && hz.getPartitionService().getPartitions().stream().allMatch(p -> p.getOwner() != null)
+          && hz.getPartitionService().isClusterSafe();
+      if (assigned) {
+        return;
+      }
+      java.util.concurrent.TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new IllegalStateException("the two-member cluster did not form within 60 s");
   }
 
   /** A name whose entries (with each prefix) all live on this member, or all on the other. */
@@ -86,10 +103,9 @@ public class ClusterOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    Permit permit = ours.acquirePermit("api:" + limits.api(), limits.maxInFlight(), Duration.ofSeconds(10), WaitCondition.NEVER)
-        .orElseThrow();
-    hole.consume(ours.reserveStartSlot(limits));
-    permit.release();
+    LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    hole.consume(admission.startIn());
+    admission.permit().releaseWithoutWaiting(); // as the request path does
   }
 
   @Benchmark

@@ -7,7 +7,6 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
 import java.io.InterruptedIOException;
@@ -19,7 +18,7 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Per request, within one JVM and with no network call: this library's local state (take an in-flight
- * permit, reserve a start slot, give the permit back) against bare resilience4j (Bulkhead permission,
+ * permit with a start slot, give the permit back) against bare resilience4j (Bulkhead permission,
  * RateLimiter permission, Bulkhead completion). Limits are set so that nobody ever waits.
  */
 @State(Scope.Benchmark)
@@ -32,9 +31,9 @@ public class LocalOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    Permit permit = ours.acquirePermit("api:bench", limits.maxInFlight(), Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
-    hole.consume(ours.reserveStartSlot(limits));
-    permit.release();
+    LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    hole.consume(admission.startIn());
+    admission.permit().releaseWithoutWaiting(); // as the request path does
   }
 
   @Benchmark

@@ -56,7 +56,7 @@ public final class AdmissionInterceptor implements Interceptor {
     try {
       response = chain.proceed(chain.request());
     } catch (IOException | RuntimeException e) {
-      permit.release();
+      permit.releaseWithoutWaiting();
       counters.ioError();
       throw e;
     }
@@ -71,21 +71,24 @@ public final class AdmissionInterceptor implements Interceptor {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
-    boolean sequential = state.runMode().sequential();
-    String permitName = sequential ? SEQUENTIAL_PERMIT : "api:" + limits.api();
-    int cap = sequential ? 1 : limits.maxInFlight();
-    Optional<Permit> acquired = state.acquirePermit(permitName, cap, permitTimeout, cancelled);
-    Permit permit = acquired.orElse(Permit.NONE);
-    if (acquired.isEmpty()) {
+    Optional<LimiterState.Admission> admission;
+    if (state.runMode().sequential()) {
+      admission = state.acquirePermit(SEQUENTIAL_PERMIT, 1, permitTimeout, cancelled)
+          .map(permit -> new LimiterState.Admission(permit, state.reserveStartSlot(limits)));
+    } else {
+      admission = state.admit(limits, permitTimeout, cancelled);
+    }
+    Permit permit = admission.map(LimiterState.Admission::permit).orElse(Permit.NONE);
+    if (admission.isEmpty()) {
       counters.permitTimeout();
       LOG.warn("ratelimit-testkit: no in-flight permit for API '{}' within PYTEST_PERMIT_TIMEOUT ({} ms); "
           + "sending {} {} without one. Are responses left unclosed, or is the cap too low?",
           limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
     }
     try {
-      waitForOnTimeStart(cancelled);
+      waitForOnTimeStart(admission.map(LimiterState.Admission::startIn).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
     } catch (IOException | RuntimeException e) {
-      permit.release();
+      permit.releaseWithoutWaiting();
       throw e;
     }
     counters.permitWait(System.nanoTime() - start);
@@ -96,9 +99,9 @@ public final class AdmissionInterceptor implements Interceptor {
    * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
    * would crowd the next slot's request, so it gives its slot up and reserves a new one instead.
    */
-  private void waitForOnTimeStart(WaitCondition cancelled) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      Duration wait = state.reserveStartSlot(limits);
+  private void waitForOnTimeStart(Duration firstWait, WaitCondition cancelled) throws IOException {
+    Duration wait = firstWait;
+    for (int attempt = 1; ; attempt++, wait = state.reserveStartSlot(limits)) {
       long slot = System.nanoTime() + wait.toNanos();
       Waits.sleep(wait, cancelled);
       if (wait.isZero() || System.nanoTime() - slot <= LATE_START_NANOS || attempt == MAX_SLOT_ATTEMPTS) {

@@ -9,4 +9,10 @@ import java.time.Duration;
  * @param maxInFlight cap on requests in flight across all workers
  * @param spacing minimum time between request starts across all workers
  */
-public record ApiLimits(String api, int maxInFlight, Duration spacing) {}
+public record ApiLimits(String api, int maxInFlight, Duration spacing) {
+
+  /** The name of the API's in-flight permits (and, in the cluster, of the entry that also holds its start slots). */
+  public String permitName() {
+    return "api:" + api;
+  }
+}

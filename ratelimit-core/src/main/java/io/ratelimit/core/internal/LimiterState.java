@@ -29,6 +29,27 @@ public interface LimiterState extends AutoCloseable {
   Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException;
 
   /**
+   * A request's admission: an in-flight permit of the API and, with it, a start slot. The cluster state
+   * does both in one round trip; the default takes the permit, then reserves the slot.
+   *
+   * @param permit the permit, to release when the response is done
+   * @param startIn how long to wait from now before starting
+   */
+  record Admission(Permit permit, Duration startIn) {}
+
+  /**
+   * Waits (at most {@code maxWait}) for one of the API's {@code limits.maxInFlight()} permits and reserves
+   * its next start slot with it.
+   *
+   * @return the admission; empty when {@code maxWait} passed without a permit
+   * @throws InterruptedIOException when the thread is interrupted or the call cancelled while waiting
+   */
+  default Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    Optional<Permit> permit = acquirePermit(limits.permitName(), limits.maxInFlight(), maxWait, condition);
+    return permit.map(p -> new Admission(p, reserveStartSlot(limits)));
+  }
+
+  /**
    * Atomically reserves the next start slot of the API, at least {@code limits.spacing()} after the one
    * before it.
    *

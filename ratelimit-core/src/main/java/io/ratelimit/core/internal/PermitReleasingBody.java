@@ -38,7 +38,7 @@ final class PermitReleasingBody extends ResponseBody {
     }
     ResponseBody body = response.body();
     if (body.contentLength() == 0) {
-      permit.release();
+      permit.releaseWithoutWaiting();
       return response;
     }
     return response.newBuilder().body(new PermitReleasingBody(body, permit, response.request().url().redact())).build();
@@ -72,18 +72,18 @@ final class PermitReleasingBody extends ResponseBody {
       try {
         long read = super.read(sink, byteCount);
         if (read == -1) {
-          permit.release();
+          permit.releaseWithoutWaiting();
         }
         return read;
       } catch (IOException | RuntimeException e) {
-        permit.release();
+        permit.releaseWithoutWaiting();
         throw e;
       }
     }
 
     @Override
     public void close() throws IOException {
-      permit.release();
+      permit.releaseWithoutWaiting();
       super.close();
     }
   }
@@ -100,8 +100,8 @@ final class PermitReleasingBody extends ResponseBody {
 
     @Override
     public void run() {
-      // release() is idempotent: after a normal close this does nothing and logs nothing
-      if (permit.release()) {
+      // releasing is idempotent: after a normal close this does nothing and logs nothing
+      if (permit.releaseWithoutWaiting()) {
         LOG.warn("ratelimit-testkit: a response body from {} was never closed; its permit was reclaimed", url);
       }
     }

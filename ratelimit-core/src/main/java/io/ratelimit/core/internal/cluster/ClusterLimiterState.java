@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Limiter state shared by every worker of the run through Hazelcast IMaps changed by entry processors:
- * permits are leases owned by this member (freed when it leaves or stops renewing them), start slots are
- * reserved in one round trip, counters are flushed every {@link #FLUSH_INTERVAL} under this worker's own
+ * permits are leases owned by this member (freed when it leaves or stops renewing them) and handed out
+ * in the order workers asked, a request's permit and start slot come in one round trip (both live in
+ * the API's permit entry), counters are flushed every {@link #FLUSH_INTERVAL} under this worker's own
  * key (so no increment is ever lost to a race and a killed worker loses at most one interval), and the
  * run mode is one entry every member watches.
  */
@@ -65,7 +66,6 @@ public final class ClusterLimiterState implements LimiterState {
   private final StatsRecorder recorder;
   private final String holder;
   private final IMap<String, PermitTable> permits;
-  private final IMap<String, Long> slots;
   private final IMap<String, String> stats;
   private final IMap<String, String> run;
   private final IMap<String, Long> window;
@@ -115,7 +115,6 @@ public final class ClusterLimiterState implements LimiterState {
     this.recorder = recorder;
     this.holder = hazelcast.getLocalEndpoint().getUuid().toString();
     this.permits = hazelcast.getMap("ratelimit.permits");
-    this.slots = hazelcast.getMap("ratelimit.slots");
     this.stats = hazelcast.getMap("ratelimit.stats");
     this.run = hazelcast.getMap("ratelimit.run");
     this.window = hazelcast.getMap("ratelimit.window");
@@ -171,13 +170,27 @@ public final class ClusterLimiterState implements LimiterState {
 
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    return acquire(name, cap, 0, maxWait, condition).map(Admission::permit);
+  }
+
+  /** The permit and the start slot in one round trip: both live in the API's permit entry. */
+  @Override
+  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    return acquire(limits.permitName(), limits.maxInFlight(), limits.spacing().toNanos(), maxWait, condition);
+  }
+
+  private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
+      throws InterruptedIOException {
     long deadline = System.nanoTime() + maxWait.toNanos();
     String leaseId = UUID.randomUUID().toString();
     Waits.throwIfStopped(condition);
     Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
     // fast path, one round trip, when no one here waits; it never queues and never overtakes a queued waiter
-    if (!w.turn.isLocked() && !w.turn.hasQueuedThreads() && tryAcquire(name, cap, leaseId, 0)) {
-      return Optional.of(releaser(new HeldLease(name, leaseId)));
+    if (!w.turn.isLocked() && !w.turn.hasQueuedThreads()) {
+      Optional<Admission> admitted = tryAcquire(name, cap, leaseId, 0, spacingNanos);
+      if (admitted.isPresent()) {
+        return admitted;
+      }
     }
     // Queue behind this JVM's other waiters for the name: only the head asks the cluster again, when a
     // release event arrives or after a short recheck interval, so waiters never hammer the cluster. The
@@ -194,9 +207,10 @@ public final class ClusterLimiterState implements LimiterState {
     try {
       while (true) {
         Waits.throwIfStopped(condition);
-        if (tryAcquire(name, cap, leaseId, TICKET_MILLIS)) {
+        Optional<Admission> admitted = tryAcquire(name, cap, leaseId, TICKET_MILLIS, spacingNanos);
+        if (admitted.isPresent()) {
           granted = true;
-          return Optional.of(releaser(new HeldLease(name, leaseId)));
+          return admitted;
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -212,12 +226,24 @@ public final class ClusterLimiterState implements LimiterState {
     }
   }
 
-  private boolean tryAcquire(String name, int cap, String leaseId, long ticketMillis) {
-    boolean granted = Boolean.TRUE.equals(permits.executeOnKey(name, new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis)));
-    if (granted) {
-      held.add(new HeldLease(name, leaseId));
+  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
+    Long slot = permits.executeOnKey(name,
+        new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis, spacingNanos, lead(spacingNanos)));
+    if (slot == null) {
+      return Optional.empty();
     }
-    return granted;
+    HeldLease lease = new HeldLease(name, leaseId);
+    held.add(lease);
+    return Optional.of(new Admission(releaser(lease), spacingNanos == 0 ? Duration.ZERO : untilSlot(slot)));
+  }
+
+  private static long lead(long spacingNanos) {
+    return Math.min(spacingNanos / 2, MAX_LEAD_NANOS);
+  }
+
+  private static Duration untilSlot(long slotEpochNanos) {
+    Instant now = Instant.now();
+    return Duration.ofNanos(Math.max(0, slotEpochNanos - (now.getEpochSecond() * 1_000_000_000L + now.getNano())));
   }
 
   /** Gives up a waiter's place in the queue at once, rather than blocking the next waiter until it expires. */
@@ -244,20 +270,40 @@ public final class ClusterLimiterState implements LimiterState {
 
   private Permit releaser(HeldLease lease) {
     AtomicBoolean done = new AtomicBoolean();
-    return () -> {
-      if (!done.compareAndSet(false, true)) {
-        return false;
+    return new Permit() {
+      @Override
+      public boolean release() {
+        return release(false);
       }
-      held.remove(lease);
-      if (!closed.get()) {
-        try {
-          permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
-        } catch (RuntimeException e) {
-          // the cluster is gone or going: the lease dies with this member or expires
-          LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
+
+      @Override
+      public boolean releaseWithoutWaiting() {
+        return release(true);
+      }
+
+      private boolean release(boolean async) {
+        if (!done.compareAndSet(false, true)) {
+          return false;
         }
+        held.remove(lease);
+        if (!closed.get()) {
+          try {
+            if (async) {
+              permits.submitToKey(lease.name(), new ReleasePermit(lease.leaseId())).whenComplete((freed, e) -> {
+                if (e != null) {
+                  LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
+                }
+              });
+            } else {
+              permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
+            }
+          } catch (RuntimeException e) {
+            // the cluster is gone or going: the lease dies with this member or expires
+            LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
+          }
+        }
+        return true;
       }
-      return true;
     };
   }
 
@@ -267,9 +313,7 @@ public final class ClusterLimiterState implements LimiterState {
     if (spacing == 0) {
       return Duration.ZERO;
     }
-    long slot = slots.executeOnKey(limits.api(), new ReserveSlot(spacing, Math.min(spacing / 2, MAX_LEAD_NANOS)));
-    Instant now = Instant.now();
-    return Duration.ofNanos(Math.max(0, slot - (now.getEpochSecond() * 1_000_000_000L + now.getNano())));
+    return untilSlot(permits.executeOnKey(limits.permitName(), new ReserveSlot(spacing, lead(spacing))));
   }
 
   @Override

@@ -17,6 +17,7 @@ import java.util.Map;
 public final class PermitTable implements IdentifiedDataSerializable {
   private final Map<String, Lease> leases = new LinkedHashMap<>();
   private final Map<String, Long> waiting = new LinkedHashMap<>(); // ticket (the lease id asked for) to expiry
+  private long nextFreeSlot; // an API's next free start slot, epoch nanos by the owner's clock; 0 before the first
 
   record Lease(String holder, long expiresAtMillis) {}
 
@@ -24,6 +25,16 @@ public final class PermitTable implements IdentifiedDataSerializable {
   void dropExpired(long nowMillis) {
     leases.values().removeIf(lease -> lease.expiresAtMillis() <= nowMillis);
     waiting.values().removeIf(expiry -> expiry <= nowMillis);
+  }
+
+  /**
+   * Reserves the API's next start slot, at least {@code spacingNanos} after the one before and not before
+   * {@code earliest}; returns it.
+   */
+  long reserveSlot(long spacingNanos, long earliest) {
+    long slot = io.ratelimit.core.internal.StartSlots.slot(nextFreeSlot == 0 ? earliest : nextFreeSlot, earliest);
+    nextFreeSlot = io.ratelimit.core.internal.StartSlots.nextFree(slot, spacingNanos);
+    return slot;
   }
 
   /** True when no one waits, or {@code ticket} is the oldest waiter: its turn has come. */
@@ -89,6 +100,7 @@ public final class PermitTable implements IdentifiedDataSerializable {
       out.writeString(e.getValue().holder());
       out.writeLong(e.getValue().expiresAtMillis());
     }
+    out.writeLong(nextFreeSlot);
     out.writeInt(waiting.size());
     for (Map.Entry<String, Long> e : waiting.entrySet()) {
       out.writeString(e.getKey());
@@ -105,6 +117,7 @@ public final class PermitTable implements IdentifiedDataSerializable {
     for (int i = 0; i < n; i++) {
       leases.put(in.readString(), new Lease(in.readString(), in.readLong()));
     }
+    nextFreeSlot = in.readLong();
     int w = in.readInt();
     if (w < 0 || w > 100_000) {
       throw new IOException("implausible waiter count " + w);

@@ -2,17 +2,16 @@ package io.ratelimit.core.internal.cluster;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import io.ratelimit.core.internal.StartSlots;
 import java.io.IOException;
 import java.util.Map;
 
 /**
- * Reserves the API's next start slot in one round trip: the entry holds the next free slot, the result
- * is the reserved slot, both in epoch nanoseconds by the owner's clock. The caller waits until the slot
+ * Reserves the API's next start slot in one round trip: the API's permit entry holds the next free slot
+ * (so a permit and a slot can be had together, see {@link AcquirePermit}), the result is the reserved slot, both in epoch nanoseconds by the owner's clock. The caller waits until the slot
  * by its own clock, so the time the answer takes to come back does not shift the start (on one machine
  * the clocks are the same; across machines they must be NTP-synchronised).
  */
-public final class ReserveSlot extends TimedProcessor<Long, Long> {
+public final class ReserveSlot extends TimedProcessor<PermitTable, Long> {
   private long spacingNanos;
   private long leadNanos;
 
@@ -30,11 +29,10 @@ public final class ReserveSlot extends TimedProcessor<Long, Long> {
   }
 
   @Override
-  Long process(Map.Entry<String, Long> entry, long nowMillis, long nowEpochNanos) {
-    long earliest = nowEpochNanos + leadNanos;
-    long nextFree = entry.getValue() == null ? earliest : entry.getValue();
-    long slot = StartSlots.slot(nextFree, earliest);
-    entry.setValue(StartSlots.nextFree(slot, spacingNanos));
+  Long process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
+    PermitTable table = entry.getValue() == null ? new PermitTable() : entry.getValue();
+    long slot = table.reserveSlot(spacingNanos, nowEpochNanos + leadNanos);
+    entry.setValue(table);
     return slot;
   }
 

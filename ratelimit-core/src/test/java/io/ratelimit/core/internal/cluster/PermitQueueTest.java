@@ -17,7 +17,7 @@ class PermitQueueTest {
   private final Map.Entry<String, PermitTable> entry = new AbstractMap.SimpleEntry<>("api:x", null);
 
   private boolean ask(String lease, long now, long ticketMillis) {
-    return new AcquirePermit(lease, "member-" + lease, 1, 15_000, ticketMillis).process(entry, now, now * 1_000_000);
+    return new AcquirePermit(lease, "member-" + lease, 1, 15_000, ticketMillis).process(entry, now, now * 1_000_000) != null;
   }
 
   private void release(String lease, long now) {
@@ -37,6 +37,20 @@ class PermitQueueTest {
     release("first", 40);
     assertTrue(ask("second", 41, 1_000));
     assertEquals(1, entry.getValue().size());
+  }
+
+  @Test
+  void aPermitComesWithAStartSlotSpacedFromThePreviousOne() {
+    long spacing = 50_000_000;
+    Long first = new AcquirePermit("a", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    Long second = new AcquirePermit("b", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    Long third = new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    assertEquals(1_005_000_000L, first, "the first slot lies the lead ahead of the owner's clock");
+    assertEquals(first + spacing, second);
+    assertEquals(second + spacing, third, "a slot reserved alone follows the same sequence");
+    Long refused = new AcquirePermit("c", "m", 2, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    assertEquals(null, refused, "cap 2 is full: no permit and no slot taken");
+    assertEquals(third + spacing, new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L));
   }
 
   @Test

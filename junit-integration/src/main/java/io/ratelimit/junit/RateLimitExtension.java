@@ -38,6 +38,7 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RateLimitExtension.class);
   private static final String TURN = "turn";
   private static final String LEASES = "leases";
+  private static final String THREAD = "thread";
   private static final AtomicLong PREFIXES = new AtomicLong();
   private static final String RUN_TAG = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
 
@@ -47,6 +48,8 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
+    // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
+    context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
     // leases before the turn: a test waiting for a resource holds no test slot meanwhile
     SortedSet<String> resources = new TreeSet<>();
     SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
@@ -71,9 +74,24 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
         turn.close();
       }
     } finally {
-      if (leases != null) {
-        leases.close();
+      try {
+        if (leases != null) {
+          leases.close();
+        }
+      } finally {
+        AutoCloseable thread = context.getStore(NAMESPACE).remove(THREAD, AutoCloseable.class);
+        if (thread != null) {
+          closeQuietly(thread);
+        }
       }
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -36,7 +36,15 @@ public final class WorkersParallelismStrategy implements ParallelExecutionConfig
 
       @Override
       public int getMaxPoolSize() {
-        return parallelism + 256; // room for threads blocked in waits, as JUnit's own strategies allow
+        // no compensating threads: PYTEST_WORKERS=1 must mean one test at a time in this JVM, even when
+        // a test blocks (waiting for its turn or a lease), which JUnit's fork-join pool would otherwise
+        // answer with an extra thread running another test
+        return parallelism;
+      }
+
+      @Override
+      public java.util.function.Predicate<? super java.util.concurrent.ForkJoinPool> getSaturatePredicate() {
+        return pool -> true; // all threads blocked is a normal state here, not an error: carry on
       }
 
       @Override

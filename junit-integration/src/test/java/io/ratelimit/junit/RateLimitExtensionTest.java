@@ -66,7 +66,7 @@ class RateLimitExtensionTest {
   private static Map<String, String> parallel(int threads) {
     return Map.of("junit.jupiter.execution.parallel.enabled", "true", "junit.jupiter.execution.parallel.mode.default", "concurrent",
         "junit.jupiter.execution.parallel.config.strategy", "fixed", "junit.jupiter.execution.parallel.config.fixed.parallelism",
-        Integer.toString(threads));
+        Integer.toString(threads), "ratelimit.workers", Integer.toString(threads));
   }
 
   static int get(OkHttpClient client, String path) {
@@ -188,6 +188,16 @@ class RateLimitExtensionTest {
     p.put("ratelimit.category-limits", "e2e=2");
     run(CategoryFixture.class, p).assertStatistics(s -> s.succeeded(6));
     assertEquals(2, Overlap.MAX_RUNNING.get());
+  }
+
+  @Test
+  void pytestWorkersCapsTheTestsRunningAtOnceInAJvmWhateverJUnitsPoolDoes() throws IOException {
+    api = new TestApi(150, 0);
+    Map<String, String> p = new HashMap<>(parallel(6));
+    p.put("ratelimit.workers", "1"); // JUnit's pool runs 6 at once
+    p.put("ratelimit.category-limits", "e2e=10");
+    run(CategoryFixture.class, p).assertStatistics(s -> s.succeeded(6));
+    assertEquals(1, Overlap.MAX_RUNNING.get(), "PYTEST_WORKERS=1: one test at a time " + Overlap.INTERVALS);
   }
 
   @RateLimitedApiTest

@@ -63,6 +63,7 @@ class ResourceLeaseExtensionTest {
         "junit.jupiter.execution.parallel.mode.default", "concurrent", "junit.jupiter.execution.parallel.config.strategy", "fixed",
         "junit.jupiter.execution.parallel.config.fixed.parallelism", "4"));
     all.put("ratelimit.cluster-mode", "local");
+    all.put("ratelimit.workers", "4");
     all.put("ratelimit.stats-report", reports.toString());
     all.put("ratelimit.rate-limit-delay", "0");
     all.putAll(extra);

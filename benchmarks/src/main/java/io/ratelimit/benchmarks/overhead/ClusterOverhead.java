@@ -30,7 +30,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Per request, on a two-member cluster (the benchmark's JVM and a forked {@link PeerMember}), with no
  * network call to an API: this library's cluster state (a permit with its start slot, one entry processor
- * call, then the release, sent without waiting as the request path does) against Bucket4j's
+ * call, then the release, a second one; the request path sends it without waiting) against Bucket4j's
  * {@code tryConsume} (one call) on the same cluster, for keys owned by
  * this member or by the other one.
  */
@@ -105,7 +105,7 @@ public class ClusterOverhead {
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
     LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
-    admission.permit().releaseWithoutWaiting(); // as the request path does
+    admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
 
   @Benchmark

@@ -42,6 +42,7 @@ public final class RateLimitSession {
   private final long startMillis = System.currentTimeMillis();
   private final LongAdder testNanos = new LongAdder();
   private final AtomicInteger tests = new AtomicInteger();
+  private final java.util.concurrent.Semaphore workerThreads;
 
   private RateLimitSession(SettingsSource source) throws InterruptedIOException {
     this.source = source;
@@ -54,6 +55,7 @@ public final class RateLimitSession {
     this.sessionLease = coordinator.acquire(SESSIONS, Integer.MAX_VALUE / 2, Duration.ofSeconds(30))
         .orElseThrow(() -> new IllegalStateException("could not register this worker's session"));
     this.timeline = new Timeline(coordinator);
+    this.workerThreads = new java.util.concurrent.Semaphore(settings.config().workers().orElse(Runtime.getRuntime().availableProcessors()), true);
     if (settings.config().debug()) {
       LOG.info("ratelimit-testkit: worker {} in {}; category caps {}; report in {}", coordinator.workerId(),
           coordinator.coordination(), settings.categoryLimits(), settings.reportDirectory().toAbsolutePath());
@@ -92,6 +94,26 @@ public final class RateLimitSession {
   /** The client for {@code api}, one per API per JVM. */
   public OkHttpClient client(String api) {
     return clients.computeIfAbsent(api, name -> coordinator.newClient(RateLimitConfig.from(source, name)));
+  }
+
+  /**
+   * Waits (up to {@code PYTEST_TEST_SLOT_TIMEOUT}) until fewer than {@code PYTEST_WORKERS} tests run in this
+   * JVM. JUnit's pool may run more tests than its parallelism when some block (for their turn, a lease),
+   * so the cap is kept here; taken before anything else a test waits for, so no two tests wait in a circle.
+   *
+   * @return closing it lets the next test in
+   */
+  public AutoCloseable workerThread(String testName) throws InterruptedException {
+    if (!workerThreads.tryAcquire(settings.testSlotTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+      throw new IllegalStateException("ratelimit-testkit: " + testName + " waited " + settings.testSlotTimeout().toSeconds()
+          + " s (PYTEST_TEST_SLOT_TIMEOUT) for one of this JVM's PYTEST_WORKERS test threads");
+    }
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        workerThreads.release();
+      }
+    };
   }
 
   public RateLimitCoordinator coordinator() {

@@ -2,6 +2,7 @@ package io.ratelimit.core;
 
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.FailoverLimiterState;
 import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
@@ -92,10 +93,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
     StatsRecorder recorder = new StatsRecorder();
     ClusterConnection connection = ClusterConnector.connect(clusterSettings, ClusterSerialization::register);
+    int workers = runConfig.workers().orElse(Runtime.getRuntime().availableProcessors());
+    // if the cluster is lost later (a client whose members stop), the state fails over to this JVM's own
     LimiterState state = connection.instance()
-        .<LimiterState>map(hz -> new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder))
+        .<LimiterState>map(hz -> new FailoverLimiterState(new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder),
+            why -> new LocalLimiterState(workerId, why, recorder), workers))
         .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
-    int divisor = connection.fellBack() ? runConfig.workers().orElse(Runtime.getRuntime().availableProcessors()) : 1;
+    int divisor = connection.fellBack() ? workers : 1;
     RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor, leaseSettings);
     Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());

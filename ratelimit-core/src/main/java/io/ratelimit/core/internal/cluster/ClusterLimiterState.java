@@ -325,7 +325,11 @@ public final class ClusterLimiterState implements LimiterState {
   private final class SharedAttemptWindow implements AttemptWindow {
     @Override
     public void record(boolean rateLimited) {
-      window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited)).thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
+      try {
+        window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited)).thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
+      } catch (RuntimeException e) {
+        LOG.debug("could not record an outcome: {}", e.toString()); // the cluster is going; the request is not
+      }
     }
 
     @Override

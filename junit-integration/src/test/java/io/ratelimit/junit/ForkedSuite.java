@@ -13,7 +13,8 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * A worker JVM that runs {@link Fixture} through JUnit's own launcher, as a Surefire fork does, so the
- * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url}.
+ * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang]};
+ * with {@code hang} it also runs {@link Hanging}, whose test never ends (until the JVM is killed).
  */
 public final class ForkedSuite {
   static String url;
@@ -29,12 +30,22 @@ public final class ForkedSuite {
     parameters.put("junit.jupiter.execution.parallel.config.custom.class", WorkersParallelismStrategy.class.getName());
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     try (LauncherSession session = LauncherFactory.openSession()) {
-      session.getLauncher().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Fixture.class))
-          .configurationParameters(parameters).build(), summary);
+      LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Fixture.class))
+          .configurationParameters(parameters);
+      if (args.length > 1 && args[1].equals("hang")) {
+        request.selectors(selectClass(Hanging.class));
+      }
+      session.getLauncher().execute(request.build(), summary);
     }
     System.out.println("SUITE succeeded=" + summary.getSummary().getTestsSucceededCount() + " failed="
         + summary.getSummary().getTestsFailedCount());
     System.exit(0);
+  }
+
+  /** A test stuck in a request that never ends, holding its permit: the worker that runs it is killed. */
+  @RateLimitedApiTest
+  public static class Hanging {
+    @Test void stuck(okhttp3.OkHttpClient c) { Fixture.calls(c, "/hang"); }
   }
 
   /** Ten API tests, five of them tagged e2e (one request at a time each, so in-flight requests on /e2e count running e2e tests). */
@@ -51,7 +62,7 @@ public final class ForkedSuite {
     @Test void t9(okhttp3.OkHttpClient c) { calls(c, "/items"); }
     @Test void t10(okhttp3.OkHttpClient c) { calls(c, "/items"); }
 
-    private static void calls(okhttp3.OkHttpClient client, String path) {
+    static void calls(okhttp3.OkHttpClient client, String path) {
       for (int i = 0; i < 5; i++) {
         String target = okhttp3.HttpUrl.get(url).newBuilder().encodedPath(path).build().toString();
         try (okhttp3.Response r = client.newCall(new okhttp3.Request.Builder().url(target).build()).execute()) {

@@ -75,4 +75,62 @@ class ForkedWorkersReportTest {
       }
     }
   }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + BOUND.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within " + BOUND.toSeconds() + " s: " + what);
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll
+    }
+  }
+
+  /**
+   * The last worker, the one that would write the report, is killed (kill -9) in a test that holds a
+   * permit: the workers that finished before it and waited write the one report, with the dead worker's
+   * flushed counts, and the survivors' counts exactly as the server saw them.
+   */
+  @Test
+  void whenTheLastWorkerDiesAWorkerThatWaitedWritesTheReport() throws Exception {
+    try (TestApi api = new TestApi(10, 0)) {
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("PYTEST_RUN_ID", "dead-writer-" + UUID.randomUUID()),
+          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
+          Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
+          Map.entry("PYTEST_WORKERS", "3"),
+          Map.entry("PYTEST_RATE_LIMIT_DELAY", "0"),
+          Map.entry("PYTEST_STATS_REPORT", reports.toString()));
+      List<ForkedJvm> forks = new ArrayList<>();
+      for (int w = 1; w <= 3; w++) {
+        Map<String, String> forkEnv = new java.util.HashMap<>(env);
+        forkEnv.put("PYTEST_WORKER_ID", "fork-" + w);
+        forks.add(w == 3 ? ForkedJvm.start("fork-3", ForkedSuite.class, forkEnv, api.url("/items").toString(), "hang")
+            : ForkedJvm.start("fork-" + w, ForkedSuite.class, forkEnv, api.url("/items").toString()));
+      }
+      ForkedJvm last = forks.get(2);
+      // every test has run (3 x 50 requests) and the last worker sits in its stuck request; the other two
+      // are done and wait for it (they print SUITE only once their session has ended)
+      awaitTrue(() -> api.received() == 151 && api.hanging() == 1, "all requests sent, one stuck: " + api.received());
+      try (io.ratelimit.core.RateLimitCoordinator observer = io.ratelimit.core.RateLimitCoordinator.start(
+          io.ratelimit.settings.SettingsSource.ofEnvironment(env))) {
+        awaitTrue(() -> observer.statistics().byWorker().getOrDefault("fork-3", io.ratelimit.core.ApiStats.EMPTY).attempts() == 51,
+            "the last worker's counters, its stuck request included, are flushed");
+        assertFalse(forks.get(0).output().contains("SUITE"), "the first worker waits for the others before leaving");
+        last.kill9();
+      }
+
+      int summaries = 0;
+      for (ForkedJvm fork : forks.subList(0, 2)) {
+        assertEquals(0, fork.awaitExit(BOUND), fork.output());
+        summaries += fork.output().contains("==== ratelimit-testkit ====") ? 1 : 0;
+      }
+      assertEquals(1, summaries, "one survivor wrote the report");
+      JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
+      assertEquals(3, report.get("workers").size(), report.get("workers").toString());
+      Map<String, Integer> attempts = new java.util.TreeMap<>();
+      report.get("workers").forEach(w -> attempts.put(w.get("workerId").asText(), w.get("attempts").asInt()));
+      // the survivors' counts exactly; the dead worker's as flushed, its stuck request included
+      assertEquals(Map.of("fork-1", 50, "fork-2", 50, "fork-3", 51), attempts);
+      assertEquals(api.received(), report.get("totals").get("attempts").asInt(), "attempts equal what the server received");
+    }
+  }
 }

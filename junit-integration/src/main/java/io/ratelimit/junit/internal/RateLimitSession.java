@@ -29,6 +29,8 @@ public final class RateLimitSession {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimitSession.class);
   /** Held by every worker whose session is open: the last one to let go writes the report. */
   static final String SESSIONS = "sessions";
+  /** The report writer's permit, and the kind of document that says the report is written. */
+  static final String REPORT = "report";
 
   private static RateLimitSession current;
 
@@ -134,6 +136,51 @@ public final class RateLimitSession {
     return settings.reportDirectory();
   }
 
+  /**
+   * Waits (up to {@code PYTEST_TEST_SLOT_TIMEOUT}) until no worker of the run is still running tests, so
+   * that if the last one dies before it writes the report, one that waited writes it. Surefire waits for
+   * every fork anyway, so waiting here costs the build nothing.
+   *
+   * @return true when every worker is done (a dead one's session ends when it leaves the cluster)
+   */
+  private boolean awaitOtherWorkers() {
+    long deadline = System.nanoTime() + settings.testSlotTimeout().toNanos();
+    long nextLog = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    int running;
+    while ((running = coordinator.permitsHeld(SESSIONS)) > 0) {
+      if (System.nanoTime() - deadline >= 0) {
+        LOG.warn("ratelimit-testkit: {} other worker(s) still running after {} s (PYTEST_TEST_SLOT_TIMEOUT); this worker leaves "
+            + "without waiting for the report", running, settings.testSlotTimeout().toSeconds());
+        return false;
+      }
+      if (System.nanoTime() - nextLog >= 0) {
+        LOG.info("ratelimit-testkit: worker {} done; waiting for {} other worker(s) before the report", coordinator.workerId(), running);
+        nextLog = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200));
+    }
+    return true;
+  }
+
+  /**
+   * Writes the run's report unless another worker has: the writer holds a run-wide permit while it writes
+   * (freed if it dies), and marks the report written when done.
+   */
+  private void writeReportOnce() throws IOException {
+    if (!coordinator.published(REPORT).isEmpty()) {
+      return;
+    }
+    try (SharedPermit writer = coordinator.acquire(REPORT, 1, Duration.ofSeconds(120)).orElse(null)) {
+      if (writer == null || !coordinator.published(REPORT).isEmpty()) {
+        return;
+      }
+      ReportData data = ReportData.collect(coordinator, settings.config());
+      Path written = new ReportWriter(settings.reportDirectory()).write(data);
+      coordinator.publish(REPORT, written.toString());
+      System.out.println(ConsoleSummary.of(data, written));
+    }
+  }
+
   void finish() {
     try {
       timeline.close();
@@ -144,10 +191,8 @@ public final class RateLimitSession {
       coordinator.publish("leases", Json.write(leaseWaits));
       coordinator.statistics(); // flushes this worker's counters before it lets go
       sessionLease.close();
-      if (coordinator.permitsHeld(SESSIONS) == 0 && coordinator.claim("report")) {
-        ReportData data = ReportData.collect(coordinator, settings.config());
-        Path written = new ReportWriter(settings.reportDirectory()).write(data);
-        System.out.println(ConsoleSummary.of(data, written));
+      if (awaitOtherWorkers()) {
+        writeReportOnce();
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("ratelimit-testkit: could not write the stats report: {}", e.toString());

@@ -405,7 +405,11 @@ public final class ClusterLimiterState implements LimiterState {
 
   /** Writes this worker's counters under its own key, when they changed. */
   void flush() {
-    String json = StatsCodec.statsToJson(recorder.snapshot());
+    Map<String, ApiStats> snapshot = recorder.snapshot();
+    if (snapshot.isEmpty()) {
+      return; // a JVM that sent nothing (an observer, a member) adds no row of zeros to the report
+    }
+    String json = StatsCodec.statsToJson(snapshot);
     if (!json.equals(lastFlushed)) {
       stats.set(workerId, json);
       lastFlushed = json;

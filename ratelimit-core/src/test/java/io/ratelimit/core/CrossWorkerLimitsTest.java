@@ -137,6 +137,28 @@ class CrossWorkerLimitsTest {
   }
 
   @Test
+  void aWorkerStoppedWithSigtermFlushesItsCountersBeforeLeaving() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      ForkedJvm worker = worker("stopped", api.url("/items").toString(), 2, 25);
+      worker.awaitLine(l -> l.startsWith("READY"), BOUND);
+      Await.until(() -> coordinator.clusterSize() == 2, BOUND, "the worker joined");
+      worker.tell("QUIET");
+      worker.awaitLine(l -> l.startsWith("SENT"), BOUND);
+      worker.terminate(); // SIGTERM right after its last request: the shutdown hook flushes, then leaves
+      assertEquals(143, worker.awaitExit(BOUND), "ended by SIGTERM, after its shutdown hooks: " + worker.output());
+
+      Await.until(() -> coordinator.clusterSize() == 1, BOUND, "the worker left");
+      int warmUps = 2;
+      assertEquals(50 + warmUps, coordinator.statistics().byWorker().get("stopped").attempts(),
+          "every request it sent is counted, none lost at the stop");
+      assertEquals(50, api.received());
+    }
+  }
+
+  @Test
   void runsWithDifferentIdentitiesNeverJoinEachOther() throws Exception {
     Map<String, String> otherRun = new HashMap<>(env);
     otherRun.put("PYTEST_RUN_ID", "other-" + UUID.randomUUID());

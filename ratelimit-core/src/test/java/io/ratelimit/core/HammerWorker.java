@@ -19,7 +19,8 @@ import okhttp3.Response;
  * {@code threads x requestsEach} GETs to {@code url} and prints its counters. Before {@code READY} it
  * opens its connections and sends one limited request per thread to {@code /warm-up} (which the
  * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
- * {@code STATS} prints the merged counters, {@code EXIT} leaves.
+ * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STATS} prints the merged counters,
+ * {@code EXIT} leaves.
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
  */
@@ -44,6 +45,10 @@ public final class HammerWorker {
           hammer(client, url, threads, requestsEach);
           ApiStats mine = coordinator.statistics().byWorker().get(coordinator.workerId());
           System.out.println("DONE attempts=" + mine.attempts() + " requests=" + mine.requests());
+          break;
+        case "QUIET": // the same, printing nothing that reads (and so flushes) the counters
+          hammer(client, url, threads, requestsEach);
+          System.out.println("SENT");
           break;
         case "STATS":
           ApiStats all = coordinator.statistics().totals();

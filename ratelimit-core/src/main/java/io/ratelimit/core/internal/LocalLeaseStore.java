@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** Lease tables kept in this JVM, under one lock; a change wakes every waiter. */
@@ -13,7 +12,7 @@ public final class LocalLeaseStore implements LeaseStore {
   private static final String HOLDER = "this-jvm";
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  private final ChangeSignal changed = new ChangeSignal();
   private final Map<String, LeaseTable> tables = new HashMap<>();
 
   @Override
@@ -35,7 +34,7 @@ public final class LocalLeaseStore implements LeaseStore {
     try {
       LeaseTable table = tables.get(key);
       List<String> released = table == null ? List.of() : table.release(leaseId);
-      changed.signalAll();
+      changed.signal();
       return released;
     } finally {
       lock.unlock();
@@ -71,7 +70,7 @@ public final class LocalLeaseStore implements LeaseStore {
           out.put(key, Map.of(item, lease));
         }
       });
-      changed.signalAll();
+      changed.signal();
       return out;
     } finally {
       lock.unlock();
@@ -80,12 +79,7 @@ public final class LocalLeaseStore implements LeaseStore {
 
   @Override
   public void awaitChange(String key, long nanos) throws InterruptedException {
-    lock.lock();
-    try {
-      changed.awaitNanos(nanos);
-    } finally {
-      lock.unlock();
-    }
+    changed.await(nanos);
   }
 
   @Override
@@ -104,7 +98,7 @@ public final class LocalLeaseStore implements LeaseStore {
     lock.lock();
     try {
       tables.clear();
-      changed.signalAll();
+      changed.signal();
     } finally {
       lock.unlock();
     }

@@ -7,6 +7,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.ratelimit.core.internal.ChangeSignal;
 import io.ratelimit.core.internal.LeaseStore;
 import io.ratelimit.core.internal.LeaseTable;
 import java.time.Duration;
@@ -19,8 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +37,7 @@ public final class ClusterLeaseStore implements LeaseStore {
   private final String holder;
   private final IMap<String, LeaseTable> tables;
   private final Map<String, String> heldKeys = new ConcurrentHashMap<>(); // lease id to table key
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  private final ChangeSignal changed = new ChangeSignal();
   private final ScheduledExecutorService renewer;
   private final UUID entryListener;
   private final UUID membershipListener;
@@ -85,12 +83,7 @@ public final class ClusterLeaseStore implements LeaseStore {
   }
 
   private void signal() {
-    lock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    changed.signal();
   }
 
   @Override
@@ -137,12 +130,7 @@ public final class ClusterLeaseStore implements LeaseStore {
 
   @Override
   public void awaitChange(String key, long nanos) throws InterruptedException {
-    lock.lock();
-    try {
-      changed.awaitNanos(nanos);
-    } finally {
-      lock.unlock();
-    }
+    changed.await(nanos);
   }
 
   @Override

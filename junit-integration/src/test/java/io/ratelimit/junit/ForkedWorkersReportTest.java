@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ratelimit.core.ForkedJvm;
 import io.ratelimit.hazelcast.testing.FreePorts;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -49,19 +49,17 @@ public final class FailoverLimiterState implements LimiterState {
     return false;
   }
 
-  private LimiterState failOver(RuntimeException cause) {
-    if (failedOver.compareAndSet(false, true)) {
+  private synchronized LimiterState failOver(RuntimeException cause) {
+    if (local == null) {
       LOG.warn("ratelimit-testkit: lost the run's cluster ({}); this JVM goes on in local mode: its limits hold only within "
-          + "this JVM and are divided by PYTEST_WORKERS ({}) to stay on the safe side", cause.toString(), divisor);
+          + "this JVM and are divided by PYTEST_WORKERS ({}) to stay on the safe side", cause, divisor);
       local = localFactory.apply("local (fallback: cluster lost: " + cause.getClass().getSimpleName() + ")");
+      failedOver.set(true);
       try {
         cluster.close();
       } catch (RuntimeException ignored) {
         // already gone
       }
-    }
-    while (local == null) {
-      Thread.onSpinWait(); // the thread that failed over is making it
     }
     return local;
   }
@@ -81,7 +79,7 @@ public final class FailoverLimiterState implements LimiterState {
         return onLocal.on(failOver(e));
       }
     }
-    return onLocal.on(failOver(null));
+    return onLocal.on(local);
   }
 
   private <T> T quietly(Supplier<T> onCluster, Function<LimiterState, T> onLocal) {

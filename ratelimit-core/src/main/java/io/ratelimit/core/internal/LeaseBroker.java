@@ -32,6 +32,7 @@ public final class LeaseBroker {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseBroker.class);
   private static final String RESOURCE = "resource/";
   private static final String POOL = "pool/";
+  private static final java.util.regex.Pattern RESOURCE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final Duration FIRST_LOG = Duration.ofSeconds(10);
   private static final Duration LOG_EVERY = Duration.ofSeconds(30);
@@ -188,8 +189,10 @@ public final class LeaseBroker {
 
     @Override
     public ResourceLease acquire(String resource, Duration maxWait) {
-      String name = ResourcePool.of(resource, resource).name(); // validates the name
-      return LeaseBroker.this.acquire(owner, RESOURCE + name, List.of(name), 1, maxWait, "PYTEST_LEASE_WAIT");
+      if (resource == null || !RESOURCE_NAME.matcher(resource).matches()) {
+        throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
+      }
+      return LeaseBroker.this.acquire(owner, RESOURCE + resource, List.of(resource), 1, maxWait, "PYTEST_LEASE_WAIT");
     }
 
     @Override

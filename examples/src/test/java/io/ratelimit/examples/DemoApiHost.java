@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * The run's one demo API, which every fork tests. The first fork to need it claims it through the run's
  * cluster, starts {@link DemoApi} in a JVM of its own on a free loopback port and shares the address;
  * the others wait for that address. The demo API stops when the build that started it ends (or after
- * five idle minutes), so it outlives every fork but never the build.
+ * five idle minutes), so it outlives every fork but never the build. With {@code DEMO_API_URL} set (a
+ * fault drill's API, say) every fork uses that address instead.
  */
 final class DemoApiHost {
   private static final Duration BOUND = Duration.ofSeconds(60);
@@ -39,6 +40,14 @@ final class DemoApiHost {
 
   private static synchronized String join() {
     if (baseUrl != null) {
+      return baseUrl;
+    }
+    String given = System.getenv("DEMO_API_URL");
+    if (given != null) {
+      if (!given.matches("http://127\\.0\\.0\\.1:[0-9]{1,5}")) {
+        throw new IllegalStateException("DEMO_API_URL='" + given + "' is not accepted: expected http://127.0.0.1:<port>");
+      }
+      baseUrl = given;
       return baseUrl;
     }
     RateLimitCoordinator coordinator = RateLimitedClients.coordinator();

@@ -106,6 +106,10 @@ public final class ForkedJvm implements AutoCloseable {
     process.destroy();
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public long pid() {
     return process.pid();
   }

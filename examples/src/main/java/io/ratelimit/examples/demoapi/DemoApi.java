@@ -51,15 +51,31 @@ public final class DemoApi implements AutoCloseable {
   private final AtomicLong nextId = new AtomicLong();
   private final Map<Long, ObjectNode> items = new ConcurrentHashMap<>();
   private final java.util.concurrent.CountDownLatch lifetime = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.List<HttpServer> extraPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<Integer, PortCounters> byPort = new ConcurrentHashMap<>();
+  private volatile java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(0);
+  private volatile long rejectUntilNanos = System.nanoTime();
+
+  /** What arrived on one port: fault drills give each worker a port of its own to count it separately. */
+  private record PortCounters(AtomicLong received, AtomicInteger inFlight) {
+    PortCounters() {
+      this(new AtomicLong(), new AtomicInteger());
+    }
+  }
 
   private DemoApi(DemoQuota quota, int port) throws IOException {
     this.quota = quota;
     this.bucket = new TokenBucket(quota.requestsPerSecond(), quota.burst(), System.nanoTime());
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
-    server.setExecutor(threads);
-    server.createContext("/stats", this::stats);
-    server.createContext("/items", this::items);
-    server.start();
+    serve(server);
+  }
+
+  private void serve(HttpServer on) {
+    on.setExecutor(threads);
+    on.createContext("/stats", this::stats);
+    on.createContext("/items", this::items);
+    byPort.put(on.getAddress().getPort(), new PortCounters());
+    on.start();
   }
 
   /** Starts the API on a free loopback port. */
@@ -92,6 +108,59 @@ public final class DemoApi implements AutoCloseable {
     return maxInFlight.get();
   }
 
+  /**
+   * Opens one more loopback port onto this same API, items and quota, and returns its base URL: what
+   * arrives there is also counted on its own ({@link #receivedOn}, {@link #inFlightOn}), so a fault drill
+   * that gives each worker its own port knows what each one sent.
+   */
+  public String openPort() throws IOException {
+    HttpServer extra = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    extraPorts.add(extra);
+    serve(extra);
+    return "http://127.0.0.1:" + extra.getAddress().getPort();
+  }
+
+  /** Requests received on the port of {@code baseUrl} (one this API listens on), 429s included. */
+  public long receivedOn(String baseUrl) {
+    return countersOf(baseUrl).received().get();
+  }
+
+  /** Requests on the port of {@code baseUrl} that have arrived and are not yet answered. */
+  public int inFlightOn(String baseUrl) {
+    return countersOf(baseUrl).inFlight().get();
+  }
+
+  private PortCounters countersOf(String baseUrl) {
+    PortCounters counters = byPort.get(URI.create(baseUrl).getPort());
+    if (counters == null) {
+      throw new IllegalArgumentException("this API does not listen on " + baseUrl);
+    }
+    return counters;
+  }
+
+  /** Requests that have arrived and are not yet answered, on every port. */
+  public int inFlight() {
+    return byPort.values().stream().mapToInt(c -> c.inFlight().get()).sum();
+  }
+
+  /**
+   * Fault drill: the API stalls. Requests admitted from now on are held (each at most 30 s) until
+   * {@link #resume()}; until then they count as in flight.
+   */
+  public void stall() {
+    stall = new java.util.concurrent.CountDownLatch(1);
+  }
+
+  /** Ends a {@link #stall()}: the held requests are answered. */
+  public void resume() {
+    stall.countDown();
+  }
+
+  /** Fault drill: a storm of {@code 429} with {@code Retry-After: 1} on every request for {@code duration}. */
+  public void rejectAllFor(java.time.Duration duration) {
+    rejectUntilNanos = System.nanoTime() + duration.toNanos();
+  }
+
   private void stats(HttpExchange exchange) throws IOException {
     ObjectNode body = JSON.createObjectNode()
         .put("received", received.get())
@@ -103,6 +172,21 @@ public final class DemoApi implements AutoCloseable {
 
   private void items(HttpExchange exchange) throws IOException {
     received.incrementAndGet();
+    PortCounters port = byPort.get(exchange.getLocalAddress().getPort());
+    port.received().incrementAndGet();
+    port.inFlight().incrementAndGet();
+    try {
+      admit(exchange);
+    } finally {
+      port.inFlight().decrementAndGet();
+    }
+  }
+
+  private void admit(HttpExchange exchange) throws IOException {
+    if (System.nanoTime() - rejectUntilNanos < 0) {
+      tooMany(exchange, TimeUnit.SECONDS.toNanos(1));
+      return;
+    }
     long wait = bucket.tryTake(System.nanoTime());
     if (wait > 0) {
       tooMany(exchange, wait);
@@ -132,6 +216,7 @@ public final class DemoApi implements AutoCloseable {
   private void work() {
     try {
       TimeUnit.NANOSECONDS.sleep(quota.latency().toNanos());
+      stall.await(30, TimeUnit.SECONDS); // bounded: a drill that forgets to resume cannot hang a build
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -213,6 +298,8 @@ public final class DemoApi implements AutoCloseable {
 
   @Override
   public void close() {
+    resume();
+    extraPorts.forEach(extra -> extra.stop(0));
     server.stop(0);
     threads.shutdownNow();
   }

@@ -1,6 +1,7 @@
 package io.ratelimit.core;
 
 import io.ratelimit.core.internal.AdmissionInterceptor;
+import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.FailoverLimiterState;
 import io.ratelimit.core.internal.LeaseBroker;
@@ -54,6 +55,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
+  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+  private final AttemptGate attemptGate = new AttemptGate();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -151,7 +155,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
-        enforce, new SequentialSwitch(state, config.errorThreshold())));
+        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));
     return builder.build();
   }
 
@@ -255,6 +259,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      int unanswered = attemptGate.closeAndDrain(DRAIN_BOUND);
+      if (unanswered > 0) {
+        LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
+            + "as sent, without their outcome", workerId, unanswered, DRAIN_BOUND.toMillis());
+      }
       state.close();
       if (connection != null) {
         connection.close();

@@ -29,6 +29,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final StatsRecorder.Counters counters;
   private final boolean enforce;
   private final SequentialSwitch sequentialSwitch;
+  private final AttemptGate gate;
 
   /**
    * @param state the shared limiter state
@@ -37,30 +38,39 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param counters the API's counters
    * @param enforce false to count only (rate limiting off)
    * @param sequentialSwitch told of every attempt's outcome
+   * @param gate shut when the worker stops, so every attempt sent is counted before the last flush
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout,
-      StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch) {
+      StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate) {
     this.state = state;
     this.limits = limits;
     this.permitTimeout = permitTimeout;
     this.counters = counters;
     this.enforce = enforce;
     this.sequentialSwitch = sequentialSwitch;
+    this.gate = gate;
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     Permit permit = enforce ? admit(chain) : Permit.NONE;
-    counters.attempt();
+    if (!gate.enter()) {
+      permit.releaseWithoutWaiting();
+      throw new IOException("ratelimit-testkit: this worker is stopping; " + chain.request().method() + " "
+          + chain.request().url().redact() + " was not sent");
+    }
     Response response;
     try {
+      counters.attempt();
       response = chain.proceed(chain.request());
+      counters.response(response.code());
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       counters.ioError();
       throw e;
+    } finally {
+      gate.leave();
     }
-    counters.response(response.code());
     if (enforce) {
       sequentialSwitch.attempted(response.code() == 429);
     }

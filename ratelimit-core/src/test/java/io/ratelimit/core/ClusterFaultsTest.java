@@ -1,0 +1,91 @@
+package io.ratelimit.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ratelimit.hazelcast.testing.FreePorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A worker JVM that cannot have the run's cluster falls back to local mode as documented: with one
+ * warning from this library, in bounded time, whatever stands in the way.
+ */
+class ClusterFaultsTest {
+  private static final int JOIN_TIMEOUT_SECONDS = 2;
+  /** The join timeout, the connector's 5 s margin over Hazelcast's own bounds, and a JVM's start-up. */
+  private static final Duration BOUND = Duration.ofSeconds(JOIN_TIMEOUT_SECONDS + 5 + 20);
+  private static final Pattern STARTED = Pattern.compile("ms=(\\d+) coordination=(.*)");
+
+  @Test
+  void aForkThatCannotBindItsInterfaceFallsBack() throws Exception {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine, so no port can be bound on it
+    Map<String, String> env = env("members");
+    env.put("PYTEST_CLUSTER_INTERFACE", "192.0.2.1");
+    env.put("PYTEST_CLUSTER_MEMBERS", "192.0.2.1:" + env.get("PYTEST_CLUSTER_PORT"));
+    assertFallsBackOnce(env, "cannot bind");
+  }
+
+  @Test
+  void aForkWhosePortRangeIsTakenByStrangersFallsBack() throws Exception {
+    Map<String, String> env = env("embedded");
+    int base = Integer.parseInt(env.get("PYTEST_CLUSTER_PORT"));
+    List<ServerSocket> strangers = new ArrayList<>();
+    try {
+      for (int port = base; port < base + 3; port++) {
+        strangers.add(new ServerSocket(port, 50, InetAddress.getLoopbackAddress()));
+      }
+      assertFallsBackOnce(env, "ports taken");
+    } finally {
+      for (ServerSocket stranger : strangers) {
+        stranger.close();
+      }
+    }
+  }
+
+  @Test
+  void aForkWhoseJoinHangsOnASilentPeerFallsBack() throws Exception {
+    // a stranger that accepts connections and never says a word: the join can only time out
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Map<String, String> env = env("members");
+      env.put("PYTEST_CLUSTER_INTERFACE", "127.0.0.1");
+      env.put("PYTEST_CLUSTER_MEMBERS", "127.0.0.1:" + silent.getLocalPort());
+      assertFallsBackOnce(env, "silent peer");
+    }
+  }
+
+  private static Map<String, String> env(String mode) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("PYTEST_RUN_ID", "faults-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_MODE", mode);
+    env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(3)));
+    env.put("PYTEST_CLUSTER_PORT_COUNT", "3");
+    env.put("PYTEST_CLUSTER_JOIN_TIMEOUT", Integer.toString(JOIN_TIMEOUT_SECONDS));
+    env.put("PYTEST_WORKERS", "2");
+    return env;
+  }
+
+  private static void assertFallsBackOnce(Map<String, String> env, String what) throws Exception {
+    try (ForkedJvm worker = ForkedJvm.start(what, StartWorker.class, env)) {
+      Matcher started = STARTED.matcher(worker.awaitValue("STARTED", BOUND));
+      assertTrue(started.matches());
+      assertEquals(0, worker.awaitExit(BOUND), worker.output());
+      System.out.println(what + ": " + started.group(2) + " after " + started.group(1) + " ms\n" + worker.output());
+      assertTrue(started.group(2).startsWith("local (fallback: "), what + ": " + started.group(2));
+      long ourWarnings = worker.output().lines().filter(l -> l.contains(" WARN ") && l.contains("ratelimit-testkit:")).count();
+      assertEquals(1, ourWarnings, what + ": one warning, naming the fallback\n" + worker.output());
+      // documented: local mode within PYTEST_CLUSTER_JOIN_TIMEOUT + 5 s (one more for a busy machine)
+      assertTrue(Long.parseLong(started.group(1)) <= (JOIN_TIMEOUT_SECONDS + 6) * 1000L, what + ": bounded by the join timeout");
+    }
+  }
+}

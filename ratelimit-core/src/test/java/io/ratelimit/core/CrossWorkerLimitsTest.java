@@ -158,6 +158,31 @@ class CrossWorkerLimitsTest {
     }
   }
 
+  /**
+   * SIGTERM while requests are on the wire and more are queued: the stopping worker sends nothing after
+   * its last flush and waits for the answers of what it sent, so the cluster has exactly what the server saw.
+   */
+  @Test
+  void aWorkerStoppedWithSigtermMidStreamCountsExactlyWhatTheServerReceived() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(20)) {
+      ForkedJvm worker = worker("streaming", api.url("/items").toString(), 6, 1);
+      worker.awaitLine(l -> l.startsWith("READY"), BOUND);
+      Await.until(() -> coordinator.clusterSize() == 2, BOUND, "the worker joined");
+      worker.tell("STREAM");
+      Await.until(() -> api.received() >= 100, BOUND, "the worker streams");
+      worker.terminate();
+      assertEquals(143, worker.awaitExit(BOUND), "ended by SIGTERM, after its shutdown hooks: " + worker.output());
+
+      Await.until(() -> coordinator.clusterSize() == 1, BOUND, "the worker left");
+      int warmUps = 6;
+      assertEquals(api.received() + warmUps, coordinator.statistics().byWorker().get("streaming").attempts(),
+          "every request the server received is counted, and nothing else");
+    }
+  }
+
   @Test
   void runsWithDifferentIdentitiesNeverJoinEachOther() throws Exception {
     Map<String, String> otherRun = new HashMap<>(env);

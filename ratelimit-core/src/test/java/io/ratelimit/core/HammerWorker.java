@@ -19,7 +19,8 @@ import okhttp3.Response;
  * {@code threads x requestsEach} GETs to {@code url} and prints its counters. Before {@code READY} it
  * opens its connections and sends one limited request per thread to {@code /warm-up} (which the
  * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
- * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STATS} prints the merged counters,
+ * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STREAM} sends on every thread
+ * until the JVM is stopped, {@code STATS} prints the merged counters,
  * {@code EXIT} leaves.
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
@@ -49,6 +50,22 @@ public final class HammerWorker {
         case "QUIET": // the same, printing nothing that reads (and so flushes) the counters
           hammer(client, url, threads, requestsEach);
           System.out.println("SENT");
+          break;
+        case "STREAM": // send without end on every thread, until the JVM is stopped
+          for (int t = 0; t < threads; t++) {
+            Thread sender = new Thread(() -> {
+              while (true) {
+                try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+                  r.body().string();
+                } catch (java.io.IOException e) {
+                  return; // the worker is stopping
+                }
+              }
+            }, "stream-" + t);
+            sender.setDaemon(true);
+            sender.start();
+          }
+          System.out.println("STREAMING");
           break;
         case "STATS":
           ApiStats all = coordinator.statistics().totals();

@@ -36,9 +36,10 @@ public final class FaultDrill implements AutoCloseable {
   /** A worker JVM and the API port it sends to. */
   public record Worker(String id, int shard, ForkedJvm jvm, String baseUrl) {}
 
-  public FaultDrill(int workers) throws IOException {
+  /** A drill for {@code workers} workers whose report goes to {@code reports}. */
+  public FaultDrill(int workers, Path reports) throws IOException {
     this.api = DemoApi.start(DemoQuota.DEFAULT);
-    this.reports = Files.createTempDirectory("ratelimit-drill");
+    this.reports = Files.createDirectories(reports);
     Map<String, String> settings = new HashMap<>();
     settings.put("PYTEST_RUN_ID", "drill-" + UUID.randomUUID());
     settings.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(20)));

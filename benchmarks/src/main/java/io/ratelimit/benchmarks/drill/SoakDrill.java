@@ -12,17 +12,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The soak: four worker JVMs run the example suite over and over against the demo API, at its quota, for
+ * The soak: four worker JVMs run the example suite over and over against the demo API, as fast as the
+ * examples' limits (sized to the demo's quota) allow, for
  * {@code SOAK_MINUTES} (10), and every {@code SOAK_FAULT_SECONDS} (60) one fault is injected, in turn:
  * SIGKILL of a worker (a fresh one takes its shard), a 3 s stall of the API, SIGTERM of a worker (a fresh
  * one takes its shard). Worker {@code w1} is never harmed: its live heap after each pass is the growth
  * measure.
  *
- * <p>It passes when: no permit is held once the workers are gone (none leaked), ten seconds after each
- * fault the permits held match the requests the server has in flight, {@code w1}'s live heap stays under
- * {@value #HEAP_BOUND_MIB} MiB and ends within {@value #HEAP_GROWTH_MIB} MiB of where it started, the
- * report's attempts equal the server's count for every worker not killed with SIGKILL (and are at most
- * that for those), and every test of a worker that was not stopped passed. It prints a table and exits
+ * <p>It passes when: ten seconds after each fault, with the API stalled for a moment, every permit held is
+ * a request the server holds (none leaked); no permit is held once the workers are gone; {@code w1}'s live
+ * heap stays under {@value #HEAP_BOUND_MIB} MiB and ends within {@value #HEAP_GROWTH_MIB} MiB of where it started;
+ * for every worker not killed with SIGKILL the server's count equals the report's attempts, except for
+ * attempts that failed with an I/O error, which the server may not have seen (for a killed worker: its
+ * answered attempts are at most the server's count); and every test of a worker that was not stopped passed. It prints a table and exits
  * 0 when all hold, 1 otherwise.
  *
  * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -pl benchmarks exec:exec
@@ -53,7 +55,7 @@ public final class SoakDrill {
     long start = System.nanoTime();
     long end = start + TimeUnit.MINUTES.toNanos(minutes);
     boolean passed;
-    try (FaultDrill drill = new FaultDrill(WORKERS)) {
+    try (FaultDrill drill = new FaultDrill(WORKERS, java.nio.file.Path.of("target", "soak-report"))) {
       SoakDrill soak = new SoakDrill(drill, end);
       for (int shard = 0; shard < WORKERS; shard++) {
         drill.start("w" + (shard + 1), shard, WORKERS, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
@@ -77,7 +79,9 @@ public final class SoakDrill {
 
   private void inject(int fault, long second) throws Exception {
     String what;
-    switch (fault % 3) {
+    String only = System.getenv().getOrDefault("SOAK_ONLY_FAULT", "");
+    int kind = only.isEmpty() ? fault % 3 : Integer.parseInt(only);
+    switch (kind) {
       case 1 -> {
         Worker victim = victim();
         int holding = drill.api().inFlightOn(victim.baseUrl());
@@ -166,13 +170,21 @@ public final class SoakDrill {
     }
     Map<String, Long> reported = drill.reportedAttempts();
     long reportedTotal = 0;
+    long ioErrors = 0;
     for (Worker worker : drill.workers().values()) {
       long server = drill.api().receivedOn(worker.baseUrl());
       long report = reported.getOrDefault(worker.id(), 0L);
       reportedTotal += report;
-      boolean exact = !killed.contains(worker.id());
-      if (exact ? report != server : report > server) {
-        failures.add(worker.id() + ": report " + report + ", server " + server);
+      // An attempt that failed with an I/O error may never have reached the server (a pooled connection
+      // the server had closed, which OkHttp then retries): the server's count lies between the answered
+      // attempts and all of them; for a killed worker, at least its flushed answered attempts.
+      long answered = report - ioErrorsOf(worker.id());
+      ioErrors += report - answered;
+      boolean holds = killed.contains(worker.id()) ? answered <= server : answered <= server && server <= report;
+      if (!holds) {
+        failures.add(worker.id() + ": report " + report + " attempts (" + answered + " answered), server " + server + "; its row: "
+            + row(worker.id()) + "; its warnings:\n" + worker.jvm().output().lines()
+            .filter(l -> l.contains("WARN") || l.contains("Exception")).limit(40).collect(java.util.stream.Collectors.joining("\n")));
       }
       if (!killed.contains(worker.id()) && !stopped.contains(worker.id())) {
         long failedTests = iterations(worker).stream().mapToLong(m -> Long.parseLong(m[2])).sum();
@@ -195,16 +207,35 @@ public final class SoakDrill {
     System.out.println("| fault at | fault                                        | permits held 10 s later | of them without a request at the stalled API | server requests so far |");
     System.out.println("|---------:|----------------------------------------------|----:|----:|-------:|");
     rows.forEach(System.out::println);
-    System.out.printf("server: %d requests (%.1f/s), %d answered 429; report: %d attempts (%d fewer: the killed workers' "
-            + "unflushed counts); %d tests passed in %d passes of w1's shard%n", drill.api().received(),
-        drill.api().received() / (double) Math.max(1, elapsedSeconds), drill.api().rejected(), reportedTotal,
-        drill.api().received() - reportedTotal, tests, heap.size());
+    System.out.printf("server: %d requests (%.1f/s), %d answered 429; report: %d attempts, %d of them I/O errors (a pooled "
+            + "connection the server had closed); the killed workers' unflushed attempts: %d; %d tests passed in %d passes of "
+            + "w1's shard%n", drill.api().received(), drill.api().received() / (double) Math.max(1, elapsedSeconds),
+        drill.api().rejected(), reportedTotal, ioErrors, drill.api().received() - (reportedTotal - ioErrors), tests, heap.size());
     System.out.printf("w1 live heap after GC: first %d MiB, max %d MiB, last %d MiB (bound %d MiB, growth bound %d MiB)%n",
         first, max, last, HEAP_BOUND_MIB, HEAP_GROWTH_MIB);
     System.out.println("permits held after every worker left: " + leaked + "; report rows: " + reported);
+    System.out.println("report: " + drill.reports().toAbsolutePath().resolve("ratelimit-report.html"));
     failures.forEach(f -> System.out.println("FAILED: " + f));
     System.out.println(failures.isEmpty() ? "SOAK PASSED" : "SOAK FAILED");
     return failures.isEmpty();
+  }
+
+  private long ioErrorsOf(String workerId) throws java.io.IOException {
+    for (com.fasterxml.jackson.databind.JsonNode row : drill.report().get("workers")) {
+      if (row.get("workerId").asText().equals(workerId)) {
+        return row.get("ioErrors").asLong();
+      }
+    }
+    return 0;
+  }
+
+  private String row(String workerId) throws java.io.IOException {
+    for (com.fasterxml.jackson.databind.JsonNode row : drill.report().get("workers")) {
+      if (row.get("workerId").asText().equals(workerId)) {
+        return row.toString();
+      }
+    }
+    return "none";
   }
 
   /** The worker's ITERATION lines as {iteration, succeeded, failed, liveHeapMiB}. */

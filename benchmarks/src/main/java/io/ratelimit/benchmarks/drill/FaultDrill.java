@@ -105,6 +105,16 @@ public final class FaultDrill implements AutoCloseable {
     return attempts;
   }
 
+  /** The report's row for one worker, or an empty object if it has none. */
+  public JsonNode row(String workerId) throws IOException {
+    for (JsonNode row : report().get("workers")) {
+      if (row.get("workerId").asText().equals(workerId)) {
+        return row;
+      }
+    }
+    return new ObjectMapper().createObjectNode();
+  }
+
   public Path reports() {
     return reports;
   }

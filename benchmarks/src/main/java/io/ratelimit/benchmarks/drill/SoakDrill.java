@@ -178,12 +178,12 @@ public final class SoakDrill {
       // An attempt that failed with an I/O error may never have reached the server (a pooled connection
       // the server had closed, which OkHttp then retries): the server's count lies between the answered
       // attempts and all of them; for a killed worker, at least its flushed answered attempts.
-      long answered = report - ioErrorsOf(worker.id());
+      long answered = report - drill.row(worker.id()).path("ioErrors").asLong();
       ioErrors += report - answered;
       boolean holds = killed.contains(worker.id()) ? answered <= server : answered <= server && server <= report;
       if (!holds) {
         failures.add(worker.id() + ": report " + report + " attempts (" + answered + " answered), server " + server + "; its row: "
-            + row(worker.id()) + "; its warnings:\n" + worker.jvm().output().lines()
+            + drill.row(worker.id()) + "; its warnings:\n" + worker.jvm().output().lines()
             .filter(l -> l.contains("WARN") || l.contains("Exception")).limit(40).collect(java.util.stream.Collectors.joining("\n")));
       }
       if (!killed.contains(worker.id()) && !stopped.contains(worker.id())) {
@@ -218,24 +218,6 @@ public final class SoakDrill {
     failures.forEach(f -> System.out.println("FAILED: " + f));
     System.out.println(failures.isEmpty() ? "SOAK PASSED" : "SOAK FAILED");
     return failures.isEmpty();
-  }
-
-  private long ioErrorsOf(String workerId) throws java.io.IOException {
-    for (com.fasterxml.jackson.databind.JsonNode row : drill.report().get("workers")) {
-      if (row.get("workerId").asText().equals(workerId)) {
-        return row.get("ioErrors").asLong();
-      }
-    }
-    return 0;
-  }
-
-  private String row(String workerId) throws java.io.IOException {
-    for (com.fasterxml.jackson.databind.JsonNode row : drill.report().get("workers")) {
-      if (row.get("workerId").asText().equals(workerId)) {
-        return row.toString();
-      }
-    }
-    return "none";
   }
 
   /** The worker's ITERATION lines as {iteration, succeeded, failed, liveHeapMiB}. */

@@ -65,12 +65,18 @@ class ExampleSuiteKillTest {
       }
       Map<String, Long> reported = drill.reportedAttempts();
       for (Worker survivor : survivors) {
-        assertEquals(drill.api().receivedOn(survivor.baseUrl()), reported.get(survivor.id()),
-            survivor.id() + "'s attempts as the server counted them: " + reported);
+        // exact, unless an attempt failed on the wire (a pooled connection the server had closed): the
+        // report counts it as an I/O error, and the server may never have seen it
+        long attempts = reported.get(survivor.id());
+        long answered = attempts - drill.row(survivor.id()).path("ioErrors").asLong();
+        long server = drill.api().receivedOn(survivor.baseUrl());
+        assertTrue(answered <= server && server <= attempts,
+            survivor.id() + ": the server counted " + server + ", the report " + drill.row(survivor.id()));
       }
       long sentByVictim = drill.api().receivedOn(victim.baseUrl());
       long flushedByVictim = reported.getOrDefault(victim.id(), 0L);
-      assertTrue(flushedByVictim > 0 && flushedByVictim <= sentByVictim,
+      long victimIoErrors = drill.row(victim.id()).path("ioErrors").asLong();
+      assertTrue(flushedByVictim > 0 && flushedByVictim - victimIoErrors <= sentByVictim,
           "the dead worker's flushed attempts: " + flushedByVictim + " of " + sentByVictim + " sent");
       assertEquals(reported.values().stream().mapToLong(Long::longValue).sum(), drill.report().get("totals").get("attempts").asLong());
       System.out.printf("DRILL kill -9 of %s holding %d permit(s): permits back in %d ms (bound %d ms); report: %s; "

@@ -64,6 +64,47 @@ class ClusterFaultsTest {
     }
   }
 
+  /**
+   * Two of three members killed at the same moment: some partitions lose both copies and the survivor's
+   * operations are retried while the partition table settles. That retry is bounded (about 15 s, not
+   * Hazelcast's two minutes), so the survivor's requests go on, in the cluster or failed over to local.
+   */
+  @Test
+  void twoMembersKilledAtOnceLeaveTheSurvivorWorkingInBoundedTime() throws Exception {
+    Map<String, String> env = env("embedded");
+    env.put("PYTEST_CLUSTER_JOIN_TIMEOUT", "10");
+    try (ForkedJvm a = ForkedJvm.start("member-a", ClusterMember.class, env);
+        ForkedJvm b = ForkedJvm.start("member-b", ClusterMember.class, env);
+        LoopbackApi api = new LoopbackApi(0)) {
+      a.awaitValue("MEMBER", BOUND);
+      b.awaitValue("MEMBER", BOUND);
+      Map<String, String> survivorEnv = new HashMap<>(env);
+      survivorEnv.put("PYTEST_WORKER_ID", "survivor");
+      try (RateLimitCoordinator survivor = RateLimitCoordinator.start(io.ratelimit.settings.SettingsSource.ofEnvironment(survivorEnv))) {
+        Await.until(() -> survivor.clusterSize() == 3, BOUND, "three members");
+        okhttp3.OkHttpClient client = survivor.newClient(RateLimitConfig.builder().maxConcurrentRequests(2)
+            .rateLimitDelay(Duration.ZERO).build());
+        send(client, api, 10);
+        a.kill9();
+        b.kill9();
+        long start = System.nanoTime();
+        send(client, api, 20);
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("two members killed at once: 20 requests took " + tookMillis + " ms; " + survivor.coordination());
+        assertEquals(30, api.received());
+        assertTrue(tookMillis < 30_000, "the survivor's requests go on within the bounded retry: " + tookMillis + " ms");
+      }
+    }
+  }
+
+  private static void send(okhttp3.OkHttpClient client, LoopbackApi api, int requests) throws IOException {
+    for (int i = 0; i < requests; i++) {
+      try (okhttp3.Response response = client.newCall(new okhttp3.Request.Builder().url(api.url("/items")).build()).execute()) {
+        assertEquals(200, response.code());
+      }
+    }
+  }
+
   private static Map<String, String> env(String mode) throws IOException {
     Map<String, String> env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "faults-" + UUID.randomUUID());

@@ -208,8 +208,8 @@ public final class SoakDrill {
     System.out.println("|---------:|----------------------------------------------|----:|----:|-------:|");
     rows.forEach(System.out::println);
     System.out.printf("server: %d requests (%.1f/s), %d answered 429; report: %d attempts, %d of them I/O errors (a pooled "
-            + "connection the server had closed); the killed workers' unflushed attempts: %d; %d tests passed in %d passes of "
-            + "w1's shard%n", drill.api().received(), drill.api().received() / (double) Math.max(1, elapsedSeconds),
+            + "connection the server had closed); the killed workers' unflushed attempts: %d; %d tests passed in all (w1: %d passes of "
+            + "its shard)%n", drill.api().received(), drill.api().received() / (double) Math.max(1, elapsedSeconds),
         drill.api().rejected(), reportedTotal, ioErrors, drill.api().received() - (reportedTotal - ioErrors), tests, heap.size());
     System.out.printf("w1 live heap after GC: first %d MiB, max %d MiB, last %d MiB (bound %d MiB, growth bound %d MiB)%n",
         first, max, last, HEAP_BOUND_MIB, HEAP_GROWTH_MIB);

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The soak: four worker JVMs run the example suite over and over against the demo API, as fast as the
@@ -184,7 +185,7 @@ public final class SoakDrill {
       if (!holds) {
         failures.add(worker.id() + ": report " + report + " attempts (" + answered + " answered), server " + server + "; its row: "
             + drill.row(worker.id()) + "; its warnings:\n" + worker.jvm().output().lines()
-            .filter(l -> l.contains("WARN") || l.contains("Exception")).limit(40).collect(java.util.stream.Collectors.joining("\n")));
+            .filter(l -> l.contains("WARN") || l.contains("Exception")).limit(40).collect(Collectors.joining("\n")));
       }
       if (!killed.contains(worker.id()) && !stopped.contains(worker.id())) {
         long failedTests = iterations(worker).stream().mapToLong(m -> Long.parseLong(m[2])).sum();

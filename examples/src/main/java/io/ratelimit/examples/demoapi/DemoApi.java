@@ -12,8 +12,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -50,11 +53,10 @@ public final class DemoApi implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong nextId = new AtomicLong();
   private final Map<Long, ObjectNode> items = new ConcurrentHashMap<>();
-  private final java.util.concurrent.CountDownLatch lifetime = new java.util.concurrent.CountDownLatch(1);
-  private final java.util.List<HttpServer> extraPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final CountDownLatch lifetime = new CountDownLatch(1);
+  private final List<HttpServer> extraPorts = new CopyOnWriteArrayList<>();
   private final Map<Integer, PortCounters> byPort = new ConcurrentHashMap<>();
-  private volatile java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(0);
-  private volatile long rejectUntilNanos = System.nanoTime();
+  private volatile CountDownLatch stall = new CountDownLatch(0);
 
   /** What arrived on one port: fault drills give each worker a port of its own to count it separately. */
   private record PortCounters(AtomicLong received, AtomicInteger inFlight) {
@@ -148,17 +150,12 @@ public final class DemoApi implements AutoCloseable {
    * {@link #resume()}; until then they count as in flight.
    */
   public void stall() {
-    stall = new java.util.concurrent.CountDownLatch(1);
+    stall = new CountDownLatch(1);
   }
 
   /** Ends a {@link #stall()}: the held requests are answered. */
   public void resume() {
     stall.countDown();
-  }
-
-  /** Fault drill: a storm of {@code 429} with {@code Retry-After: 1} on every request for {@code duration}. */
-  public void rejectAllFor(java.time.Duration duration) {
-    rejectUntilNanos = System.nanoTime() + duration.toNanos();
   }
 
   private void stats(HttpExchange exchange) throws IOException {
@@ -183,10 +180,6 @@ public final class DemoApi implements AutoCloseable {
   }
 
   private void admit(HttpExchange exchange) throws IOException {
-    if (System.nanoTime() - rejectUntilNanos < 0) {
-      tooMany(exchange, TimeUnit.SECONDS.toNanos(1));
-      return;
-    }
     long wait = bucket.tryTake(System.nanoTime());
     if (wait > 0) {
       tooMany(exchange, wait);

@@ -48,6 +48,8 @@ public final class ForkedJvm implements AutoCloseable {
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
     command.add("-XX:TieredStopAtLevel=1"); // short-lived: start fast rather than peak
+    // the module openings this JVM was given (Hazelcast's, see the root pom), so forks start as quietly
+    command.addAll(openings());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());
@@ -55,6 +57,16 @@ public final class ForkedJvm implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     return new ForkedJvm(name, builder.start());
+  }
+
+  private static List<String> openings() {
+    List<String> openings = new ArrayList<>();
+    for (String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (argument.startsWith("--add-opens") || argument.startsWith("--add-exports")) {
+        openings.add(argument);
+      }
+    }
+    return openings;
   }
 
   /** The first output line matching {@code test}, waiting at most {@code bound}. */

@@ -46,6 +46,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimitCoordinator.class);
 
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
+  /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
+  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
 
   private final String workerId;
   private final StatsRecorder recorder;
@@ -55,8 +57,6 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
-  /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
-  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
   private final AttemptGate attemptGate = new AttemptGate();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,

@@ -61,6 +61,17 @@ class CrossWorkerLimitsTest {
     return jvm;
   }
 
+  /** A worker (4 in flight, no spacing) that has joined this JVM's cluster and waits for a command. */
+  private ForkedJvm joinedWorker(RateLimitCoordinator observer, String name, LoopbackApi api, int threads, int requestsEach)
+      throws IOException {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    ForkedJvm worker = worker(name, api.url("/items").toString(), threads, requestsEach);
+    worker.awaitLine(l -> l.startsWith("READY"), BOUND);
+    Await.until(() -> observer.clusterSize() == 2, BOUND, "the worker joined");
+    return worker;
+  }
+
   @Test
   void threeWorkersTogetherKeepTheCapAndTheSpacing() throws Exception {
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "3");
@@ -138,13 +149,9 @@ class CrossWorkerLimitsTest {
 
   @Test
   void aWorkerStoppedWithSigtermFlushesItsCountersBeforeLeaving() throws Exception {
-    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
-    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(0)) {
-      ForkedJvm worker = worker("stopped", api.url("/items").toString(), 2, 25);
-      worker.awaitLine(l -> l.startsWith("READY"), BOUND);
-      Await.until(() -> coordinator.clusterSize() == 2, BOUND, "the worker joined");
+      ForkedJvm worker = joinedWorker(coordinator, "stopped", api, 2, 25);
       worker.tell("QUIET");
       worker.awaitLine(l -> l.startsWith("SENT"), BOUND);
       worker.terminate(); // SIGTERM right after its last request: the shutdown hook flushes, then leaves
@@ -164,13 +171,9 @@ class CrossWorkerLimitsTest {
    */
   @Test
   void aWorkerStoppedWithSigtermMidStreamCountsExactlyWhatTheServerReceived() throws Exception {
-    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
-    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(20)) {
-      ForkedJvm worker = worker("streaming", api.url("/items").toString(), 6, 1);
-      worker.awaitLine(l -> l.startsWith("READY"), BOUND);
-      Await.until(() -> coordinator.clusterSize() == 2, BOUND, "the worker joined");
+      ForkedJvm worker = joinedWorker(coordinator, "streaming", api, 6, 1);
       worker.tell("STREAM");
       Await.until(() -> api.received() >= 100, BOUND, "the worker streams");
       worker.terminate();

@@ -1,6 +1,7 @@
 package io.ratelimit.benchmarks.drill;
 
 import io.ratelimit.benchmarks.drill.FaultDrill.Worker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +30,9 @@ import java.util.stream.Collectors;
  * 0 when all hold, 1 otherwise.
  *
  * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -pl benchmarks exec:exec
- * -Dbenchmark=io.ratelimit.benchmarks.drill.SoakDrill}
+ * -Dbenchmark=io.ratelimit.benchmarks.drill.SoakDrill}. {@code SOAK_ONLY_FAULT} (0 SIGTERM, 1 SIGKILL,
+ * 2 stall) injects one kind of fault only, to chase one problem. The report goes to
+ * {@code benchmarks/target/soak-report}.
  */
 public final class SoakDrill {
   static final int HEAP_BOUND_MIB = 64;
@@ -44,6 +47,7 @@ public final class SoakDrill {
   private final List<String> killed = new ArrayList<>();
   private final List<String> stopped = new ArrayList<>();
   private int replacements;
+  private final int onlyFault = (int) wholeNumber("SOAK_ONLY_FAULT", -1, 0, 2);
 
   private SoakDrill(FaultDrill drill, long endNanos) {
     this.drill = drill;
@@ -51,12 +55,12 @@ public final class SoakDrill {
   }
 
   public static void main(String[] args) throws Exception {
-    long minutes = Long.parseLong(System.getenv().getOrDefault("SOAK_MINUTES", "10"));
-    long faultEvery = Long.parseLong(System.getenv().getOrDefault("SOAK_FAULT_SECONDS", "60"));
+    long minutes = wholeNumber("SOAK_MINUTES", 10, 1, 1440);
+    long faultEvery = wholeNumber("SOAK_FAULT_SECONDS", 60, 5, 3600);
     long start = System.nanoTime();
     long end = start + TimeUnit.MINUTES.toNanos(minutes);
     boolean passed;
-    try (FaultDrill drill = new FaultDrill(WORKERS, java.nio.file.Path.of("target", "soak-report"))) {
+    try (FaultDrill drill = new FaultDrill(WORKERS, Path.of("target", "soak-report"))) {
       SoakDrill soak = new SoakDrill(drill, end);
       for (int shard = 0; shard < WORKERS; shard++) {
         drill.start("w" + (shard + 1), shard, WORKERS, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
@@ -80,9 +84,7 @@ public final class SoakDrill {
 
   private void inject(int fault, long second) throws Exception {
     String what;
-    String only = System.getenv().getOrDefault("SOAK_ONLY_FAULT", "");
-    int kind = only.isEmpty() ? fault % 3 : Integer.parseInt(only);
-    switch (kind) {
+    switch (onlyFault >= 0 ? onlyFault : fault % 3) {
       case 1 -> {
         Worker victim = victim();
         int holding = drill.api().inFlightOn(victim.baseUrl());
@@ -231,6 +233,18 @@ public final class SoakDrill {
       }
     }
     return found;
+  }
+
+  /** A whole-number environment variable in [min, max], or {@code fallback} when unset. */
+  private static long wholeNumber(String name, long fallback, long min, long max) {
+    String value = System.getenv(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.matches("[0-9]{1,9}") || Long.parseLong(value) < min || Long.parseLong(value) > max) {
+      throw new IllegalArgumentException(name + "='" + value + "' is not accepted: a whole number from " + min + " to " + max);
+    }
+    return Long.parseLong(value);
   }
 
   private static void parkUntil(long nanoTime) {

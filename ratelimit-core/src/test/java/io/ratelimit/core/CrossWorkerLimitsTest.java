@@ -72,6 +72,13 @@ class CrossWorkerLimitsTest {
     return worker;
   }
 
+  /** SIGTERM: the worker's shutdown hook flushes its counters, then it leaves the cluster. */
+  private static void stopWithSigterm(ForkedJvm worker, RateLimitCoordinator observer) throws InterruptedException {
+    worker.terminate();
+    assertEquals(143, worker.awaitExit(BOUND), "ended by SIGTERM, after its shutdown hooks: " + worker.output());
+    Await.until(() -> observer.clusterSize() == 1, BOUND, "the worker left");
+  }
+
   @Test
   void threeWorkersTogetherKeepTheCapAndTheSpacing() throws Exception {
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "3");
@@ -154,10 +161,7 @@ class CrossWorkerLimitsTest {
       ForkedJvm worker = joinedWorker(coordinator, "stopped", api, 2, 25);
       worker.tell("QUIET");
       worker.awaitLine(l -> l.startsWith("SENT"), BOUND);
-      worker.terminate(); // SIGTERM right after its last request: the shutdown hook flushes, then leaves
-      assertEquals(143, worker.awaitExit(BOUND), "ended by SIGTERM, after its shutdown hooks: " + worker.output());
-
-      Await.until(() -> coordinator.clusterSize() == 1, BOUND, "the worker left");
+      stopWithSigterm(worker, coordinator); // right after its last request
       int warmUps = 2;
       assertEquals(50 + warmUps, coordinator.statistics().byWorker().get("stopped").attempts(),
           "every request it sent is counted, none lost at the stop");
@@ -176,10 +180,7 @@ class CrossWorkerLimitsTest {
       ForkedJvm worker = joinedWorker(coordinator, "streaming", api, 6, 1);
       worker.tell("STREAM");
       Await.until(() -> api.received() >= 100, BOUND, "the worker streams");
-      worker.terminate();
-      assertEquals(143, worker.awaitExit(BOUND), "ended by SIGTERM, after its shutdown hooks: " + worker.output());
-
-      Await.until(() -> coordinator.clusterSize() == 1, BOUND, "the worker left");
+      stopWithSigterm(worker, coordinator);
       int warmUps = 6;
       assertEquals(api.received() + warmUps, coordinator.statistics().byWorker().get("streaming").attempts(),
           "every request the server received is counted, and nothing else");

@@ -11,7 +11,6 @@ import io.ratelimit.settings.SettingsSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,9 +120,7 @@ public final class FaultDrill implements AutoCloseable {
 
   /** Workers still running. */
   public List<Worker> running() {
-    List<Worker> alive = new ArrayList<>();
-    workers.values().stream().filter(w -> w.jvm().isAlive()).forEach(alive::add);
-    return alive;
+    return workers.values().stream().filter(w -> w.jvm().isAlive()).toList();
   }
 
   @Override

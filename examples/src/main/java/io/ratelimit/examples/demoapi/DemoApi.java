@@ -49,7 +49,6 @@ public final class DemoApi implements AutoCloseable {
   private final TokenBucket bucket;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
-  private final AtomicLong received = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong nextId = new AtomicLong();
   private final Map<Long, ObjectNode> items = new ConcurrentHashMap<>();
@@ -97,7 +96,7 @@ public final class DemoApi implements AutoCloseable {
 
   /** Requests received, 429s included. */
   public long received() {
-    return received.get();
+    return byPort.values().stream().mapToLong(c -> c.received().get()).sum();
   }
 
   /** Requests answered 429. */
@@ -160,7 +159,7 @@ public final class DemoApi implements AutoCloseable {
 
   private void stats(HttpExchange exchange) throws IOException {
     ObjectNode body = JSON.createObjectNode()
-        .put("received", received.get())
+        .put("received", received())
         .put("rejected", rejected.get())
         .put("maxInFlight", maxInFlight.get())
         .put("items", items.size());
@@ -168,7 +167,6 @@ public final class DemoApi implements AutoCloseable {
   }
 
   private void items(HttpExchange exchange) throws IOException {
-    received.incrementAndGet();
     PortCounters port = byPort.get(exchange.getLocalAddress().getPort());
     port.received().incrementAndGet();
     port.inFlight().incrementAndGet();

@@ -6,6 +6,8 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.hazelcast.internal.ClientConfigs;
 import io.ratelimit.hazelcast.internal.MemberConfigs;
+import io.ratelimit.hazelcast.internal.QuietHazelcastLogging;
+import io.ratelimit.hazelcast.internal.Rendezvous;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,35 +37,56 @@ public final class ClusterConnector {
    * @return the connection; never throws for cluster problems
    */
   public static ClusterConnection connect(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
+    return connect(settings, serialization, true);
+  }
+
+  /**
+   * Connects this JVM to the run's cluster.
+   *
+   * @param settings how to connect
+   * @param serialization registers the caller's serializable types on the member or client
+   * @param warnOnFallback whether a failure is logged here (false when the caller says it once for the run)
+   * @return the connection; never throws for cluster problems
+   */
+  public static ClusterConnection connect(ClusterSettings settings, Consumer<SerializationConfig> serialization, boolean warnOnFallback) {
     if (settings.mode() == ClusterMode.LOCAL) {
       return new ClusterConnection(settings, ClusterMode.LOCAL, null, null, Duration.ZERO);
     }
+    QuietHazelcastLogging.install();
     long start = System.nanoTime();
-    Supplier<HazelcastInstance> create = settings.mode() == ClusterMode.CLIENT
-        ? () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, serialization))
-        : () -> Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+    Supplier<HazelcastInstance> create = switch (settings.mode()) {
+      case CLIENT -> () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, serialization));
+      case MEMBERS -> () -> Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+      default -> () -> Rendezvous.startMember(settings, serialization);
+    };
     CompletableFuture<HazelcastInstance> starting = CompletableFuture.supplyAsync(() -> create.get(), runnable -> {
       Thread t = new Thread(runnable, "ratelimit-cluster-start");
       t.setDaemon(true);
       t.start();
     });
     try {
-      // a little over the join timeout: Hazelcast's own bounds apply first and give the better message
-      HazelcastInstance instance = starting.get(settings.joinTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      // a little over the join timeout (and the wait for the first member): Hazelcast's own bounds apply
+      // first and give the better message
+      long waitForFirst = settings.mode() == ClusterMode.EMBEDDED ? 10_000 : 0;
+      HazelcastInstance instance = starting.get(settings.joinTimeout().toMillis() + 5_000 + waitForFirst, TimeUnit.MILLISECONDS);
       return new ClusterConnection(settings, settings.mode(), instance, null, Duration.ofNanos(System.nanoTime() - start));
     } catch (TimeoutException e) {
       starting.thenAccept(late -> late.getLifecycleService().terminate()); // never leave a stray member behind
-      return fallback(settings, "no cluster within PYTEST_CLUSTER_JOIN_TIMEOUT (" + settings.joinTimeout().toSeconds() + " s)");
+      return fallback(settings, "no cluster within PYTEST_CLUSTER_JOIN_TIMEOUT (" + settings.joinTimeout().toSeconds() + " s)",
+          warnOnFallback);
     } catch (ExecutionException e) {
-      return fallback(settings, describe(e.getCause()));
+      return fallback(settings, describe(e.getCause()), warnOnFallback);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       starting.thenAccept(late -> late.getLifecycleService().terminate());
-      return fallback(settings, "interrupted while joining");
+      return fallback(settings, "interrupted while joining", warnOnFallback);
     }
   }
 
-  private static ClusterConnection fallback(ClusterSettings settings, String reason) {
+  private static ClusterConnection fallback(ClusterSettings settings, String reason, boolean warn) {
+    if (!warn) {
+      return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
+    }
     LOG.warn("ratelimit-testkit: could not {} ({}): {}. This JVM goes on in local mode: its limits hold only within "
             + "this JVM and are divided by PYTEST_WORKERS to stay on the safe side. Check that the ports {}-{} are free "
             + "on {}, or set PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_MODE or PYTEST_CLUSTER_JOIN_TIMEOUT.",
@@ -79,6 +102,6 @@ public final class ClusterConnector {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? "" : ": " + root.getMessage();
-    return root.getClass().getSimpleName() + message;
+    return root instanceof IllegalStateException ? root.getMessage() : root.getClass().getSimpleName() + message;
   }
 }

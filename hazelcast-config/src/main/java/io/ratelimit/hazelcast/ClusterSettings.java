@@ -6,6 +6,7 @@ import io.ratelimit.settings.SettingSource;
 import io.ratelimit.settings.SettingsReader;
 import io.ratelimit.settings.SettingsSource;
 import io.ratelimit.settings.ValueParsers;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,6 +24,7 @@ public final class ClusterSettings {
   static final SettingKey INTERFACE = SettingKey.of("cluster-interface");
   static final SettingKey ADDRESS = SettingKey.of("cluster-address");
   static final SettingKey JOIN_TIMEOUT = SettingKey.of("cluster-join-timeout");
+  static final SettingKey RUN_DIR = SettingKey.of("run-dir");
 
   private final ClusterMode mode;
   private final Setting<String> runId;
@@ -32,6 +34,7 @@ public final class ClusterSettings {
   private final String bindInterface;
   private final List<String> clientAddresses;
   private final Duration joinTimeout;
+  private final Path runDirectory;
 
   private ClusterSettings(Builder b) {
     this.mode = b.mode;
@@ -42,6 +45,8 @@ public final class ClusterSettings {
     this.bindInterface = b.bindInterface;
     this.clientAddresses = List.copyOf(b.clientAddresses);
     this.joinTimeout = b.joinTimeout;
+    this.runDirectory = b.runDirectory != null ? b.runDirectory
+        : Path.of(System.getProperty("java.io.tmpdir"), "ratelimit-testkit", runId.value());
   }
 
   /** Settings from system properties and the environment. */
@@ -69,6 +74,8 @@ public final class ClusterSettings {
     bindInterface.ifPresent(i -> b.bindInterface = i.value());
     b.clientAddresses = reader.read(ADDRESS, List.of(), ValueParsers.addresses()).value();
     b.joinTimeout = reader.read(JOIN_TIMEOUT, b.joinTimeout, ValueParsers.seconds(0.5, 600)).value();
+    reader.readOptional(RUN_DIR, ValueParsers.matching("[^\\u0000]{1,4096}", "a directory path"))
+        .ifPresent(dir -> b.runDirectory = Path.of(dir.value()));
     if (b.basePort + b.portCount - 1 > 65_535) {
       reader.reject(count, Integer.toString(b.portCount), "a count that keeps the range within 65535 (base port " + b.basePort + ")");
     }
@@ -141,6 +148,14 @@ public final class ClusterSettings {
     return joinTimeout;
   }
 
+  /**
+   * {@code PYTEST_RUN_DIR}: where the JVMs of the run on this machine meet (a lock, the member list, the
+   * state kept before and without a cluster); by default {@code <java.io.tmpdir>/ratelimit-testkit/<run id>}.
+   */
+  public Path runDirectory() {
+    return runDirectory;
+  }
+
   @Override
   public String toString() {
     return "cluster " + clusterName() + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", run id from "
@@ -157,6 +172,7 @@ public final class ClusterSettings {
     private String bindInterface = "127.0.0.1";
     private List<String> clientAddresses = List.of();
     private Duration joinTimeout = Duration.ofSeconds(10);
+    private Path runDirectory;
 
     private Builder() {}
 
@@ -195,6 +211,12 @@ public final class ClusterSettings {
     /** See {@link ClusterSettings#joinTimeout()}. */
     public Builder joinTimeout(Duration joinTimeout) {
       this.joinTimeout = Objects.requireNonNull(joinTimeout);
+      return this;
+    }
+
+    /** See {@link ClusterSettings#runDirectory()}. */
+    public Builder runDirectory(Path runDirectory) {
+      this.runDirectory = Objects.requireNonNull(runDirectory);
       return this;
     }
 

@@ -2,7 +2,10 @@ package io.ratelimit.core;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.ClusterConnection;
+import io.ratelimit.hazelcast.ClusterMode;
+import io.ratelimit.hazelcast.RunDirectory;
 import io.ratelimit.hazelcast.ClusterConnector;
 import io.ratelimit.hazelcast.ClusterSettings;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +26,10 @@ public final class ClusterMember {
     ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
     HazelcastInstance member = connection.instance()
         .orElseThrow(() -> new IllegalStateException("no cluster member could start: " + connection.fallbackReason().orElse(settings.mode().toString())));
+    if (settings.mode() == ClusterMode.EMBEDDED) {
+      // workers in client mode use this member without a run directory: embedded workers must join it too
+      RunDirectoryState.declareCluster(RunDirectory.of(settings));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       connection.close();

@@ -12,6 +12,11 @@ import io.ratelimit.core.internal.RetryDelays;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.SwitchingLimiterState;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.hazelcast.ClusterMode;
+import io.ratelimit.hazelcast.RunDirectory;
+import java.util.concurrent.CompletableFuture;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
@@ -48,18 +53,24 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+  /**
+   * An embedded worker starts its member once its first request is answered, or after this long: the run
+   * directory keeps the limits exact meanwhile, and on a small machine the member's start would slow
+   * the first requests of every fork.
+   */
+  private static final Duration JOIN_DELAY_BOUND = Duration.ofSeconds(1);
 
   private final String workerId;
   private final StatsRecorder recorder;
   private final LimiterState state;
-  private final ClusterConnection connection;
+  private final CompletableFuture<ClusterConnection> connection;
   private final int limitsDivisor;
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AttemptGate attemptGate = new AttemptGate();
 
-  private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
+  private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
     this.workerId = workerId;
     this.recorder = recorder;
@@ -73,7 +84,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
   public static RateLimitCoordinator local() {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
-    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), null, 1,
+    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
+        CompletableFuture.completedFuture(null), 1,
         LeaseSettings.DEFAULTS);
   }
 
@@ -96,18 +108,64 @@ public final class RateLimitCoordinator implements AutoCloseable {
     reader.throwIfInvalid();
 
     StatsRecorder recorder = new StatsRecorder();
-    ClusterConnection connection = ClusterConnector.connect(clusterSettings, ClusterSerialization::register);
     int workers = runConfig.workers().orElse(Runtime.getRuntime().availableProcessors());
+    RateLimitCoordinator coordinator = clusterSettings.mode() == ClusterMode.EMBEDDED
+        ? startEmbedded(clusterSettings, workerId, recorder, workers, leaseSettings)
+        : startConnected(clusterSettings, workerId, recorder, workers, leaseSettings);
+    Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
+    return coordinator;
+  }
+
+  /**
+   * An embedded worker starts on the run directory at once and joins the cluster in the background; the
+   * run moves to the cluster when every worker on this machine has joined (see {@link SwitchingLimiterState}).
+   */
+  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String workerId, StatsRecorder recorder, int workers,
+      LeaseSettings leaseSettings) {
+    RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), workerId, recorder);
+    SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));
+    CompletableFuture<ClusterConnection> connecting = new CompletableFuture<>();
+    Thread join = new Thread(() -> {
+      try {
+        if (!interim.hasMoved()) { // a JVM that starts after the run moved waits for its member: no delay then
+          state.awaitFirstRelease(JOIN_DELAY_BOUND);
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register, false);
+      connecting.complete(connection);
+      if (state.isClosed()) {
+        connection.close(); // the worker stopped while its member started
+        return;
+      }
+      try {
+        connection.instance().ifPresentOrElse(hz -> {
+          ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder);
+          state.joined(cluster, new FailoverLimiterState(cluster, why -> new LocalLimiterState(workerId, why, recorder), workers));
+        }, () -> state.noCluster(connection.fallbackReason().orElse("no cluster")));
+        LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
+      } catch (RuntimeException e) {
+        LOG.warn("ratelimit-testkit: worker {} could not take its place in the run's cluster: {}", workerId, e.toString());
+      }
+    }, "ratelimit-cluster-join");
+    join.setDaemon(true);
+    join.start();
+    return new RateLimitCoordinator(workerId, recorder, state, connecting, 1, leaseSettings);
+  }
+
+  /** Members and client mode: the cluster spans machines, so the worker joins it before its first request. */
+  private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder, int workers,
+      LeaseSettings leaseSettings) {
+    ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
     // if the cluster is lost later (a client whose members stop), the state fails over to this JVM's own
     LimiterState state = connection.instance()
         .<LimiterState>map(hz -> new FailoverLimiterState(new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder),
             why -> new LocalLimiterState(workerId, why, recorder), workers))
         .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
     int divisor = connection.fellBack() ? workers : 1;
-    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor, leaseSettings);
-    Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    return coordinator;
+    return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), divisor, leaseSettings);
   }
 
   /** Host name and process id, e.g. {@code 4242@ci-runner}. */
@@ -117,12 +175,17 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /** How this JVM shares its limits: a cluster member or client, or local (with the fallback's reason). */
   public String coordination() {
-    return connection == null ? "local" : connection.toString();
+    if (state instanceof SwitchingLimiterState switching && !switching.inCluster()) {
+      return switching.coordination();
+    }
+    ClusterConnection joined = connection.getNow(null);
+    return joined == null ? "local" : joined.toString();
   }
 
   /** Workers in the run's cluster now (1 in local mode). */
   public int clusterSize() {
-    return connection == null ? 1 : connection.clusterSize();
+    ClusterConnection joined = connection.getNow(null);
+    return joined == null ? 1 : joined.clusterSize();
   }
 
   /** This JVM's worker id in the statistics. */
@@ -265,9 +328,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
             + "as sent, without their outcome", workerId, unanswered, DRAIN_BOUND.toMillis());
       }
       state.close();
-      if (connection != null) {
-        connection.close();
-      }
+      // a member still starting is left as soon as it has started: nothing of this JVM's outlives it
+      connection.thenAccept(joined -> {
+        if (joined != null) {
+          joined.close();
+        }
+      });
     }
   }
 }

@@ -12,44 +12,59 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
-/** When no cluster can be had, the limiter goes on in this JVM on the safe side, and says so. */
+/**
+ * When no cluster can form, the workers of a run on one machine keep the whole limits together through
+ * the run directory: exact, not divided by a guess at their number. (Across JVMs: {@code NoClusterTest}.)
+ */
 class FallbackTest {
 
   @Test
-  void withEveryClusterPortTakenTheLimitsAreDividedByTheWorkers() throws Exception {
+  void withEveryClusterPortTakenTwoWorkersKeepTheWholeCapTogether() throws Exception {
     int base = FreePorts.range(2);
+    ExecutorService callers = Executors.newCachedThreadPool();
     try (ServerSocket a = new ServerSocket(base, 1, InetAddress.getLoopbackAddress());
         ServerSocket b = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress());
         LoopbackApi api = new LoopbackApi(20)) {
-      Map<String, String> env = Map.of("PYTEST_RUN_ID", "fallback-" + UUID.randomUUID(), "PYTEST_CLUSTER_PORT", Integer.toString(base),
+      Map<String, String> env = new java.util.HashMap<>(Map.of("PYTEST_RUN_ID", "fallback-" + UUID.randomUUID(), "PYTEST_CLUSTER_PORT", Integer.toString(base),
           "PYTEST_CLUSTER_PORT_COUNT", "2", "PYTEST_CLUSTER_JOIN_TIMEOUT", "2", "PYTEST_WORKERS", "2",
-          "PYTEST_MAX_CONCURRENT_REQUESTS", "4", "PYTEST_RATE_LIMIT_DELAY", "0");
-      try (RateLimitCoordinator coordinator = RateLimitCoordinator.start(SettingsSource.ofEnvironment(env))) {
-        assertTrue(coordinator.coordination().startsWith("local (fallback: "), coordinator.coordination());
-        assertTrue(coordinator.statistics().coordination().startsWith("local (fallback: "));
-        OkHttpClient client = coordinator.newClient(RateLimitConfig.from(SettingsSource.ofEnvironment(env), "default"));
-
+          "PYTEST_MAX_CONCURRENT_REQUESTS", "4", "PYTEST_RATE_LIMIT_DELAY", "0"));
+      Map<String, String> other = new java.util.HashMap<>(env);
+      env.put("PYTEST_WORKER_ID", "one");
+      other.put("PYTEST_WORKER_ID", "two");
+      try (RateLimitCoordinator one = RateLimitCoordinator.start(SettingsSource.ofEnvironment(env));
+          RateLimitCoordinator two = RateLimitCoordinator.start(SettingsSource.ofEnvironment(other))) {
+        assertTrue(one.coordination().startsWith("run directory"), one.coordination());
         List<CompletableFuture<Integer>> calls = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-          calls.add(CompletableFuture.supplyAsync(() -> {
-            try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
-              return r.code();
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }, java.util.concurrent.Executors.newCachedThreadPool()));
+        for (RateLimitCoordinator worker : List.of(one, two)) {
+          OkHttpClient client = worker.newClient(RateLimitConfig.from(SettingsSource.ofEnvironment(env), "default"));
+          for (int i = 0; i < 16; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+              try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
+                return r.code();
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }, callers));
+          }
         }
         for (CompletableFuture<Integer> call : calls) {
           assertEquals(200, call.get(60, TimeUnit.SECONDS));
         }
-        assertEquals(2, api.maxInFlight(), "cap 4 shared by 2 workers: this JVM's share is 2");
+        assertEquals(4, api.maxInFlight(), "the cap of 4, shared exactly by both workers");
+        assertTrue(one.coordination().startsWith("run directory"), "no cluster formed: " + one.coordination());
+        Await.until(() -> one.statistics().totals().attempts() == 32, java.time.Duration.ofSeconds(30),
+            "one merged count of both workers' 32 attempts: " + one.statistics().byWorker());
       }
+    } finally {
+      callers.shutdownNow();
     }
   }
 }

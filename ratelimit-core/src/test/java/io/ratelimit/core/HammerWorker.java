@@ -21,7 +21,9 @@ import okhttp3.Response;
  * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
  * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STREAM} sends on every thread
  * until the JVM is stopped, {@code STATS} prints the merged counters,
- * {@code EXIT} leaves.
+ * {@code AWAIT} and a member count waits until the cluster has that many members and prints {@code MEMBERS},
+ * {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
+ * its cluster (not in the run directory it starts on).
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
  */
@@ -38,6 +40,9 @@ public final class HammerWorker {
     hammer(plain, warmUpUrl(url), threads, 1); // open the connections before the measured run
     OkHttpClient client = RateLimitedClients.wrap(plain, RateLimitConfig.fromEnvironment());
     hammer(client, warmUpUrl(url), threads, 1); // and run the limiter's own code once (JIT, class loading)
+    if (!"false".equals(System.getenv("HAMMER_AWAIT_CLUSTER"))) {
+      awaitCluster(coordinator); // the tests of a formed cluster start from one
+    }
     System.out.println("READY " + coordinator.statistics().coordination());
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String command; (command = stdin.readLine()) != null; ) {
@@ -67,6 +72,15 @@ public final class HammerWorker {
           }
           System.out.println("STREAMING");
           break;
+        case "AWAIT": // until this worker works in the run's cluster, with as many members as the next line says
+          int members = Integer.parseInt(stdin.readLine().trim());
+          awaitCluster(coordinator);
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (coordinator.clusterSize() < members && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+          }
+          System.out.println("MEMBERS " + coordinator.clusterSize() + " " + coordinator.statistics().coordination());
+          break;
         case "STATS":
           ApiStats all = coordinator.statistics().totals();
           System.out.println("STATS attempts=" + all.attempts() + " requests=" + all.requests() + " " + coordinator.statistics().coordination());
@@ -78,6 +92,14 @@ public final class HammerWorker {
         default:
           System.out.println("UNKNOWN " + command);
       }
+    }
+  }
+
+  /** Waits (60 s at most) until the run has moved from its run directory to the cluster. */
+  private static void awaitCluster(RateLimitCoordinator coordinator) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (coordinator.coordination().startsWith("run directory") && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 

@@ -8,6 +8,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SerializationConfig;
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.ClusterSettings;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -21,8 +22,16 @@ public final class MemberConfigs {
 
   private MemberConfigs() {}
 
-  /** A member configuration for {@code settings} (embedded or members mode). */
+  /** A member configuration for {@code settings} in members mode (or embedded mode, finding peers on the port range). */
   public static Config member(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
+    return member(settings, serialization, settings.mode() == ClusterMode.MEMBERS ? settings.members() : List.of(settings.bindInterface()));
+  }
+
+  /**
+   * A member configuration that joins {@code peers} (exact addresses, or hosts whose whole port range is
+   * tried); with no peers, the member forms the cluster alone at once.
+   */
+  public static Config member(ClusterSettings settings, Consumer<SerializationConfig> serialization, List<String> peers) {
     Config config = new Config();
     config.setClusterName(settings.clusterName());
     config.setInstanceName("ratelimit-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
@@ -39,15 +48,10 @@ public final class MemberConfigs {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(1);
-    if (settings.mode() == ClusterMode.MEMBERS) {
-      settings.members().forEach(member -> join.getTcpIpConfig().addMember(member));
-    } else {
-      // no port: with hazelcast.tcp.join.port.try.count = port count, the joiner tries every port of the
-      // range, so forks that start at the same moment still find each other (and merge if they split)
-      join.getTcpIpConfig().addMember(bind);
-    }
+    peers.forEach(peer -> join.getTcpIpConfig().addMember(peer));
 
     config.getJetConfig().setEnabled(false);
+    config.getMetricsConfig().setEnabled(false); // nothing reads them; collecting them costs CPU every few seconds
     // the limiter's maps: one synchronous backup, so a member's death loses no shared state
     config.addMapConfig(new MapConfig("ratelimit.*").setBackupCount(1).setAsyncBackupCount(0).setReadBackupData(false));
 
@@ -59,7 +63,7 @@ public final class MemberConfigs {
 
   private static void tune(Config config, ClusterSettings settings) {
     long joinSeconds = Math.max(1, settings.joinTimeout().toSeconds());
-    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.logging.type", "slf4j"); // see QuietHazelcastLogging: warnings only, unless the user asks
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the limiter flushes its counters first
     config.setProperty("hazelcast.socket.bind.any", "false");
@@ -83,5 +87,12 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.invocation.retry.pause.millis", "500");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
     config.setProperty("hazelcast.health.monitoring.level", "OFF");
+    // thread pools for a handful of entries and a few hundred operations a second, not a server's load:
+    // fewer threads start faster and leave the test run's cores to the tests
+    config.setProperty("hazelcast.partition.operation.thread.count", "2");
+    config.setProperty("hazelcast.operation.generic.thread.count", "1");
+    config.setProperty("hazelcast.io.thread.count", "1");
+    config.setProperty("hazelcast.event.thread.count", "1");
+    config.setProperty("hazelcast.query.predicate.parallel.evaluation", "false");
   }
 }

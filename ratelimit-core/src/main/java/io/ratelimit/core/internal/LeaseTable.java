@@ -37,6 +37,13 @@ public final class LeaseTable implements IdentifiedDataSerializable {
     }
   }
 
+  /** A table holding {@code leases} (item to lease). */
+  public static LeaseTable of(Map<String, Lease> leases) {
+    LeaseTable table = new LeaseTable();
+    table.byItem.putAll(leases);
+    return table;
+  }
+
   /** Drops expired leases; returns their items. */
   public List<String> dropExpired(long nowMillis) {
     return removeIf(lease -> lease.expiresAtMillis() <= nowMillis);

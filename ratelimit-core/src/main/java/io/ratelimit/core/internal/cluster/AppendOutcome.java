@@ -24,16 +24,20 @@ public final class AppendOutcome extends TimedProcessor<Long, Long> {
 
   @Override
   Long process(Map.Entry<String, Long> entry, long nowMillis, long nowEpochNanos) {
-    long packed = entry.getValue() == null ? 0 : entry.getValue();
-    long count = Math.min(AttemptWindow.SIZE, (packed >>> 56) + 1);
-    long bits = ((packed << 1) | (rateLimited ? 1 : 0)) & BITS;
-    long updated = (count << 56) | bits;
+    long updated = append(entry.getValue() == null ? 0 : entry.getValue(), rateLimited);
     entry.setValue(updated);
     return updated;
   }
 
+  /** The packed window {@code packed} with one more outcome. */
+  public static long append(long packed, boolean rateLimited) {
+    long count = Math.min(AttemptWindow.SIZE, (packed >>> 56) + 1);
+    long bits = ((packed << 1) | (rateLimited ? 1 : 0)) & BITS;
+    return (count << 56) | bits;
+  }
+
   /** The window a packed value stands for. */
-  static AttemptWindow.Share share(long packed) {
+  public static AttemptWindow.Share share(long packed) {
     return new AttemptWindow.Share((int) (packed >>> 56), Long.bitCount(packed & BITS));
   }
 

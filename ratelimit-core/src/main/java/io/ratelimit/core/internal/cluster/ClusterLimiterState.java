@@ -12,7 +12,11 @@ import io.ratelimit.core.RunMode;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.LeaseTable;
 import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.core.internal.rundir.RunFile;
+import java.util.LinkedHashMap;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.Waits;
@@ -307,6 +311,65 @@ public final class ClusterLimiterState implements LimiterState {
     };
   }
 
+  /**
+   * A permit of this JVM's taken in the run directory before the run moved here, already carried over
+   * (same lease id): renewed from now on, released through the permit returned.
+   */
+  public Permit adopt(String name, String leaseId) {
+    HeldLease lease = new HeldLease(name, leaseId);
+    held.add(lease);
+    return releaser(lease);
+  }
+
+  /**
+   * Takes over the run directory's state when the run moves here, under the directory's lock (see
+   * {@link RunDirectoryState.Carrier}): held permits and their start slots, leases, the run mode, claims,
+   * documents, the counters of workers that already left, the window of recent attempts.
+   */
+  public void carry(RunFile state, Map<String, String> statistics, Map<String, Map<String, String>> documents,
+      Map<String, String> claims) {
+    long now = System.currentTimeMillis();
+    state.permits.forEach((name, entry) -> {
+      Map<String, String> holders = new LinkedHashMap<>();
+      entry.held.forEach((leaseId, participant) -> {
+        String member = state.participants.get(participant);
+        if (member != null && !member.isEmpty()) {
+          holders.put(leaseId, member);
+        }
+      });
+      permits.executeOnKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.nextFreeSlot));
+    });
+    state.leases.forEach((key, items) -> {
+      Map<String, LeaseTable.Lease> carried = new TreeMap<>();
+      items.forEach((item, lease) -> {
+        String member = state.participants.get(lease.holder());
+        if (member != null && !member.isEmpty()) {
+          carried.put(item, new LeaseTable.Lease(lease.leaseId(), lease.owner(), member, lease.sinceMillis(), now + LEASE.toMillis(),
+              lease.maxUntilMillis()));
+        }
+      });
+      leases.carry(key, carried);
+    });
+    leases.clearExpired(); // a cluster the run joins may hold leases that ended while no one was there
+    if (state.mode != null) {
+      run.executeOnKey(MODE_KEY, new SwitchMode(state.mode));
+    }
+    claims.forEach((key, worker) -> run.putIfAbsent("claim/" + key, worker));
+    documents.forEach((kind, byWorker) -> byWorker.forEach((worker, document) -> this.documents.set(kind + "/" + worker, document)));
+    statistics.forEach(stats::putIfAbsent);
+    window.set(WINDOW_KEY, state.window);
+  }
+
+  /** This JVM's member or client UUID: the holder of its permits and leases. */
+  public String holder() {
+    return holder;
+  }
+
+  @Override
+  public ClusterLeaseStore leases() {
+    return leases;
+  }
+
   @Override
   public Duration reserveStartSlot(ApiLimits limits) {
     long spacing = limits.spacing().toNanos();
@@ -378,11 +441,6 @@ public final class ClusterLimiterState implements LimiterState {
       }
     });
     return out;
-  }
-
-  @Override
-  public io.ratelimit.core.internal.LeaseStore leases() {
-    return leases;
   }
 
   @Override

@@ -18,6 +18,7 @@ public final class ClusterSerialization {
   static final int SWITCH_MODE = 7;
   static final int APPEND_OUTCOME = 8;
   static final int LEASE_PROCESSOR = 9;
+  static final int CARRY_PERMITS = 10;
 
   private ClusterSerialization() {}
 
@@ -39,6 +40,7 @@ public final class ClusterSerialization {
         case SWITCH_MODE: created = new SwitchMode(); break;
         case APPEND_OUTCOME: created = new AppendOutcome(); break;
         case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
+        case CARRY_PERMITS: created = new CarryPermits(); break;
         case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;
         default: created = null; // unknown ids are refused by Hazelcast
       }

@@ -37,6 +37,11 @@ public final class PermitTable implements IdentifiedDataSerializable {
     return slot;
   }
 
+  /** Moves the next free start slot to {@code slot} if it is earlier (a carried-over spacing). */
+  void nextFreeAtLeast(long slot) {
+    nextFreeSlot = Math.max(nextFreeSlot, slot);
+  }
+
   /** True when no one waits, or {@code ticket} is the oldest waiter: its turn has come. */
   boolean isTurnOf(String ticket) {
     return waiting.isEmpty() || waiting.keySet().iterator().next().equals(ticket);

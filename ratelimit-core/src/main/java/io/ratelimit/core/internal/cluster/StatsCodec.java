@@ -12,18 +12,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /** JSON text for what is shared as plain strings: a worker's counters and the run mode. */
-final class StatsCodec {
+public final class StatsCodec {
   private static final ObjectMapper JSON = new ObjectMapper()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final TypeReference<Map<String, ApiStats>> STATS = new TypeReference<>() {};
 
   private StatsCodec() {}
 
-  static String statsToJson(Map<String, ApiStats> stats) {
+  public static String statsToJson(Map<String, ApiStats> stats) {
     return write(stats);
   }
 
-  static Map<String, ApiStats> statsFromJson(String json) {
+  public static Map<String, ApiStats> statsFromJson(String json) {
     try {
       return JSON.readValue(json, STATS);
     } catch (JsonProcessingException e) {
@@ -31,13 +31,13 @@ final class StatsCodec {
     }
   }
 
-  static String modeToJson(RunMode mode) {
+  public static String modeToJson(RunMode mode) {
     return write(Map.of("sequential", mode.sequential(),
         "switchedAt", mode.switchedAt().map(Instant::toString).orElse(""),
         "reason", mode.reason().orElse("")));
   }
 
-  static RunMode modeFromJson(String json) {
+  public static RunMode modeFromJson(String json) {
     if (json == null) {
       return RunMode.PARALLEL;
     }

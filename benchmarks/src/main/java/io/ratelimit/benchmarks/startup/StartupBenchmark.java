@@ -1,0 +1,151 @@
+package io.ratelimit.benchmarks.startup;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Time from {@code RateLimitedClients.create(...)} to the first answer, CPU seconds and resident memory
+ * per fork, for 1, 2, 4 and 8 JVMs released at the same instant (each already started and waiting on its
+ * standard input, as forks Surefire starts together are), embedded mode, one build identity per round;
+ * then the cluster each fork ended in. Prints a Markdown table.
+ *
+ * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -q -pl benchmarks exec:exec
+ * -Dbenchmark=io.ratelimit.benchmarks.startup.StartupBenchmark} ({@code STARTUP_ROUNDS}, default 3;
+ * {@code STARTUP_FORKS}, default {@code 1,2,4,8}; {@code STARTUP_JVM_ARGS}, extra flags for the forks).
+ */
+public final class StartupBenchmark {
+  private StartupBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = Integer.parseInt(System.getenv().getOrDefault("STARTUP_ROUNDS", "3"));
+    int[] forkCounts = Arrays.stream(System.getenv().getOrDefault("STARTUP_FORKS", "1,2,4,8").split(","))
+        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    String jvmArgs = System.getenv().getOrDefault("STARTUP_JVM_ARGS", "");
+    HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    api.createContext("/", exchange -> {
+      byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    api.start();
+    String url = "http://127.0.0.1:" + api.getAddress().getPort() + "/";
+    System.out.printf(Locale.ROOT, "# start-up, %s, %d cores, Java %s, fork flags [%s], %d rounds%n%n", LocalDate.now(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), jvmArgs, rounds);
+    System.out.println("| JVMs together | first answer p50 ms | max ms | CPU s per fork (p50) | RSS MiB (p50) | rounds in one cluster |");
+    System.out.println("|---:|---:|---:|---:|---:|---:|");
+    for (int n : forkCounts) {
+      List<Long> first = new ArrayList<>();
+      List<Long> cpu = new ArrayList<>();
+      List<Long> rss = new ArrayList<>();
+      int oneCluster = 0;
+      for (int r = 0; r < rounds; r++) {
+        String runId = "startup-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Fork> forks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          forks.add(new Fork(runId, jvmArgs, url, n));
+        }
+        for (Fork f : forks) {
+          f.awaitLine("READY");
+        }
+        for (Fork f : forks) {
+          f.tell("go");
+        }
+        for (Fork f : forks) {
+          String line = f.awaitLine("FIRST ");
+          first.add(value(line, "ms"));
+          cpu.add(value(line, "cpuMs"));
+          rss.add(value(line, "rssMib"));
+        }
+        boolean together = true;
+        for (Fork f : forks) {
+          f.tell("report");
+          String line = f.awaitLine("CLUSTER ");
+          together &= value(line, "size") == n;
+        }
+        oneCluster += together ? 1 : 0;
+        for (Fork f : forks) {
+          f.close();
+        }
+      }
+      System.out.printf(Locale.ROOT, "| %d | %d | %d | %.1f | %d | %d / %d |%n", n, median(first), first.stream().mapToLong(x -> x).max().orElse(0),
+          median(cpu) / 1000.0, median(rss), oneCluster, rounds);
+    }
+    api.stop(0);
+    System.exit(0);
+  }
+
+  private static long value(String line, String key) {
+    for (String part : line.split(" ")) {
+      if (part.startsWith(key + "=")) {
+        return Long.parseLong(part.substring(key.length() + 1));
+      }
+    }
+    throw new IllegalArgumentException(key + " missing in " + line);
+  }
+
+  private static long median(List<Long> values) {
+    long[] sorted = values.stream().mapToLong(x -> x).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  /** A fork JVM, its output read line by line. */
+  private static final class Fork implements AutoCloseable {
+    private final Process process;
+    private final BufferedReader out;
+    private final List<String> seen = new ArrayList<>();
+
+    Fork(String runId, String jvmArgs, String url, int forks) throws IOException {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      if (!jvmArgs.isBlank()) {
+        command.addAll(Arrays.asList(jvmArgs.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), StartupFork.class.getName(), url, Integer.toString(forks)));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().put("PYTEST_RUN_ID", runId);
+      process = builder.start();
+      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    void tell(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
+    String awaitLine(String prefix) throws IOException {
+      for (String line; (line = out.readLine()) != null; ) {
+        seen.add(line);
+        if (line.startsWith(prefix)) {
+          return line;
+        }
+      }
+      throw new IOException("fork exited before printing " + prefix + ":\n" + String.join("\n", seen));
+    }
+
+    int logLines() {
+      return seen.size();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+}

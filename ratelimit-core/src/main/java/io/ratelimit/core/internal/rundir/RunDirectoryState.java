@@ -1,0 +1,653 @@
+package io.ratelimit.core.internal.rundir;
+
+import io.ratelimit.core.ApiStats;
+import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.RunMode;
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.AttemptWindow;
+import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.StartSlots;
+import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.Waits;
+import io.ratelimit.core.internal.cluster.AppendOutcome;
+import io.ratelimit.core.internal.cluster.StatsCodec;
+import io.ratelimit.hazelcast.RunDirectory;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Limiter state shared by the JVMs of one run on one machine through the run directory: every change is
+ * made under the directory's state lock (exact across processes), permits and leases name the
+ * participant holding them and die with its process, waiters queue in the order they asked, as in the
+ * cluster. Ready as soon as the directory is: the state a worker uses while its cluster member starts,
+ * and for the whole run when no cluster can form. Once every participant has joined the cluster, one of
+ * them carries this state over and marks the directory {@link RunFile.Epoch#CLUSTER}: from then on every
+ * call here throws {@link MovedToCluster} and the caller goes to the cluster.
+ */
+public final class RunDirectoryState implements LimiterState {
+  private static final Logger LOG = LoggerFactory.getLogger(RunDirectoryState.class);
+  private static final String STATE = "state";
+  private static final String STATE_FILE = "state.json";
+  /** Holders keep the lock for microseconds; a JVM stopped while holding it must not hang the build. */
+  private static final Duration LOCK_BOUND = Duration.ofSeconds(30);
+  private static final long TICKET_MILLIS = 1_000;
+  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);
+  private static final AtomicInteger PARTICIPANTS = new AtomicInteger();
+
+  private final RunDirectory dir;
+  private final String participant;
+  private final String workerId;
+  private final StatsRecorder recorder;
+  private final Map<String, ReentrantLock> turns = new ConcurrentHashMap<>();
+  private final Liveness liveness = new Liveness();
+  private final RunDirectoryLeaseStore leases;
+  private final ScheduledExecutorService background;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile RunMode runMode = RunMode.PARALLEL;
+  private volatile long window;
+  private volatile boolean moved;
+  private volatile String lastFlushed = "";
+  private volatile Runnable onMoved = () -> { };
+  private volatile String joinedAs;
+  private volatile Carrier carrier;
+
+  /** The call could not be made here: the run's state lives in the cluster now. */
+  public static final class MovedToCluster extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MovedToCluster() {
+      super("the run's state has moved to its cluster", null, false, false);
+    }
+  }
+
+  /** Takes the run's state over into the cluster, under the state lock, once every participant has joined. */
+  @FunctionalInterface
+  public interface Carrier {
+    /**
+     * @param state the run directory's state; permit and lease holders are participants, {@link RunFile#participants} gives their members
+     * @param statistics every worker's last counters, as JSON, by worker id
+     * @param documents every published document by kind, then worker id
+     * @param claims every claimed key to the worker that claimed it
+     */
+    void carry(RunFile state, Map<String, String> statistics, Map<String, Map<String, String>> documents, Map<String, String> claims);
+  }
+
+  /**
+   * Registers a participant of this JVM in {@code dir}.
+   *
+   * @param workerId this JVM's worker id: the key of its counters and documents
+   * @param recorder this JVM's counters
+   */
+  public RunDirectoryState(RunDirectory dir, String workerId, StatsRecorder recorder) {
+    this.dir = dir;
+    this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
+    this.workerId = workerId;
+    this.recorder = recorder;
+    this.leases = new RunDirectoryLeaseStore(this);
+    try {
+      update(file -> file.participants.put(participant, ""));
+    } catch (MovedToCluster late) {
+      // the others have moved to the cluster already: this JVM works there once it has joined
+    }
+    this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ratelimit-run-directory");
+      t.setDaemon(true);
+      return t;
+    });
+    background.scheduleWithFixedDelay(this::tick, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** This participant's name in the run directory: process and a counter. */
+  public String participant() {
+    return participant;
+  }
+
+  /** The run directory. */
+  public RunDirectory directory() {
+    return dir;
+  }
+
+  /** True once the run's state has moved to the cluster (as far as this JVM has seen). */
+  public boolean hasMoved() {
+    return moved;
+  }
+
+  /**
+   * Changes the state under the lock and writes it back if changed.
+   *
+   * @throws MovedToCluster when the state has moved to the cluster
+   */
+  <T> T update(Function<RunFile, T> change) {
+    if (moved) {
+      throw new MovedToCluster();
+    }
+    return dir.locked(STATE, LOCK_BOUND, () -> {
+      String before = dir.read(STATE_FILE).orElse("");
+      RunFile file = RunFile.parse(before);
+      if (file.epoch == RunFile.Epoch.CLUSTER) {
+        moved = true;
+        throw new MovedToCluster();
+      }
+      T result = change.apply(file);
+      String after = file.toJson();
+      if (!after.equals(before)) {
+        dir.write(STATE_FILE, after);
+      }
+      runMode = StatsCodec.modeFromJson(file.mode);
+      window = file.window;
+      return result;
+    });
+  }
+
+  boolean isLive(String holder) {
+    return liveness.isAlive(holder);
+  }
+
+  String participantName() {
+    return participant;
+  }
+
+  // ---- permits and start slots
+
+  @Override
+  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    return acquire(name, cap, 0, maxWait, condition).map(Admission::permit);
+  }
+
+  @Override
+  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    return acquire(limits.permitName(), limits.maxInFlight(), limits.spacing().toNanos(), maxWait, condition);
+  }
+
+  /** A granted permit's lease id, for a carried-over release. */
+  public record Held(String name, String leaseId) {}
+
+  private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
+      throws InterruptedIOException {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    String leaseId = UUID.randomUUID().toString();
+    Waits.throwIfStopped(condition);
+    ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
+    if (!turn.isLocked() && !turn.hasQueuedThreads()) {
+      Optional<Admission> admitted = tryAcquire(name, cap, leaseId, 0, spacingNanos);
+      if (admitted.isPresent()) {
+        return admitted;
+      }
+    }
+    // only the head of this JVM's waiters polls the directory; it holds a ticket in the run-wide queue
+    try {
+      if (!turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        return Optional.empty();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a permit");
+    }
+    boolean granted = false;
+    try {
+      long pause = TimeUnit.MILLISECONDS.toNanos(1);
+      while (true) {
+        Waits.throwIfStopped(condition);
+        Optional<Admission> admitted = tryAcquire(name, cap, leaseId, TICKET_MILLIS, spacingNanos);
+        if (admitted.isPresent()) {
+          granted = true;
+          return admitted;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Optional.empty();
+        }
+        LockSupport.parkNanos(Math.min(left, pause));
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for a permit");
+        }
+        pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+      }
+    } finally {
+      turn.unlock();
+      if (!granted) {
+        withdraw(name, leaseId);
+      }
+    }
+  }
+
+  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
+    Long slot = update(file -> {
+      long now = System.currentTimeMillis();
+      RunFile.Permits permits = file.permits.computeIfAbsent(name, n -> new RunFile.Permits());
+      permits.waiting.values().removeIf(lapse -> lapse <= now);
+      if (permits.held.size() >= cap) {
+        permits.held.values().removeIf(holder -> !liveness.isAlive(holder)); // a killed JVM's permits come back
+      }
+      boolean turnCame = permits.waiting.isEmpty() || permits.waiting.keySet().iterator().next().equals(leaseId);
+      if (permits.held.size() < cap && turnCame) {
+        permits.waiting.remove(leaseId);
+        permits.held.put(leaseId, participant);
+        return spacingNanos > 0 ? reserve(permits, spacingNanos) : 0L;
+      }
+      if (ticketMillis > 0) {
+        permits.waiting.put(leaseId, now + ticketMillis);
+      }
+      return null;
+    });
+    if (slot == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Admission(permit(name, leaseId), spacingNanos == 0 ? Duration.ZERO : untilSlot(slot)));
+  }
+
+  private static long reserve(RunFile.Permits permits, long spacingNanos) {
+    long now = epochNanos();
+    long slot = StartSlots.slot(permits.nextFreeSlot == 0 ? now : permits.nextFreeSlot, now);
+    permits.nextFreeSlot = StartSlots.nextFree(slot, spacingNanos);
+    return slot;
+  }
+
+  private static long epochNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private static Duration untilSlot(long slotEpochNanos) {
+    return Duration.ofNanos(Math.max(0, slotEpochNanos - epochNanos()));
+  }
+
+  private void withdraw(String name, String leaseId) {
+    try {
+      update(file -> {
+        RunFile.Permits permits = file.permits.get(name);
+        return permits != null && permits.waiting.remove(leaseId) != null;
+      });
+    } catch (RuntimeException e) {
+      LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString()); // the ticket lapses in a second
+    }
+  }
+
+  /** A permit whose release, after the state moved, throws {@link MovedToCluster} so the caller releases it there. */
+  private Permit permit(String name, String leaseId) {
+    AtomicBoolean done = new AtomicBoolean();
+    return new HeldPermit(new Held(name, leaseId), done);
+  }
+
+  /** A permit held here, with its name and lease id for a release after the move. */
+  public final class HeldPermit implements Permit {
+    private final Held held;
+    private final AtomicBoolean done;
+
+    HeldPermit(Held held, AtomicBoolean done) {
+      this.held = held;
+      this.done = done;
+    }
+
+    /** Its name and lease id. */
+    public Held held() {
+      return held;
+    }
+
+    @Override
+    public boolean release() {
+      if (done.get()) {
+        return false;
+      }
+      update(file -> {
+        RunFile.Permits permits = file.permits.get(held.name());
+        return permits != null && permits.held.remove(held.leaseId()) != null;
+      });
+      return done.compareAndSet(false, true);
+    }
+  }
+
+  @Override
+  public Duration reserveStartSlot(ApiLimits limits) {
+    long spacing = limits.spacing().toNanos();
+    if (spacing == 0) {
+      return Duration.ZERO;
+    }
+    return untilSlot(update(file -> reserve(file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()), spacing)));
+  }
+
+  @Override
+  public int permitsHeld(String name) {
+    return update(file -> {
+      RunFile.Permits permits = file.permits.get(name);
+      if (permits == null) {
+        return 0;
+      }
+      permits.held.values().removeIf(holder -> !liveness.isAlive(holder));
+      return permits.held.size();
+    });
+  }
+
+  // ---- run mode and the window of recent attempts
+
+  @Override
+  public AttemptWindow recentAttempts() {
+    return new AttemptWindow() {
+      @Override
+      public void record(boolean rateLimited) {
+        try {
+          background.execute(() -> {
+            try {
+              update(file -> file.window = AppendOutcome.append(file.window, rateLimited));
+            } catch (RuntimeException e) {
+              LOG.debug("could not record an outcome: {}", e.toString()); // moved or closing; the request is not
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException movedOrClosed) {
+          // the cluster's window counts from here on
+        }
+      }
+
+      @Override
+      public Share share() {
+        return AppendOutcome.share(window);
+      }
+    };
+  }
+
+  @Override
+  public RunMode runMode() {
+    return runMode;
+  }
+
+  @Override
+  public RunMode switchToSequential(RunMode sequential) {
+    return update(file -> {
+      if (!StatsCodec.modeFromJson(file.mode).sequential()) {
+        file.mode = StatsCodec.modeToJson(sequential);
+      }
+      return StatsCodec.modeFromJson(file.mode);
+    });
+  }
+
+  // ---- statistics, documents, claims
+
+  @Override
+  public RateLimitStats statistics() {
+    flush();
+    Map<String, Map<String, ApiStats>> byWorker = new TreeMap<>();
+    readAll(dir.path().resolve("stats")).forEach((worker, json) -> byWorker.put(worker, StatsCodec.statsFromJson(json)));
+    Map<String, ApiStats> own = recorder.snapshot();
+    if (!own.isEmpty()) {
+      byWorker.put(workerId, own);
+    }
+    return new RateLimitStats(coordination(), byWorker);
+  }
+
+  private String coordination() {
+    return "run directory " + dir.path() + " (" + update(file -> file.participants.size()) + " JVMs)";
+  }
+
+  /** Writes this worker's counters to its own file, when they changed; under the lock so none lands after the move. */
+  void flush() {
+    Map<String, ApiStats> snapshot = recorder.snapshot();
+    if (snapshot.isEmpty()) {
+      return;
+    }
+    String json = StatsCodec.statsToJson(snapshot);
+    if (!json.equals(lastFlushed)) {
+      update(file -> {
+        writeFile(dir.path().resolve("stats").resolve(encode(workerId)), json);
+        return null;
+      });
+      lastFlushed = json;
+    }
+  }
+
+  @Override
+  public void publish(String kind, String document) {
+    update(file -> {
+      writeFile(dir.path().resolve("documents").resolve(encode(kind)).resolve(encode(workerId)), document);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<String, String> published(String kind) {
+    return update(file -> readAll(dir.path().resolve("documents").resolve(encode(kind))));
+  }
+
+  @Override
+  public boolean claim(String key) {
+    return update(file -> {
+      Path claim = dir.path().resolve("claims").resolve(encode(key));
+      try {
+        Files.createDirectories(claim.getParent());
+        Files.writeString(Files.createFile(claim), workerId);
+        return true;
+      } catch (FileAlreadyExistsException taken) {
+        return false;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Override
+  public RunDirectoryLeaseStore leases() {
+    return leases;
+  }
+
+  // ---- joining the cluster, and the fallback
+
+  /**
+   * Marks this participant as joined to the cluster as member or client {@code memberUuid}; when every
+   * live participant has joined, carries the state over with {@code carrier} and marks the directory
+   * moved, all under the lock, so no call here can slip between the two.
+   *
+   * @return true if this call moved the run's state
+   */
+  public boolean markJoined(String memberUuid, Carrier carrier) {
+    this.joinedAs = memberUuid;
+    this.carrier = carrier;
+    return tryToMove();
+  }
+
+  /** Moves the run if every live participant has joined (this one included); see {@link #markJoined}. */
+  private boolean tryToMove() {
+    String member = joinedAs;
+    if (member == null || moved) {
+      return false;
+    }
+    try {
+      boolean movedNow = update(file -> {
+        file.participants.put(participant, member);
+        file.participants.keySet().removeIf(p -> !liveness.isAlive(p));
+        if (file.participants.containsValue("")) {
+          return false;
+        }
+        carrier.carry(file, readAll(dir.path().resolve("stats")), documents(), readAll(dir.path().resolve("claims")));
+        file.epoch = RunFile.Epoch.CLUSTER;
+        return true;
+      });
+      if (movedNow) {
+        moved = true;
+      }
+      return movedNow;
+    } catch (MovedToCluster already) {
+      return false;
+    }
+  }
+
+  /**
+   * Marks the run directory {@code dir} moved to the cluster from the start, when no worker is using it yet:
+   * for a standalone member that workers in client mode use, so embedded workers of the run join it
+   * before they send anything.
+   */
+  public static void declareCluster(RunDirectory dir) {
+    dir.locked(STATE, LOCK_BOUND, () -> {
+      RunFile file = RunFile.parse(dir.read(STATE_FILE).orElse(""));
+      file.participants.keySet().removeIf(p -> !RunDirectory.isAlive(p.substring(0, p.indexOf('#'))));
+      if (file.participants.isEmpty()) {
+        file.epoch = RunFile.Epoch.CLUSTER;
+        dir.write(STATE_FILE, file.toJson());
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Records that this participant could not join a cluster; the first in the run to record it is told so
+   * (so the run says it once). This participant stays unjoined, so the run's state stays here for good.
+   */
+  public boolean markNoCluster(String reason) {
+    try {
+      return update(file -> {
+        if (file.noCluster != null) {
+          return false;
+        }
+        file.noCluster = reason;
+        return true;
+      });
+    } catch (MovedToCluster moved) {
+      return false;
+    }
+  }
+
+  private Map<String, Map<String, String>> documents() {
+    Map<String, Map<String, String>> byKind = new TreeMap<>();
+    Path root = dir.path().resolve("documents");
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> kinds = Files.list(root)) {
+        kinds.forEach(kind -> byKind.put(decode(kind.getFileName().toString()), readAll(kind)));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return byKind;
+  }
+
+  private void tick() {
+    try {
+      flush();
+      // a participant that left or died unjoined no longer holds the move back
+      if (tryToMove()) {
+        throw new MovedToCluster();
+      }
+      update(file -> {
+        file.participants.keySet().removeIf(p -> !liveness.isAlive(p));
+        return null;
+      });
+    } catch (MovedToCluster moved) {
+      background.shutdown();
+      onMoved.run();
+    } catch (RuntimeException e) {
+      LOG.debug("run directory tick: {}", e.toString());
+    }
+  }
+
+  /** Runs {@code action} (once, on this state's thread) when this JVM finds the run moved by another worker. */
+  public void onMoved(Runnable action) {
+    this.onMoved = action;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    background.shutdownNow();
+    try {
+      flush();
+      update(file -> {
+        file.participants.remove(participant);
+        file.permits.values().forEach(p -> p.held.values().removeIf(participant::equals));
+        file.leases.values().forEach(table -> table.values().removeIf(lease -> lease.holder().equals(participant)));
+        return null;
+      });
+    } catch (RuntimeException e) {
+      LOG.debug("run directory already moved or gone while closing: {}", e.toString());
+    }
+  }
+
+  // ---- files
+
+  static String encode(String name) {
+    return URLEncoder.encode(name, StandardCharsets.UTF_8);
+  }
+
+  static String decode(String name) {
+    return URLDecoder.decode(name, StandardCharsets.UTF_8);
+  }
+
+  private static void writeFile(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(temporary, text, StandardCharsets.UTF_8);
+      Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, String> readAll(Path directory) {
+    Map<String, String> out = new TreeMap<>();
+    if (!Files.isDirectory(directory)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Iterator<Path> it = files.iterator(); it.hasNext(); ) {
+        Path file = it.next();
+        String name = file.getFileName().toString();
+        if (!name.endsWith(".tmp")) {
+          out.put(decode(name), Files.readString(file, StandardCharsets.UTF_8));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /** Whether a participant's process lives, looked up at most every 250 ms per process. */
+  private static final class Liveness {
+    private static final long TTL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private final Map<String, long[]> seen = new ConcurrentHashMap<>(); // process to {checked at, alive 0/1}
+
+    boolean isAlive(String participant) {
+      int hash = participant.indexOf('#');
+      String process = hash < 0 ? participant : participant.substring(0, hash);
+      if (process.equals(RunDirectory.thisProcess())) {
+        return true;
+      }
+      long now = System.nanoTime();
+      long[] entry = seen.get(process);
+      if (entry == null || now - entry[0] > TTL_NANOS) {
+        entry = new long[] {now, RunDirectory.isAlive(process) ? 1 : 0};
+        seen.put(process, entry);
+      }
+      return entry[1] == 1;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.ratelimit.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.hazelcast.RunDirectory;
+import io.ratelimit.hazelcast.testing.FreePorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How the embedded cluster of a run forms, with real JVMs started together as Surefire starts its forks:
+ * through the run directory, into one cluster every time; and safe while it forms (the workers start on
+ * the run directory and move to the cluster together), as the server sees it.
+ */
+class RunFormationTest {
+  private static final Duration BOUND = Duration.ofSeconds(90);
+  /** Rounds of the simultaneous start; more with {@code -Dformation.rounds=20}. */
+  private static final int ROUNDS = Integer.getInteger("formation.rounds", 3);
+
+  private final List<ForkedJvm> workers = new ArrayList<>();
+  private Map<String, String> env;
+  @TempDir
+  Path runDirs;
+
+  @BeforeEach
+  void run() throws IOException {
+    env = newRun();
+  }
+
+  private Map<String, String> newRun() throws IOException {
+    Map<String, String> run = new HashMap<>();
+    String id = "formation-" + UUID.randomUUID();
+    run.put("PYTEST_RUN_ID", id);
+    run.put("PYTEST_RUN_DIR", runDirs.resolve(id).toString());
+    run.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10)));
+    run.put("PYTEST_CLUSTER_PORT_COUNT", "10");
+    run.put("HAMMER_AWAIT_CLUSTER", "false");
+    return run;
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (ForkedJvm worker : workers) {
+      worker.close();
+    }
+    workers.clear();
+  }
+
+  private ForkedJvm worker(String name, String url, int threads, int requestsEach) throws IOException {
+    Map<String, String> workerEnv = new HashMap<>(env);
+    workerEnv.put("PYTEST_WORKER_ID", name);
+    ForkedJvm jvm = ForkedJvm.start(name, HammerWorker.class, workerEnv, url, Integer.toString(threads), Integer.toString(requestsEach));
+    workers.add(jvm);
+    return jvm;
+  }
+
+  private static String awaitMembers(ForkedJvm worker, int members) throws IOException {
+    worker.tell("AWAIT");
+    worker.tell(Integer.toString(members));
+    return worker.awaitValue("MEMBERS", BOUND);
+  }
+
+  @Test
+  void fourJvmsStartedTogetherAlwaysFormOneCluster() throws Exception {
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      for (int round = 1; round <= ROUNDS; round++) {
+        env = newRun();
+        for (int w = 1; w <= 4; w++) {
+          worker("r" + round + "w" + w, api.url("/items").toString(), 2, 3);
+        }
+        for (ForkedJvm w : workers) {
+          w.awaitLine(l -> l.startsWith("READY"), BOUND);
+        }
+        for (ForkedJvm w : workers) {
+          String members = awaitMembers(w, 4);
+          assertTrue(members.startsWith("4 cluster ratelimit-" + env.get("PYTEST_RUN_ID") + " (4 members"),
+              "round " + round + ": " + members + "\n" + w.output());
+        }
+        stop();
+      }
+    }
+  }
+
+  @Test
+  void aJvmStartingWhileTheOthersRunJoinsTheirClusterBeforeItSends() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    try (LoopbackApi api = new LoopbackApi(30)) {
+      String url = api.url("/items").toString();
+      for (int w = 1; w <= 3; w++) {
+        worker("early" + w, url, 2, 10);
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("READY"), BOUND);
+        awaitMembers(w, 3);
+      }
+      ForkedJvm late = worker("late", url, 4, 10);
+      assertTrue(late.awaitLine(l -> l.startsWith("READY"), BOUND).contains("(4 members"), "the late JVM sent its warm-up in the cluster: "
+          + late.output());
+      api.forgetArrivals();
+      for (ForkedJvm w : workers) {
+        w.tell("GO");
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("DONE"), BOUND);
+      }
+      assertEquals(3 * 2 * 10 + 4 * 10, api.received());
+      assertTrue(api.maxInFlight() <= 2, "server saw " + api.maxInFlight() + " in flight, cap 2");
+    }
+  }
+
+  @Test
+  void theFirstMemberKilledDuringFormationIsReplacedByALiveOne() throws Exception {
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      String url = api.url("/items").toString();
+      ForkedJvm first = worker("first", url, 1, 1);
+      Path members = Path.of(env.get("PYTEST_RUN_DIR"), "members");
+      ForkedJvm second = worker("second", url, 1, 1);
+      ForkedJvm third = worker("third", url, 1, 1);
+      // the first member has started and listed itself: the others are about to join it, or joining
+      Await.until(() -> Files.exists(members) && read(members).contains(Long.toString(first.pid())), BOUND, "the first member listed");
+      first.kill9();
+      for (ForkedJvm w : List.of(second, third)) {
+        w.awaitLine(l -> l.startsWith("READY"), BOUND);
+        String joined = awaitMembers(w, 2);
+        assertTrue(joined.startsWith("2 cluster"), w.output());
+      }
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Test
+  void theMoveToTheClusterUnderLoadKeepsTheCapAndTheSpacing() throws Exception {
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "3");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0.03");
+    RunDirectory dir = RunDirectory.at(Path.of(env.get("PYTEST_RUN_DIR")));
+    // a participant that never joins holds the move back until it leaves: the workers send on the run
+    // directory first, then move while they send
+    RunDirectoryState holdingBack = new RunDirectoryState(dir, "holding-back", new StatsRecorder());
+    try (LoopbackApi api = new LoopbackApi(15)) {
+      for (int w = 1; w <= 3; w++) {
+        worker("w" + w, api.url("/items").toString(), 3, 1);
+      }
+      for (ForkedJvm w : workers) {
+        assertTrue(w.awaitLine(l -> l.startsWith("READY"), BOUND).contains("READY run directory"), w.output());
+      }
+      api.forgetArrivals();
+      for (ForkedJvm w : workers) {
+        w.tell("STREAM");
+      }
+      Await.until(() -> api.received() >= 30, BOUND, "the workers send on the run directory");
+      int beforeMove = api.received();
+      holdingBack.close();
+      Await.until(() -> read(dir.path().resolve("state.json")).contains("\"CLUSTER\""), BOUND, "the run moved to the cluster");
+      Await.until(() -> api.received() >= beforeMove + 60, BOUND, "the workers send in the cluster");
+      for (ForkedJvm w : workers) {
+        assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
+      }
+      for (ForkedJvm w : workers) {
+        w.close();
+      }
+
+      assertTrue(api.maxInFlight() <= 3, "server saw " + api.maxInFlight() + " in flight across 3 JVMs, cap 3");
+      // no window of 10 delays holds more than 11 starts (see CrossWorkerLimitsTest), before, across and after the move
+      List<Long> arrivals = api.arrivalTimesNanos();
+      long window = TimeUnit.MILLISECONDS.toNanos(10 * 30);
+      for (int i = 0; i + 11 < arrivals.size(); i++) {
+        assertTrue(arrivals.get(i + 11) - arrivals.get(i) >= window, "12 starts within 10 delays from arrival " + i + " of "
+            + arrivals.size() + " (" + beforeMove + " before the move); gaps (ms) "
+            + api.arrivalGapsNanos().stream().map(g -> g / 100_000 / 10.0).toList());
+      }
+    }
+  }
+}

@@ -1,6 +1,10 @@
 package io.ratelimit.core;
 
 import io.ratelimit.core.internal.LeaseBroker;
+import io.ratelimit.core.internal.LeaseStore;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.hazelcast.RunDirectory;
+import java.nio.file.Files;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.cluster.ClusterLeaseStore;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
@@ -26,8 +30,9 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@code PYTEST_RUN_ID} names the run (set it on the build to know it in advance; workers log it when
- * {@code PYTEST_DEBUG=true}). The cluster is looked for at {@code PYTEST_CLUSTER_ADDRESS}, by default on
- * this machine's loopback ports {@code PYTEST_CLUSTER_PORT} onwards. Exit status: 0 done, 1 nothing to
+ * {@code PYTEST_DEBUG=true}). A run on this machine that works in its run directory (before its forks
+ * have moved to the cluster, or when none could form) is read there; otherwise the cluster is looked for at
+ * {@code PYTEST_CLUSTER_ADDRESS}, by default on this machine's loopback ports {@code PYTEST_CLUSTER_PORT} onwards. Exit status: 0 done, 1 nothing to
  * free, 2 bad usage or no cluster.
  */
 public final class LeaseCommand {
@@ -57,11 +62,21 @@ public final class LeaseCommand {
       return 2;
     }
     ClusterSettings settings;
+    ClusterSettings onThisMachine;
     try {
       settings = ClusterSettings.from(SettingsSource.ofEnvironment(asClient(environment)));
+      onThisMachine = ClusterSettings.from(SettingsSource.ofEnvironment(environment));
     } catch (InvalidSettingsException e) {
       err.println(e.getMessage());
       return 2;
+    }
+    // a run on this machine that has not moved to its cluster (or has none) keeps its leases in the run directory
+    if (!environment.containsKey("PYTEST_CLUSTER_ADDRESS") && Files.isDirectory(onThisMachine.runDirectory())) {
+      try {
+        return command(RunDirectoryState.observer(RunDirectory.at(onThisMachine.runDirectory())).leases(), args, out);
+      } catch (RunDirectoryState.MovedToCluster moved) {
+        // the run's leases are in its cluster
+      }
     }
     try (ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register)) {
       if (connection.instance().isEmpty()) {
@@ -71,21 +86,25 @@ public final class LeaseCommand {
         return 2;
       }
       try (ClusterLeaseStore store = new ClusterLeaseStore(connection.instance().get())) {
-        ResourceLeases leases = new LeaseBroker(store, "leases-command", LeaseSettings.DEFAULTS)
-            .forOwner(System.getProperty("user.name", "someone"));
-        if (list) {
-          out.print(table(leases.list(), Instant.now()));
-          return 0;
-        }
-        List<LeaseInfo> freed = leases.free(args[1]);
-        if (freed.isEmpty()) {
-          out.println("no lease on " + args[1]);
-          return 1;
-        }
-        freed.forEach(lease -> out.println("freed " + lease));
-        return 0;
+        return command(store, args, out);
       }
     }
+  }
+
+  private static int command(LeaseStore store, String[] args, PrintStream out) {
+    ResourceLeases leases = new LeaseBroker(store, "leases-command", LeaseSettings.DEFAULTS)
+        .forOwner(System.getProperty("user.name", "someone"));
+    if (args[0].equals("list")) {
+      out.print(table(leases.list(), Instant.now()));
+      return 0;
+    }
+    List<LeaseInfo> freed = leases.free(args[1]);
+    if (freed.isEmpty()) {
+      out.println("no lease on " + args[1]);
+      return 1;
+    }
+    freed.forEach(lease -> out.println("freed " + lease));
+    return 0;
   }
 
   /** Client mode, at the loopback port range unless an address is given. */

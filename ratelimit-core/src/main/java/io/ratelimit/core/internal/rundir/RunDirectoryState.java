@@ -108,22 +108,38 @@ public final class RunDirectoryState implements LimiterState {
    * @param recorder this JVM's counters
    */
   public RunDirectoryState(RunDirectory dir, String workerId, StatsRecorder recorder) {
+    this(dir, workerId, recorder, true);
+  }
+
+  /**
+   * A view of {@code dir}'s state that takes no part in the run (it holds nothing back from the move):
+   * for the lease command.
+   */
+  public static RunDirectoryState observer(RunDirectory dir) {
+    return new RunDirectoryState(dir, "observer", new StatsRecorder(), false);
+  }
+
+  private RunDirectoryState(RunDirectory dir, String workerId, StatsRecorder recorder, boolean participate) {
     this.dir = dir;
     this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
     this.workerId = workerId;
     this.recorder = recorder;
     this.leases = new RunDirectoryLeaseStore(this);
-    try {
-      update(file -> file.participants.put(participant, ""));
-    } catch (MovedToCluster late) {
-      // the others have moved to the cluster already: this JVM works there once it has joined
+    if (participate) {
+      try {
+        update(file -> file.participants.put(participant, ""));
+      } catch (MovedToCluster late) {
+        // the others have moved to the cluster already: this JVM works there once it has joined
+      }
     }
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ratelimit-run-directory");
       t.setDaemon(true);
       return t;
     });
-    background.scheduleWithFixedDelay(this::tick, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    if (participate) {
+      background.scheduleWithFixedDelay(this::tick, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
   /** This participant's name in the run directory: process and a counter. */

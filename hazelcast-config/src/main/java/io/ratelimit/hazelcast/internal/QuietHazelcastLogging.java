@@ -8,8 +8,9 @@ import com.hazelcast.logging.Slf4jFactory;
 import java.util.logging.Level;
 
 /**
- * Hazelcast's logging for a test run: only warnings and errors, through SLF4J, so a passing build
- * prints none of the member's start-up, join and migration lines. Installed (by the system property
+ * Hazelcast's logging for a test run: only warnings and errors, through SLF4J (only errors where it
+ * reports members and connections coming and going), so a passing build prints none of the member's
+ * start-up, join, migration and departure lines. Installed (by the system property
  * Hazelcast reads before its first log line) unless the user chose Hazelcast's logging themselves with
  * {@code -Dhazelcast.logging.type} or {@code -Dhazelcast.logging.class}: {@code
  * -Dhazelcast.logging.type=slf4j} shows everything again, at the levels of the user's SLF4J backend.
@@ -17,6 +18,15 @@ import java.util.logging.Level;
 public final class QuietHazelcastLogging implements LoggerFactory {
   static final String CLASS_PROPERTY = "hazelcast.logging.class";
   static final String TYPE_PROPERTY = "hazelcast.logging.type";
+
+  /**
+   * Where Hazelcast warns of members and connections coming and going: routine in a test run, whose forks
+   * start and leave at their own pace, and handled by the limiter (which says so itself when it matters:
+   * a worker that left holding permits, a lost cluster). Only their errors pass.
+   */
+  private static final java.util.List<String> CHURN = java.util.List.of("com.hazelcast.internal.server.",
+      "com.hazelcast.internal.cluster.", "com.hazelcast.internal.partition.", "com.hazelcast.instance.impl.Node",
+      "com.hazelcast.client.impl.connection.", "com.hazelcast.client.impl.spi.");
 
   private final LoggerFactory slf4j = new Slf4jFactory();
 
@@ -29,15 +39,18 @@ public final class QuietHazelcastLogging implements LoggerFactory {
 
   @Override
   public ILogger getLogger(String name) {
-    return new WarningsOnly(slf4j.getLogger(name));
+    boolean churn = CHURN.stream().anyMatch(name::startsWith);
+    return new WarningsOnly(slf4j.getLogger(name), churn ? Level.SEVERE : Level.WARNING);
   }
 
   /** A logger that passes on warnings and errors only. */
   private static final class WarningsOnly extends AbstractLogger {
     private final ILogger delegate;
+    private final Level threshold;
 
-    WarningsOnly(ILogger delegate) {
+    WarningsOnly(ILogger delegate, Level threshold) {
       this.delegate = delegate;
+      this.threshold = threshold;
     }
 
     @Override
@@ -64,12 +77,12 @@ public final class QuietHazelcastLogging implements LoggerFactory {
     @Override
     public Level getLevel() {
       Level level = delegate.getLevel();
-      return level.intValue() < Level.WARNING.intValue() ? Level.WARNING : level;
+      return level.intValue() < threshold.intValue() ? threshold : level;
     }
 
     @Override
     public boolean isLoggable(Level level) {
-      return level.intValue() >= Level.WARNING.intValue() && delegate.isLoggable(level);
+      return level.intValue() >= threshold.intValue() && delegate.isLoggable(level);
     }
   }
 }

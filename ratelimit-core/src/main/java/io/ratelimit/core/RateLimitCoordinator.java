@@ -11,6 +11,7 @@ import io.ratelimit.core.internal.LocalLimiterState;
 import io.ratelimit.core.internal.RetryDelays;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
+import io.ratelimit.core.internal.RefusingLimiterState;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.SwitchingLimiterState;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
@@ -69,6 +71,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AttemptGate attemptGate = new AttemptGate();
+  /** Members this JVM started again after losing its own (embedded mode), left on close. */
+  private List<ClusterConnection> rejoined = List.of();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -123,6 +127,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String workerId, StatsRecorder recorder, int workers,
       LeaseSettings leaseSettings) {
     RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), workerId, recorder);
+    List<ClusterConnection> rejoined = new java.util.concurrent.CopyOnWriteArrayList<>();
     SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));
     CompletableFuture<ClusterConnection> connecting = new CompletableFuture<>();
     Thread join = new Thread(() -> {
@@ -142,7 +147,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
       try {
         connection.instance().ifPresentOrElse(hz -> {
           ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder);
-          state.joined(cluster, new FailoverLimiterState(cluster, why -> new LocalLimiterState(workerId, why, recorder), workers));
+          // the run's other forks go on in the cluster: a JVM that loses it joins again, or sends nothing
+          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined), 1,
+              "joins the run's cluster again (through the run directory), with the whole limits"));
         }, () -> state.noCluster(connection.fallbackReason().orElse("no cluster")));
         LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
       } catch (RuntimeException e) {
@@ -151,7 +158,19 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }, "ratelimit-cluster-join");
     join.setDaemon(true);
     join.start();
-    return new RateLimitCoordinator(workerId, recorder, state, connecting, 1, leaseSettings);
+    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connecting, 1, leaseSettings);
+    coordinator.rejoined = rejoined;
+    return coordinator;
+  }
+
+  /** A new member of the run's cluster for a JVM that lost its own, or a state that refuses to guess. */
+  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, List<ClusterConnection> rejoined) {
+    ClusterConnection again = ClusterConnector.connect(settings, ClusterSerialization::register, false);
+    rejoined.add(again);
+    return again.instance().<LimiterState>map(hz -> new ClusterLimiterState(hz, again.clusterName(), workerId, recorder))
+        .orElseGet(() -> new RefusingLimiterState("ratelimit-testkit: this JVM lost the run's cluster and could not join it again ("
+            + again.fallbackReason().orElse("no cluster") + "); the run's other JVMs go on there, so this one sends nothing "
+            + "rather than guess its share of the limits"));
   }
 
   /** Members and client mode: the cluster spans machines, so the worker joins it before its first request. */
@@ -334,6 +353,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
           joined.close();
         }
       });
+      rejoined.forEach(ClusterConnection::close);
     }
   }
 }

@@ -25,6 +25,7 @@ public final class FailoverLimiterState implements LimiterState {
   private final LimiterState cluster;
   private final Function<String, LimiterState> localFactory;
   private final int divisor;
+  private final String whatNext;
   private final AtomicBoolean failedOver = new AtomicBoolean();
   private volatile LimiterState local;
 
@@ -34,9 +35,21 @@ public final class FailoverLimiterState implements LimiterState {
    * @param divisor how many workers share the limits: the local state keeps this JVM's share
    */
   public FailoverLimiterState(LimiterState cluster, Function<String, LimiterState> localFactory, int divisor) {
+    this(cluster, localFactory, divisor, "goes on in local mode: its limits hold only within this JVM and are divided by "
+        + "PYTEST_WORKERS (" + Math.max(1, divisor) + ") to stay on the safe side");
+  }
+
+  /**
+   * @param cluster the cluster state, used until it fails
+   * @param replacement makes the state that takes over, given a description of why
+   * @param divisor how many workers share the limits: the replacement keeps this JVM's share (1: all of them)
+   * @param whatNext what the JVM does then, for the warning
+   */
+  public FailoverLimiterState(LimiterState cluster, Function<String, LimiterState> replacement, int divisor, String whatNext) {
     this.cluster = cluster;
-    this.localFactory = localFactory;
+    this.localFactory = replacement;
     this.divisor = Math.max(1, divisor);
+    this.whatNext = whatNext;
   }
 
   /** Hazelcast's exceptions (the instance stopped, the client is offline, an operation timed out). */
@@ -51,8 +64,7 @@ public final class FailoverLimiterState implements LimiterState {
 
   private synchronized LimiterState failOver(RuntimeException cause) {
     if (local == null) {
-      LOG.warn("ratelimit-testkit: lost the run's cluster ({}); this JVM goes on in local mode: its limits hold only within "
-          + "this JVM and are divided by PYTEST_WORKERS ({}) to stay on the safe side", cause, divisor);
+      LOG.warn("ratelimit-testkit: lost the run's cluster ({}); this JVM {}", cause, whatNext);
       local = localFactory.apply("local (fallback: cluster lost: " + cause.getClass().getSimpleName() + ")");
       failedOver.set(true);
       try {

@@ -1,0 +1,127 @@
+package io.ratelimit.core.internal;
+
+import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.RunMode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The state of a JVM that cannot prove it keeps the run's limits (it lost the cluster the rest of the run
+ * works in, and could not join it again): every request and lease fails with the reason, at once, rather
+ * than go out on a guess. Statistics and documents stay readable, with this JVM's own counters.
+ */
+public final class RefusingLimiterState implements LimiterState {
+  private final String reason;
+  private final LocalLimiterState own = new LocalLimiterState("this JVM", "none (lost the run's cluster)", new StatsRecorder());
+
+  /** @param reason why nothing may be sent, for every refusal */
+  public RefusingLimiterState(String reason) {
+    this.reason = reason;
+  }
+
+  private IllegalStateException refusal() {
+    return new IllegalStateException(reason);
+  }
+
+  @Override
+  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) {
+    throw refusal();
+  }
+
+  @Override
+  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) {
+    throw refusal();
+  }
+
+  @Override
+  public Duration reserveStartSlot(ApiLimits limits) {
+    throw refusal();
+  }
+
+  @Override
+  public AttemptWindow recentAttempts() {
+    return own.recentAttempts();
+  }
+
+  @Override
+  public RateLimitStats statistics() {
+    return own.statistics();
+  }
+
+  @Override
+  public RunMode runMode() {
+    return own.runMode();
+  }
+
+  @Override
+  public RunMode switchToSequential(RunMode sequential) {
+    return own.switchToSequential(sequential);
+  }
+
+  @Override
+  public int permitsHeld(String name) {
+    return 0;
+  }
+
+  @Override
+  public void publish(String kind, String document) {
+    own.publish(kind, document);
+  }
+
+  @Override
+  public Map<String, String> published(String kind) {
+    return own.published(kind);
+  }
+
+  @Override
+  public LeaseStore leases() {
+    return new LeaseStore() {
+      @Override
+      public List<String> take(String key, List<String> items, int count, String leaseId, String owner, Duration maxHold) {
+        throw refusal();
+      }
+
+      @Override
+      public List<String> release(String key, String leaseId) {
+        return List.of();
+      }
+
+      @Override
+      public Map<String, Map<String, LeaseTable.Lease>> tables() {
+        return Map.of();
+      }
+
+      @Override
+      public Map<String, Map<String, LeaseTable.Lease>> free(String item) {
+        return Map.of();
+      }
+
+      @Override
+      public void awaitChange(String key, long nanos) {
+        // nothing changes here
+      }
+
+      @Override
+      public int clearExpired() {
+        return 0;
+      }
+
+      @Override
+      public void close() {
+        // nothing held
+      }
+    };
+  }
+
+  @Override
+  public boolean claim(String key) {
+    throw refusal();
+  }
+
+  @Override
+  public void close() {
+    own.close();
+  }
+}

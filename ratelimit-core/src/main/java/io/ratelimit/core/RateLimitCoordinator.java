@@ -3,6 +3,7 @@ package io.ratelimit.core;
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.ExitWatcher;
 import io.ratelimit.core.internal.FailoverLimiterState;
 import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
@@ -58,6 +59,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AttemptGate attemptGate = new AttemptGate();
+  private volatile Thread shutdownHook;
+  private volatile ExitWatcher.Watch exitWatch;
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -82,7 +85,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
    * JVMs unless told otherwise). When no cluster can be had, it logs one warning and works within this JVM,
    * with each API's limits divided by {@code PYTEST_WORKERS} (or the number of processors when unset).
-   * A shutdown hook flushes the counters and leaves the cluster if the JVM ends without {@link #close()}.
+   *
+   * <p>Close it when the program is done (try-with-resources), or let it close itself: it does when the
+   * JVM is stopped ({@code System.exit}, SIGTERM) and when the program's own threads are done ({@code main}
+   * returned or threw and no other thread of the program runs), so the cluster's threads never keep a
+   * JVM alive. Either way its counters are flushed to the cluster first.
    *
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
    */
@@ -105,9 +112,19 @@ public final class RateLimitCoordinator implements AutoCloseable {
         .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
     int divisor = connection.fellBack() ? workers : 1;
     RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connection, divisor, leaseSettings);
-    Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
+    coordinator.endWithTheProgram();
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
     return coordinator;
+  }
+
+  /**
+   * Closes this coordinator when the JVM is stopped (a shutdown hook) and when the program's own threads
+   * are done (Hazelcast's threads are not daemon threads and would keep the JVM alive).
+   */
+  private void endWithTheProgram() {
+    shutdownHook = new Thread(this::close, "ratelimit-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    exitWatch = connection.instance().map(hz -> ExitWatcher.watch(hz.getName(), this::close)).orElse(null);
   }
 
   /** Host name and process id, e.g. {@code 4242@ci-runner}. */
@@ -255,10 +272,17 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return closed.get();
   }
 
-  /** Leaves any cluster and releases what this JVM holds; idempotent. */
+  /**
+   * Flushes this worker's counters, leaves any cluster and releases what this JVM holds, within bounds
+   * (requests on the wire: 2 s; leaving the cluster: 15 s); idempotent. Clients of this coordinator send
+   * nothing after it.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      if (exitWatch != null) {
+        exitWatch.close();
+      }
       int unanswered = attemptGate.closeAndDrain(DRAIN_BOUND);
       if (unanswered > 0) {
         LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
@@ -267,6 +291,19 @@ public final class RateLimitCoordinator implements AutoCloseable {
       state.close();
       if (connection != null) {
         connection.close();
+      }
+      forgetShutdownHook();
+    }
+  }
+
+  /** A closed coordinator needs no hook; dropping it lets the coordinator be collected. */
+  private void forgetShutdownHook() {
+    Thread hook = shutdownHook;
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is stopping: the hook runs close() again, which does nothing
       }
     }
   }

@@ -33,6 +33,8 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+  /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
+  private static final Duration CLOSE_BOUND = Duration.ofSeconds(20);
 
   private final String workerId;
   private final StatsRecorder recorder;
@@ -58,6 +62,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch closeDone = new CountDownLatch(1);
   private final AttemptGate attemptGate = new AttemptGate();
   private volatile Thread shutdownHook;
   private volatile ExitWatcher.Watch exitWatch;
@@ -279,7 +284,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    if (!closed.compareAndSet(false, true)) {
+      if (Thread.currentThread() == shutdownHook) {
+        awaitClosed(); // closing elsewhere (the exit watcher): the JVM must not halt halfway through the flush
+      }
+      return;
+    }
+    try {
       if (exitWatch != null) {
         exitWatch.close();
       }
@@ -293,6 +304,16 @@ public final class RateLimitCoordinator implements AutoCloseable {
         connection.close();
       }
       forgetShutdownHook();
+    } finally {
+      closeDone.countDown();
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closeDone.await(CLOSE_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.ratelimit.examples;
 
 import io.ratelimit.core.RateLimitConfig;
+import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.examples.demoapi.DemoApi;
 import io.ratelimit.examples.demoapi.DemoQuota;
@@ -20,7 +21,9 @@ import okhttp3.Response;
 /**
  * Use without JUnit: a plain {@code main} that sends 80 requests from 8 threads through a rate-limited
  * client to the demo API (40 requests/s, 10 in flight), then prints what the limiter did and what the
- * server saw. Run it with {@code mvn -q -pl examples exec:java -Dexec.mainClass=io.ratelimit.examples.WithoutJUnit}.
+ * server saw. The limiter is closed at the end (try-with-resources): its counters are flushed and the JVM
+ * leaves the run's cluster, so the program ends. Run it with
+ * {@code mvn -q -pl examples exec:java -Dexec.mainClass=io.ratelimit.examples.WithoutJUnit} after the build.
  */
 public final class WithoutJUnit {
   private static final MediaType JSON = MediaType.get("application/json");
@@ -28,13 +31,13 @@ public final class WithoutJUnit {
   private WithoutJUnit() {}
 
   public static void main(String[] args) throws Exception {
-    try (DemoApi api = DemoApi.start(DemoQuota.DEFAULT)) {
+    try (DemoApi api = DemoApi.start(DemoQuota.DEFAULT); RateLimitCoordinator limiter = RateLimitedClients.coordinator()) {
       // the PYTEST_* environment, with limits that fit the demo API's quota unless set there
       RateLimitConfig config = RateLimitConfig.builderFrom(io.ratelimit.settings.SettingsSource.system(), "default")
           .maxConcurrentRequests(8)
           .rateLimitDelay(Duration.ofMillis(30))
           .build();
-      OkHttpClient client = RateLimitedClients.create(config);
+      OkHttpClient client = limiter.newClient(config);
 
       ExecutorService threads = Executors.newFixedThreadPool(8);
       List<Future<Integer>> results = new ArrayList<>();
@@ -54,7 +57,7 @@ public final class WithoutJUnit {
       }
       threads.shutdown();
 
-      System.out.println(RateLimitedClients.statistics().summary());
+      System.out.println(limiter.statistics().summary());
       System.out.printf("server: %d requests received, %d answered 429, at most %d in flight; %d of 80 items created%n",
           api.received(), api.rejected(), api.maxInFlight(), created);
     }

@@ -3,6 +3,7 @@ package io.ratelimit.core;
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.ExitWatcher;
 import io.ratelimit.core.internal.FailoverLimiterState;
 import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
@@ -39,6 +40,8 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +64,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * the first requests of every fork.
    */
   private static final Duration JOIN_DELAY_BOUND = Duration.ofSeconds(1);
+  /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
+  private static final Duration CLOSE_BOUND = Duration.ofSeconds(20);
 
   private final String workerId;
   private final StatsRecorder recorder;
@@ -70,9 +75,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch closeDone = new CountDownLatch(1);
   private final AttemptGate attemptGate = new AttemptGate();
   /** Members this JVM started again after losing its own (embedded mode), left on close. */
   private List<ClusterConnection> rejoined = List.of();
+  private volatile Thread shutdownHook;
+  private volatile ExitWatcher.Watch exitWatch;
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -98,7 +106,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
    * JVMs unless told otherwise). When no cluster can be had, it logs one warning and works within this JVM,
    * with each API's limits divided by {@code PYTEST_WORKERS} (or the number of processors when unset).
-   * A shutdown hook flushes the counters and leaves the cluster if the JVM ends without {@link #close()}.
+   *
+   * <p>Close it when the program is done (try-with-resources), or let it close itself: it does when the
+   * JVM is stopped ({@code System.exit}, SIGTERM) and when the program's own threads are done ({@code main}
+   * returned or threw and no other thread of the program runs), so the cluster's threads never keep a
+   * JVM alive. Either way its counters are flushed to the cluster first.
    *
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
    */
@@ -116,7 +128,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     RateLimitCoordinator coordinator = clusterSettings.mode() == ClusterMode.EMBEDDED
         ? startEmbedded(clusterSettings, workerId, recorder, workers, leaseSettings)
         : startConnected(clusterSettings, workerId, recorder, workers, leaseSettings);
-    Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "ratelimit-shutdown"));
+    coordinator.endWithTheProgram();
     return coordinator;
   }
 
@@ -183,8 +195,25 @@ public final class RateLimitCoordinator implements AutoCloseable {
             why -> new LocalLimiterState(workerId, why, recorder), workers))
         .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
     int divisor = connection.fellBack() ? workers : 1;
+    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection),
+        divisor, leaseSettings);
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), divisor, leaseSettings);
+    return coordinator;
+  }
+
+  /**
+   * Closes this coordinator when the JVM is stopped (a shutdown hook) and when the program's own threads
+   * are done (Hazelcast's threads are not daemon threads and would keep the JVM alive).
+   */
+  private void endWithTheProgram() {
+    shutdownHook = new Thread(this::close, "ratelimit-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    // an embedded member starts in the background: watched from when it exists
+    connection.thenAccept(joined -> {
+      if (joined != null) {
+        joined.instance().ifPresent(hz -> exitWatch = ExitWatcher.watch(hz.getName(), this::close));
+      }
+    });
   }
 
   /** Host name and process id, e.g. {@code 4242@ci-runner}. */
@@ -337,10 +366,23 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return closed.get();
   }
 
-  /** Leaves any cluster and releases what this JVM holds; idempotent. */
+  /**
+   * Flushes this worker's counters, leaves any cluster and releases what this JVM holds, within bounds
+   * (requests on the wire: 2 s; leaving the cluster: 15 s); idempotent. Clients of this coordinator send
+   * nothing after it.
+   */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    if (!closed.compareAndSet(false, true)) {
+      if (Thread.currentThread() == shutdownHook) {
+        awaitClosed(); // closing elsewhere (the exit watcher): the JVM must not halt halfway through the flush
+      }
+      return;
+    }
+    try {
+      if (exitWatch != null) {
+        exitWatch.close();
+      }
       int unanswered = attemptGate.closeAndDrain(DRAIN_BOUND);
       if (unanswered > 0) {
         LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
@@ -354,6 +396,29 @@ public final class RateLimitCoordinator implements AutoCloseable {
         }
       });
       rejoined.forEach(ClusterConnection::close);
+      forgetShutdownHook();
+    } finally {
+      closeDone.countDown();
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closeDone.await(CLOSE_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A closed coordinator needs no hook; dropping it lets the coordinator be collected. */
+  private void forgetShutdownHook() {
+    Thread hook = shutdownHook;
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is stopping: the hook runs close() again, which does nothing
+      }
     }
   }
 }

@@ -6,13 +6,19 @@ import okhttp3.OkHttpClient;
 
 /**
  * Rate-limited OkHttp clients, the entry point for use without JUnit. All clients made here in one JVM
- * share one {@link RateLimitCoordinator}, so their limits and statistics add up.
+ * share one {@link RateLimitCoordinator}, so their limits and statistics add up. Close it when the program
+ * is done: its counters are flushed to the run's cluster and this JVM leaves it.
  *
  * <pre>{@code
- * OkHttpClient client = RateLimitedClients.create(RateLimitConfig.fromEnvironment());
- * try (Response response = client.newCall(request).execute()) { ... }
- * System.out.println(RateLimitedClients.statistics().summary());
+ * try (RateLimitCoordinator limiter = RateLimitedClients.coordinator()) {
+ *   OkHttpClient client = limiter.newClient(RateLimitConfig.fromEnvironment()); // or limiter.wrap(myClient, config)
+ *   try (Response response = client.newCall(request).execute()) { ... }
+ *   System.out.println(limiter.statistics().summary());
+ * }
  * }</pre>
+ *
+ * <p>A program that does not close it still ends when its own threads are done ({@code main} returned or
+ * threw), and at {@code System.exit}: the coordinator then closes itself, counters flushed first.
  */
 public final class RateLimitedClients {
   private static RateLimitCoordinator shared;
@@ -36,7 +42,9 @@ public final class RateLimitedClients {
 
   /**
    * The coordinator all clients of this JVM share, started on first use from system properties and the
-   * environment: a member of the run's cluster (see {@link RateLimitCoordinator#start}).
+   * environment: a member of the run's cluster (see {@link RateLimitCoordinator#start}). Closing it (e.g.
+   * with try-with-resources around the program's work) flushes the counters and leaves the cluster; a
+   * later call starts a new one.
    */
   public static RateLimitCoordinator coordinator() {
     return coordinator(SettingsSource.system());

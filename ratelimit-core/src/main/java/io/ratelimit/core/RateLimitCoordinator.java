@@ -104,8 +104,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /**
    * A coordinator sharing its limits, counters and run mode with every worker of the run, through the
    * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
-   * JVMs unless told otherwise). When no cluster can be had, it logs one warning and works within this JVM,
-   * with each API's limits divided by {@code PYTEST_WORKERS} (or the number of processors when unset).
+   * JVMs unless told otherwise). An embedded worker starts at once on the run directory, exact across the
+   * JVMs of this machine, joins the cluster in the background and moves there with the others; when no
+   * cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker that
+   * cannot reach its cluster logs one warning and works within this JVM, with each API's limits divided by
+   * {@code PYTEST_WORKERS} (or the number of processors when unset).
    *
    * <p>Close it when the program is done (try-with-resources), or let it close itself: it does when the
    * JVM is stopped ({@code System.exit}, SIGTERM) and when the program's own threads are done ({@code main}

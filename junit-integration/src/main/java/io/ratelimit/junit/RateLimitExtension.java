@@ -95,10 +95,20 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     }
   }
 
-  /** The test's leases, ended by afterEach (or by JUnit closing the store), whatever the outcome. */
+  /**
+   * The test's leases, ended by afterEach (or by JUnit closing the store), whatever the outcome. Get, then
+   * put: the one store API that JUnit 5.10+ and 6.x share ({@code computeIfAbsent} is 6.x only, and 6.x
+   * deprecates {@code getOrComputeIfAbsent}). A context's store is not shared between threads here: each
+   * test's own, or a class's in its {@code @BeforeAll}.
+   */
   private static TestLeases testLeases(ExtensionContext context) {
-    return context.getStore(NAMESPACE).computeIfAbsent(LEASES,
-        key -> new TestLeases(session(context).coordinator(), owner(context)), TestLeases.class);
+    ExtensionContext.Store store = context.getStore(NAMESPACE);
+    TestLeases leases = store.get(LEASES, TestLeases.class);
+    if (leases == null) {
+      leases = new TestLeases(session(context).coordinator(), owner(context));
+      store.put(LEASES, leases);
+    }
+    return leases;
   }
 
   /** {@code Class#method}, or the class alone outside a test method. */

@@ -55,7 +55,7 @@ class ForkedWorkersReportTest {
         assertEquals(0, fork.awaitExit(BOUND));
         summaries += fork.output().contains("==== ratelimit-testkit ====") ? 1 : 0;
       }
-      assertEquals(1, summaries, "one worker of the run writes the report");
+      assertEquals(1, summaries, "one worker of the run writes the report: " + forks.get(0).output());
       assertTrue(api.maxInFlight("/e2e") <= 2, "e2e=2 caps tagged tests across the forks: " + api.maxInFlight("/e2e"));
 
       JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());

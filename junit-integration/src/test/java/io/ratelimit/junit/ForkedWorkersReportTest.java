@@ -75,6 +75,37 @@ class ForkedWorkersReportTest {
     }
   }
 
+  /**
+   * {@code @ExclusiveResource} on a class with no other annotation, in three worker JVMs running three
+   * tests at once each: the server never sees two holders of the shared account at once.
+   */
+  @Test
+  void exclusiveResourceAloneHoldsAcrossForks() throws Exception {
+    try (TestApi api = new TestApi(100, 0)) {
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("PYTEST_RUN_ID", "alone-" + UUID.randomUUID()),
+          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
+          Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
+          Map.entry("PYTEST_WORKERS", "3"),
+          Map.entry("PYTEST_STATS_REPORT", reports.toString()));
+      List<ForkedJvm> forks = new ArrayList<>();
+      for (int w = 1; w <= 3; w++) {
+        Map<String, String> forkEnv = new java.util.HashMap<>(env);
+        forkEnv.put("PYTEST_WORKER_ID", "fork-" + w);
+        forks.add(ForkedJvm.start("fork-" + w, ForkedSuite.class, forkEnv, api.url("/").toString(), "exclusive-alone"));
+      }
+      for (ForkedJvm fork : forks) {
+        assertEquals("succeeded=5 failed=0", fork.awaitValue("SUITE", BOUND), fork.output());
+        assertEquals(0, fork.awaitExit(BOUND));
+      }
+      assertEquals(15, api.received());
+      assertEquals(1, api.maxInFlight("/account"), "one holder of the shared account at a time, across the forks");
+      JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
+      assertEquals(3, report.get("suite").get("workers").asInt(), "one run, one report: " + report.get("suite"));
+      assertEquals(15, report.get("leaseWaits").get("shared-account").get("acquisitions").asInt(), report.get("leaseWaits").toString());
+    }
+  }
+
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + BOUND.toNanos();
     while (!condition.getAsBoolean()) {

@@ -33,8 +33,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.OkHttpClient;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Owns the limiter state that rate-limited clients share and the counters they feed. Clients made by
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * one per JVM.
  */
 public final class RateLimitCoordinator implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(RateLimitCoordinator.class);
+  private static final Logger LOG = Logs.get(RateLimitCoordinator.class);
 
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
@@ -94,6 +94,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
         "1 to 64 letters, digits, dots, dashes, underscores or @")).map(Setting::value).orElseGet(RateLimitCoordinator::defaultWorkerId);
     LeaseSettings leaseSettings = LeaseSettings.read(reader);
     reader.throwIfInvalid();
+    if (runConfig.debug()) {
+      Logs.debug(true); // PYTEST_DEBUG=true: the library's DEBUG messages come out (at INFO)
+    }
 
     StatsRecorder recorder = new StatsRecorder();
     ClusterConnection connection = ClusterConnector.connect(clusterSettings, ClusterSerialization::register);
@@ -143,6 +146,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(config, "config");
+    if (config.debug()) {
+      Logs.debug(true);
+    }
     if (config.debug() && described.add(config.apiName())) {
       LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
     }

@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.OkHttpClient;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Everything the extension keeps for one JVM's part of the run: the coordinator, one client per API,
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the report.
  */
 public final class RateLimitSession {
-  private static final Logger LOG = LoggerFactory.getLogger(RateLimitSession.class);
+  private static final Logger LOG = Logs.get(RateLimitSession.class);
   /** Held by every worker whose session is open: the last one to let go writes the report. */
   static final String SESSIONS = "sessions";
   /** The report writer's permit, and the kind of document that says the report is written. */

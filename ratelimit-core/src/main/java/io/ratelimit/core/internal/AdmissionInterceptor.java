@@ -6,7 +6,6 @@ import java.util.Optional;
 import okhttp3.Interceptor;
 import okhttp3.Response;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Network interceptor: admits each attempt onto the wire. It takes an in-flight permit, waits for the
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * As a network interceptor it sees every attempt the server receives, redirects and follow-ups included.
  */
 public final class AdmissionInterceptor implements Interceptor {
-  private static final Logger LOG = LoggerFactory.getLogger(AdmissionInterceptor.class);
+  private static final Logger LOG = Logs.get(AdmissionInterceptor.class);
   /** Waking later than this after the slot counts as late. */
   static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
   /** A request that keeps waking late goes at its third slot anyway. */

@@ -133,15 +133,21 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return workerId;
   }
 
-  /** A new client that keeps to {@code config}'s limits, shared with every client of this coordinator. */
+  /**
+   * A new client that keeps to {@code config}'s limits, shared with every client of this coordinator. All
+   * clients made here, in the whole JVM, share one connection pool and one dispatcher (see
+   * {@link SharedOkHttp}), so connections are reused across tests and APIs.
+   */
   public OkHttpClient newClient(RateLimitConfig config) {
-    return wrap(new OkHttpClient(), config);
+    return wrap(SharedOkHttp.client(), config);
   }
 
   /**
    * {@code client} with the limiter added: a client sharing its connection pool, dispatcher, timeouts,
    * interceptors and TLS set-up, plus the retry interceptor (last application interceptor) and the
-   * admission interceptor (first network interceptor).
+   * admission interceptor (first network interceptor). Synchronous and asynchronous ({@code enqueue}) calls
+   * are limited and counted alike. Wrapping a client that is already wrapped replaces its limiter (the
+   * latest {@code config} holds) instead of adding a second one: limits never apply twice.
    */
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
     Objects.requireNonNull(client, "client");
@@ -159,6 +165,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
     boolean enforce = config.rateLimited();
     int maxRetries = enforce ? config.maxRetries() : 0;
     OkHttpClient.Builder builder = client.newBuilder();
+    builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
+    builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
     builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));

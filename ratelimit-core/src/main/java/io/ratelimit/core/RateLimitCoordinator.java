@@ -1,5 +1,8 @@
 package io.ratelimit.core;
 
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
@@ -8,7 +11,6 @@ import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.RetryDelays;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
@@ -58,6 +60,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AttemptGate attemptGate = new AttemptGate();
+  private final RetryRegistry retries = RetryRegistry.ofDefaults();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, ClusterConnection connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -163,14 +166,40 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();
-    int maxRetries = enforce ? config.maxRetries() : 0;
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
+    builder.interceptors().add(new RetryOn429Interceptor(counters, retry(config, counters)));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));
     return builder.build();
+  }
+
+  /**
+   * The API's resilience4j {@link Retry}, made anew for each wrap (the latest configuration holds) and kept
+   * in {@link #retryRegistry()} under {@code ratelimit-<api>}; its events feed the API's counters.
+   */
+  private Retry retry(RateLimitConfig config, StatsRecorder.Counters counters) {
+    RetryConfig base = config.retryConfig().orElseGet(() -> RetryPolicies.of(config));
+    RetryConfig.Builder<Object> effective = RetryConfig.from(base).failAfterMaxAttempts(false); // the caller gets the last response
+    if (!config.rateLimited()) {
+      effective.maxAttempts(1); // rate limiting off: plain clients, counted, never retried
+    }
+    String name = "ratelimit-" + config.apiName();
+    retries.remove(name);
+    Retry retry = retries.retry(name, effective.build());
+    retry.getEventPublisher()
+        .onRetry(event -> counters.retry(event.getWaitInterval().toNanos()))
+        .onSuccess(event -> counters.succeededAfterRetry());
+    return retry;
+  }
+
+  /**
+   * The resilience4j {@link Retry} of each API this coordinator's clients call, by name
+   * ({@code ratelimit-<api>}): for its events and metrics (e.g. with resilience4j-micrometer).
+   */
+  public RetryRegistry retryRegistry() {
+    return retries;
   }
 
   /** The limits to enforce: in a fallback to local mode, this JVM's share of them. */

@@ -2,6 +2,7 @@ package io.ratelimit.junit;
 
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.internal.TestAttribution;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
@@ -96,7 +97,10 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
       return;
     }
     // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
+    String test = owner(context);
+    long start = System.nanoTime();
     context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
+    long threadWait = System.nanoTime() - start;
     // leases before the turn: a test waiting for a resource holds no test slot meanwhile
     SortedSet<String> resources = new TreeSet<>();
     SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
@@ -105,15 +109,24 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
       AnnotationSupport.findRepeatableAnnotations(element, PoolResources.class)
           .forEach(p -> pools.put(p.pool(), Map.entry(p.count(), p.items()))); // the method's wins over the class's
     }
-    testLeases(context).take(resources, pools);
+    long leasesStart = System.nanoTime();
+    try {
+      testLeases(context).take(resources, pools);
+    } finally {
+      session(context).testWaited(test, 0, System.nanoTime() - leasesStart);
+    }
     boolean alone = AnnotationSupport.isAnnotated(context.getElement(), RunAlone.class)
         || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class);
-    TestTurn turn = TestTurn.start(session(context), context.getDisplayName(), context.getTags(), alone);
+    long turnStart = System.nanoTime();
+    TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
+    session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
     context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
+    TestAttribution.enter(test); // the requests this thread starts from now on are the test's, in the report
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
+    TestAttribution.exit();
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
     TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);
     try {

@@ -67,8 +67,28 @@ class ForkedWorkersReportTest {
       assertTrue(report.get("mode").get("sequential").asBoolean(), report.get("mode").toString());
       assertTrue(report.get("mode").get("reason").asText().contains("429"));
       assertTrue(report.get("timeline").size() == 3);
+      // per test, over the three workers: each of the ten tests ran three times, five requests a run
+      JsonNode tests = report.get("tests");
+      assertEquals(10, tests.size(), tests.toString());
+      long requests = 0;
+      long rateLimited = 0;
+      for (JsonNode t : tests) {
+        assertEquals(3, t.get("runs").asInt(), t.toString());
+        assertEquals(15, t.get("requests").asInt(), t.toString());
+        requests += t.get("requests").asLong();
+        rateLimited += t.get("rateLimited").asLong();
+      }
+      assertEquals(150, requests);
+      assertEquals(report.get("totals").get("rateLimited").asLong(), rateLimited, "every 429 is some test's");
+      assertTrue(report.get("topRateLimited").size() > 0 && report.get("topRateLimited").size() <= 10, report.get("topRateLimited").toString());
+      assertTrue(report.get("topWaiters").size() > 0 && report.get("topWaiters").size() <= 10, report.get("topWaiters").toString());
+      String advice = report.get("advice").asText();
+      assertTrue(advice.contains("% of attempts were answered 429"), advice);
       String html = Files.readString(reports.resolve("ratelimit-report.html"));
       assertTrue(html.contains("<svg") && html.contains("fork-1") && html.contains("fork-3"));
+      assertTrue(html.contains("Tests that waited longest") && html.contains("Tests that got 429s") && html.contains("Fixture#t1"), "per-test tables");
+      assertTrue(html.contains(">0 s</text>") && html.contains("seconds since the first sample"), "a time axis in seconds");
+      assertTrue(html.contains(HtmlReport_esc(advice)), "the advice is on the page");
       for (String external : List.of("<script", "src=", "href=", "@import", "url(")) {
         assertFalse(html.contains(external), "the page must open offline, found " + external);
       }
@@ -104,6 +124,10 @@ class ForkedWorkersReportTest {
       assertEquals(3, report.get("suite").get("workers").asInt(), "one run, one report: " + report.get("suite"));
       assertEquals(15, report.get("leaseWaits").get("shared-account").get("acquisitions").asInt(), report.get("leaseWaits").toString());
     }
+  }
+
+  private static String HtmlReport_esc(String text) {
+    return org.owasp.encoder.Encode.forHtml(text);
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {

@@ -14,6 +14,7 @@ import io.ratelimit.core.internal.LocalLimiterState;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.TestAttribution;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
@@ -169,8 +170,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.interceptors().add(new RetryOn429Interceptor(counters, retry(config, counters)));
-    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
+    builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
+    builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters)));
+    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));
     return builder.build();
   }
@@ -286,6 +288,14 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** This worker's waits for leases, by resource (or {@code pool <name>}). */
   public Map<String, LeaseWaitStats> leaseWaits() {
     return leases.waitStatistics();
+  }
+
+  /**
+   * This worker's counters per test (all APIs together), by the name the test integration gave it (see
+   * {@link io.ratelimit.core.internal.TestAttribution}); empty outside such an integration.
+   */
+  public Map<String, ApiStats> testStatistics() {
+    return recorder.testSnapshot();
   }
 
   /** This worker's own counters, per API, without asking the cluster. */

@@ -3,6 +3,7 @@ package io.ratelimit.core.internal;
 import io.github.resilience4j.retry.Retry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -18,15 +19,18 @@ import okhttp3.Response;
  * response is returned as an ordinary one. Exceptions pass through untouched.
  */
 public final class RetryOn429Interceptor implements Interceptor {
+  private final StatsRecorder recorder;
   private final StatsRecorder.Counters counters;
   private final Retry retry;
   private final Predicate<Response> retried;
 
   /**
+   * @param recorder this JVM's counters, for the per-test ones
    * @param counters the API's counters (requests and exhausted ones; the retry's events feed the rest)
    * @param retry the API's retry, its events already wired to {@code counters}
    */
-  public RetryOn429Interceptor(StatsRecorder.Counters counters, Retry retry) {
+  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry) {
+    this.recorder = recorder;
     this.counters = counters;
     this.retry = retry;
     this.retried = retry.getRetryConfig().getResultPredicate() == null ? r -> false : retry.getRetryConfig().getResultPredicate();
@@ -34,7 +38,9 @@ public final class RetryOn429Interceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    StatsRecorder.Counters test = recorder.test(chain.call());
     counters.request();
+    test.request();
     Request request = chain.request();
     WaitCondition cancelled = chain.call()::isCanceled;
     Retry.AsyncContext<Response> context = retry.asyncContext();
@@ -45,10 +51,12 @@ public final class RetryOn429Interceptor implements Interceptor {
         context.onComplete();
         if (retried.test(response)) {
           counters.exhausted(); // retries ran out (or the body cannot be sent twice): the caller gets the 429
+          test.exhausted();
         }
         return response;
       }
       response.close(); // frees the attempt's permit before waiting
+      test.retry(TimeUnit.MILLISECONDS.toNanos(waitMillis));
       Waits.sleep(Duration.ofMillis(waitMillis), cancelled);
     }
   }

@@ -81,7 +81,7 @@ final class Advice {
     long busiest = perSecond(timeline).values().stream().mapToLong(s -> s[0]).max().orElse(0);
     if (delay > 0 && busiest >= 0.8 / delay) {
       return String.format(Locale.ROOT, "PYTEST_RATE_LIMIT_DELAY=%.3f (now %.3f; the busiest second sent %d requests)",
-          Math.floor(delay * 0.8 * 1000) / 1000, delay, busiest);
+          Math.floor(delay * 0.9 * 1000 + 1e-6) / 1000, delay, busiest); // 10% less: one step, then look again
     }
     return String.format(Locale.ROOT, "PYTEST_MAX_CONCURRENT_REQUESTS=%d (now %d)", (int) Math.ceil(config.maxConcurrentRequests() * 1.5),
         config.maxConcurrentRequests());

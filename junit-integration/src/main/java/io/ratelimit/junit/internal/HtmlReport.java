@@ -22,7 +22,7 @@ final class HtmlReport {
     StringBuilder html = new StringBuilder(16_384);
     html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ratelimit-testkit report</title><style>")
         .append("body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}")
-        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f3f3f3}")
         .append("td:first-child,th:first-child{text-align:left}.cards{display:flex;gap:12px;flex-wrap:wrap}")
         .append(".card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:1.5em}")
         .append(".mode{padding:6px 10px;border-radius:4px;background:#eef6ee}.mode.seq{background:#fdf0e0}small{color:#666}")
@@ -134,7 +134,7 @@ final class HtmlReport {
     int width = 760;
     int panel = 120; // each panel has 40 px below it for the time axis and the next title
     StringBuilder svg = new StringBuilder();
-    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 40) + 30)
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 40) + 45)
         .append("\" role=\"img\" aria-label=\"requests, 429s and retries per second, per worker\" font-size=\"11\">");
     List<ToLongFunction<Timeline.Sample>> measures = List.of(Timeline.Sample::requests, Timeline.Sample::rateLimited, Timeline.Sample::retries);
     String[] titles = {"requests / s", "429 answers / s", "retries / s"};
@@ -178,12 +178,12 @@ final class HtmlReport {
     int legendY = 3 * (panel + 40) + 15;
     int c = 0;
     for (String worker : timeline.keySet()) {
-      int x = 50 + c * 190;
+      int x = 50 + c * 150;
       svg.append("<rect x=\"").append(x).append("\" y=\"").append(legendY - 9).append("\" width=\"10\" height=\"10\" fill=\"")
           .append(COLOURS[c++ % COLOURS.length]).append("\"/><text x=\"").append(x + 14).append("\" y=\"").append(legendY).append("\">")
           .append(esc(worker.length() > 28 ? worker.substring(0, 28) + "..." : worker)).append("</text>");
     }
-    svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY).append("\" text-anchor=\"end\">")
+    svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY + 18).append("\" text-anchor=\"end\">")
         .append("seconds since the first sample (").append(last - first).append(" s in all)</text></svg>");
     return svg.toString();
   }

@@ -209,6 +209,24 @@ class ResourceLeaseExtensionTest {
   }
 
   @RateLimitedApiTest
+  static class BeforeAllLeaseFixture {
+    @org.junit.jupiter.api.BeforeAll
+    static void takeOne(ResourceLeases leases) {
+      SEEN.add(leases.acquire("boot-account"));
+    }
+
+    @Test void uses() { }
+  }
+
+  @Test
+  void aLeaseTakenInBeforeAllEndsWithTheClassOnEveryJUnitLine() {
+    run(BeforeAllLeaseFixture.class, parameters(Map.of())).assertStatistics(s -> s.succeeded(1));
+    assertEquals(List.of("boot-account"), ((ResourceLease) SEEN.get(0)).resources());
+    List<LeaseInfo> left = RateLimitSession.current().orElseThrow().coordinator().leases("check").list();
+    assertTrue(left.isEmpty(), "JUnit closed the class's store, and with it the lease: " + left);
+  }
+
+  @RateLimitedApiTest
   static class FailingFixture {
     @Test
     @ExclusiveResource("billing-account")

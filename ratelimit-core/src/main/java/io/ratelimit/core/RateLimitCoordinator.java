@@ -11,6 +11,7 @@ import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
+import io.ratelimit.core.internal.Logs;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.StatsRecorder;
@@ -36,7 +37,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.OkHttpClient;
-import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
 
 /**

@@ -16,11 +16,14 @@ import okhttp3.EventListener;
 public final class TestAttribution {
   private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
   private static final Map<Call, String> CALLS = Collections.synchronizedMap(new WeakHashMap<>());
+  /** Set once a test integration marks a thread: until then (plain use of the library) nothing is looked up. */
+  private static volatile boolean used;
 
   private TestAttribution() {}
 
   /** From now on, calls made on this thread belong to {@code test}. */
   public static void enter(String test) {
+    used = true;
     CURRENT.set(test);
   }
 
@@ -31,6 +34,9 @@ public final class TestAttribution {
 
   /** The test a call belongs to, if any. */
   static Optional<String> of(Call call) {
+    if (!used) {
+      return Optional.empty();
+    }
     String test = CALLS.get(call);
     return Optional.ofNullable(test != null ? test : CURRENT.get());
   }
@@ -46,7 +52,7 @@ public final class TestAttribution {
   private record Remembering(EventListener.Factory delegate) implements EventListener.Factory {
     @Override
     public EventListener create(Call call) {
-      String test = CURRENT.get();
+      String test = used ? CURRENT.get() : null;
       if (test != null) {
         CALLS.put(call, test);
       }

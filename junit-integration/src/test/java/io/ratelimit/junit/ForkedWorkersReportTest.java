@@ -36,7 +36,6 @@ class ForkedWorkersReportTest {
           Map.entry("PYTEST_RUN_ID", "report-" + UUID.randomUUID()),
           Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
           Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
-          Map.entry("PYTEST_CLUSTER_JOIN_TIMEOUT", "30"), // room to form the cluster when forks start at once under load
           Map.entry("PYTEST_WORKERS", "3"),
           Map.entry("PYTEST_RATE_LIMIT_DELAY", "0.005"),
           Map.entry("PYTEST_MAX_RETRIES", "10"),
@@ -155,7 +154,6 @@ class ForkedWorkersReportTest {
           Map.entry("PYTEST_RUN_ID", "dead-writer-" + UUID.randomUUID()),
           Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
           Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
-          Map.entry("PYTEST_CLUSTER_JOIN_TIMEOUT", "30"), // room to form the cluster when forks start at once under load
           Map.entry("PYTEST_WORKERS", "3"),
           Map.entry("PYTEST_RATE_LIMIT_DELAY", "0"),
           Map.entry("PYTEST_STATS_REPORT", reports.toString()));

@@ -7,12 +7,14 @@ import java.lang.annotation.Repeatable;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The test (or each test of the class) runs only while it holds the run-wide lease on the named resource:
  * tests of other workers that name it wait, up to {@code PYTEST_LEASE_WAIT} (300 s); a longer wait fails
  * the test with the holder's name. Long waits are logged with the holder. The lease ends with the test,
  * whatever its outcome. Several resources are taken in name order, so two tests never wait for each other.
+ * Works alone: it turns {@link RateLimitExtension} on by itself, as JUnit's composed annotations do.
  *
  * <pre>
  * &#64;Test
@@ -24,6 +26,7 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Inherited
+@ExtendWith(RateLimitExtension.class)
 @Repeatable(ExclusiveResource.List.class)
 public @interface ExclusiveResource {
 
@@ -35,6 +38,7 @@ public @interface ExclusiveResource {
   @Retention(RetentionPolicy.RUNTIME)
   @Documented
   @Inherited
+  @ExtendWith(RateLimitExtension.class)
   @interface List {
     ExclusiveResource[] value();
   }

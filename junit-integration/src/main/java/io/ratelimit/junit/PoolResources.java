@@ -7,13 +7,15 @@ import java.lang.annotation.Repeatable;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The test (or each test of the class) needs {@link #count()} resources of a pool to itself; it receives
  * their names through a {@link Leased @Leased("pool") List<String>} parameter. When fewer are free within
  * {@code PYTEST_POOL_WAIT} (30 s), the test is skipped (aborted, as by a failed assumption) with a message
  * saying how many were free and who held the rest. The items come from {@code PYTEST_RESOURCE_POOLS}
- * (e.g. {@code repos=repo-1..repo-10}), else from {@link #items()}.
+ * (e.g. {@code repos=repo-1..repo-10}), else from {@link #items()}. Works alone: it turns
+ * {@link RateLimitExtension} on by itself.
  *
  * <pre>
  * &#64;Test
@@ -25,6 +27,7 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Inherited
+@ExtendWith(RateLimitExtension.class)
 @Repeatable(PoolResources.List.class)
 public @interface PoolResources {
 
@@ -45,6 +48,7 @@ public @interface PoolResources {
   @Retention(RetentionPolicy.RUNTIME)
   @Documented
   @Inherited
+  @ExtendWith(RateLimitExtension.class)
   @interface List {
     PoolResources[] value();
   }

@@ -2,13 +2,20 @@ package io.ratelimit.junit;
 
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.internal.TestAttribution;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
 import io.ratelimit.junit.internal.TestTurn;
 import io.ratelimit.core.ResourceLeases;
+import io.ratelimit.settings.InvalidSettingsException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedElement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -19,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -33,6 +42,12 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * {@link ResourceLeases}, {@link Leased @Leased} {@code List<String>} and {@link TestPrefix} parameters.
  * Its state lives in one session per JVM, started on first use and ended with JUnit's launcher session,
  * when the last worker of the run writes the report.
+ *
+ * <p>Every annotation of this package turns it on by itself (each is meta-annotated with
+ * {@code @ExtendWith(RateLimitExtension.class)}, as JUnit's composed annotations are). It is also listed for
+ * JUnit's extension auto-detection ({@code junit.jupiter.extensions.autodetection.enabled=true}), which
+ * makes unannotated parameters such as a plain {@code OkHttpClient} work in any class; tests that ask for
+ * nothing are then left alone.
  */
 public final class RateLimitExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RateLimitExtension.class);
@@ -42,31 +57,76 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
   private static final AtomicLong PREFIXES = new AtomicLong();
   private static final String RUN_TAG = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
 
+  /**
+   * This JVM's session, started on first use. A bad setting is the user's configuration error, reported
+   * as JUnit reports its own ({@link ExtensionConfigurationException}), with the message naming the
+   * variable, the value and what is accepted.
+   */
   private static RateLimitSession session(ExtensionContext context) {
-    return RateLimitSession.get(JUnitSettings.source(context::getConfigurationParameter));
+    try {
+      return RateLimitSession.get(JUnitSettings.source(context::getConfigurationParameter));
+    } catch (InvalidSettingsException e) {
+      throw new ExtensionConfigurationException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether the test asked for the extension: its class (or an enclosing one) or method registers it
+   * ({@link RateLimitedApiTest}, {@link ExclusiveResource}, {@link PoolResources}, {@link RunAlone},
+   * {@code @ExtendWith}), or it takes a parameter the extension resolves. Registered by JUnit's
+   * extension auto-detection, the extension leaves every other test alone (and starts nothing for it).
+   */
+  private static boolean wanted(ExtensionContext context) {
+    for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+      if (c.get().getElement().filter(RateLimitExtension::registers).isPresent()) {
+        return true;
+      }
+    }
+    return context.getTestMethod().stream().flatMap(m -> Arrays.stream(m.getParameters()))
+        .anyMatch(p -> supports(p.getType(), p::isAnnotationPresent));
+  }
+
+  private static boolean registers(AnnotatedElement element) {
+    return AnnotationSupport.findRepeatableAnnotations(element, ExtendWith.class).stream()
+        .anyMatch(e -> Arrays.asList(e.value()).contains(RateLimitExtension.class));
   }
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
+    if (!wanted(context)) {
+      return;
+    }
     // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
+    String test = owner(context);
+    long start = System.nanoTime();
     context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
+    long threadWait = System.nanoTime() - start;
     // leases before the turn: a test waiting for a resource holds no test slot meanwhile
     SortedSet<String> resources = new TreeSet<>();
     SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
-    for (java.lang.reflect.AnnotatedElement element : List.of(context.getRequiredTestClass(), context.getRequiredTestMethod())) {
+    for (AnnotatedElement element : List.of(context.getRequiredTestClass(), context.getRequiredTestMethod())) {
       AnnotationSupport.findRepeatableAnnotations(element, ExclusiveResource.class).forEach(r -> resources.add(r.value()));
       AnnotationSupport.findRepeatableAnnotations(element, PoolResources.class)
           .forEach(p -> pools.put(p.pool(), Map.entry(p.count(), p.items()))); // the method's wins over the class's
     }
-    testLeases(context).take(resources, pools);
+    long leasesStart = System.nanoTime();
+    try {
+      testLeases(context).take(resources, pools);
+    } finally {
+      session(context).testWaited(test, 0, System.nanoTime() - leasesStart);
+    }
     boolean alone = AnnotationSupport.isAnnotated(context.getElement(), RunAlone.class)
         || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class);
-    TestTurn turn = TestTurn.start(session(context), context.getDisplayName(), context.getTags(), alone);
-    context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, or by JUnit with the store
+    long turnStart = System.nanoTime();
+    TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
+    session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
+    context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
+    TestAttribution.enter(test); // the requests this thread starts from now on are the test's, in the report
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
+    TestAttribution.exit();
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
     TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);
     try {
@@ -95,10 +155,20 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     }
   }
 
-  /** The test's leases, ended by afterEach (or by JUnit closing the store), whatever the outcome. */
+  /**
+   * The test's leases, ended by afterEach (or by JUnit closing the store), whatever the outcome. Get, then
+   * put: the one store API that JUnit 5.10+ and 6.x share ({@code computeIfAbsent} is 6.x only, and 6.x
+   * deprecates {@code getOrComputeIfAbsent}). A context's store is not shared between threads here: each
+   * test's own, or a class's in its {@code @BeforeAll}.
+   */
   private static TestLeases testLeases(ExtensionContext context) {
-    return context.getStore(NAMESPACE).computeIfAbsent(LEASES,
-        key -> new TestLeases(session(context).coordinator(), owner(context)), TestLeases.class);
+    ExtensionContext.Store store = context.getStore(NAMESPACE);
+    TestLeases leases = store.get(LEASES, TestLeases.class);
+    if (leases == null) {
+      leases = new TestLeases(session(context).coordinator(), owner(context));
+      store.put(LEASES, leases);
+    }
+    return leases;
   }
 
   /** {@code Class#method}, or the class alone outside a test method. */
@@ -109,10 +179,13 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    Class<?> type = parameter.getParameter().getType();
+    return supports(parameter.getParameter().getType(), parameter::isAnnotated);
+  }
+
+  private static boolean supports(Class<?> type, Predicate<Class<? extends Annotation>> annotated) {
     return type == OkHttpClient.class || type == RateLimitStats.class || type == WorkerInfo.class || type == ResourceLeases.class
-        || (type == String.class && parameter.isAnnotated(TestPrefix.class))
-        || (type == List.class && parameter.isAnnotated(Leased.class));
+        || (type == String.class && annotated.test(TestPrefix.class))
+        || (type == List.class && annotated.test(Leased.class));
   }
 
   @Override

@@ -13,8 +13,9 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * A worker JVM that runs {@link Fixture} through JUnit's own launcher, as a Surefire fork does, so the
- * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang]};
- * with {@code hang} it also runs {@link Hanging}, whose test never ends (until the JVM is killed).
+ * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang|exclusive-alone]};
+ * with {@code hang} it also runs {@link Hanging}, whose test never ends (until the JVM is killed); with
+ * {@code exclusive-alone} it runs {@link ExclusiveAlone} instead of {@link Fixture}.
  */
 public final class ForkedSuite {
   static String url;
@@ -30,9 +31,11 @@ public final class ForkedSuite {
     parameters.put("junit.jupiter.execution.parallel.config.custom.class", WorkersParallelismStrategy.class.getName());
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     try (LauncherSession session = LauncherFactory.openSession()) {
-      LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Fixture.class))
+      String mode = args.length > 1 ? args[1] : "";
+      LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+          .selectors(selectClass(mode.equals("exclusive-alone") ? ExclusiveAlone.class : Fixture.class))
           .configurationParameters(parameters);
-      if (args.length > 1 && args[1].equals("hang")) {
+      if (mode.equals("hang")) {
         request.selectors(selectClass(Hanging.class));
       }
       session.getLauncher().execute(request.build(), summary);
@@ -46,6 +49,21 @@ public final class ForkedSuite {
   @RateLimitedApiTest
   public static class Hanging {
     @Test void stuck(okhttp3.OkHttpClient c) { Fixture.calls(c, "/hang"); }
+  }
+
+  /**
+   * Tests that each need the shared account alone, on a class with no other annotation: each holds the
+   * account through one slow request sent with a plain client (not limited), so only the lease can keep
+   * two of them from the server at once.
+   */
+  @ExclusiveResource("shared-account")
+  public static class ExclusiveAlone {
+    private static final okhttp3.OkHttpClient PLAIN = new okhttp3.OkHttpClient();
+    @Test void a1() { Fixture.calls(PLAIN, "/account", 1); }
+    @Test void a2() { Fixture.calls(PLAIN, "/account", 1); }
+    @Test void a3() { Fixture.calls(PLAIN, "/account", 1); }
+    @Test void a4() { Fixture.calls(PLAIN, "/account", 1); }
+    @Test void a5() { Fixture.calls(PLAIN, "/account", 1); }
   }
 
   /** Ten API tests, five of them tagged e2e (one request at a time each, so in-flight requests on /e2e count running e2e tests). */
@@ -63,7 +81,11 @@ public final class ForkedSuite {
     @Test void t10(okhttp3.OkHttpClient c) { calls(c, "/items"); }
 
     static void calls(okhttp3.OkHttpClient client, String path) {
-      for (int i = 0; i < 5; i++) {
+      calls(client, path, 5);
+    }
+
+    static void calls(okhttp3.OkHttpClient client, String path, int times) {
+      for (int i = 0; i < times; i++) {
         String target = okhttp3.HttpUrl.get(url).newBuilder().encodedPath(path).build().toString();
         try (okhttp3.Response r = client.newCall(new okhttp3.Request.Builder().url(target).build()).execute()) {
           r.body().string();

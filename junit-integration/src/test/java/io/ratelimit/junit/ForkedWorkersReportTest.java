@@ -55,7 +55,7 @@ class ForkedWorkersReportTest {
         assertEquals(0, fork.awaitExit(BOUND));
         summaries += fork.output().contains("==== ratelimit-testkit ====") ? 1 : 0;
       }
-      assertEquals(1, summaries, "one worker of the run writes the report");
+      assertEquals(1, summaries, "one worker of the run writes the report: " + forks.stream().map(ForkedJvm::output).toList());
       assertTrue(api.maxInFlight("/e2e") <= 2, "e2e=2 caps tagged tests across the forks: " + api.maxInFlight("/e2e"));
 
       JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
@@ -67,12 +67,71 @@ class ForkedWorkersReportTest {
       assertTrue(report.get("mode").get("sequential").asBoolean(), report.get("mode").toString());
       assertTrue(report.get("mode").get("reason").asText().contains("429"));
       assertTrue(report.get("timeline").size() == 3);
+      // per test, over the three workers: each of the ten tests ran three times, five requests a run
+      JsonNode tests = report.get("tests");
+      assertEquals(10, tests.size(), tests.toString());
+      long requests = 0;
+      long rateLimited = 0;
+      for (JsonNode t : tests) {
+        assertEquals(3, t.get("runs").asInt(), t.toString());
+        assertEquals(15, t.get("requests").asInt(), t.toString());
+        requests += t.get("requests").asLong();
+        rateLimited += t.get("rateLimited").asLong();
+      }
+      assertEquals(150, requests);
+      assertEquals(report.get("totals").get("rateLimited").asLong(), rateLimited, "every 429 is some test's");
+      assertTrue(report.get("topRateLimited").size() > 0 && report.get("topRateLimited").size() <= 10, report.get("topRateLimited").toString());
+      assertTrue(report.get("topWaiters").size() > 0 && report.get("topWaiters").size() <= 10, report.get("topWaiters").toString());
+      String advice = report.get("advice").asText();
+      assertTrue(advice.contains("% of attempts were answered 429"), advice);
       String html = Files.readString(reports.resolve("ratelimit-report.html"));
       assertTrue(html.contains("<svg") && html.contains("fork-1") && html.contains("fork-3"));
+      assertTrue(html.contains("Tests that waited longest") && html.contains("Tests that got 429s") && html.contains("Fixture#t1"), "per-test tables");
+      assertTrue(html.contains(">0 s</text>") && html.contains("seconds since the first sample"), "a time axis in seconds");
+      assertTrue(html.contains(HtmlReport_esc(advice)), "the advice is on the page");
       for (String external : List.of("<script", "src=", "href=", "@import", "url(")) {
         assertFalse(html.contains(external), "the page must open offline, found " + external);
       }
     }
+  }
+
+  /**
+   * {@code @ExclusiveResource} on a class with no other annotation, in three worker JVMs running three
+   * tests at once each: the server never sees two holders of the shared account at once.
+   */
+  @Test
+  void exclusiveResourceAloneHoldsAcrossForks() throws Exception {
+    try (TestApi api = new TestApi(100, 0)) {
+      Map<String, String> env = Map.ofEntries(
+          Map.entry("PYTEST_RUN_ID", "alone-" + UUID.randomUUID()),
+          Map.entry("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10))),
+          Map.entry("PYTEST_CLUSTER_PORT_COUNT", "10"),
+          // forks starting at once on a loaded 2-core machine: room to form the cluster, which is what this test needs
+          Map.entry("PYTEST_CLUSTER_JOIN_TIMEOUT", "30"),
+          Map.entry("PYTEST_WORKERS", "3"),
+          Map.entry("PYTEST_STATS_REPORT", reports.toString()));
+      List<ForkedJvm> forks = new ArrayList<>();
+      for (int w = 1; w <= 3; w++) {
+        Map<String, String> forkEnv = new java.util.HashMap<>(env);
+        forkEnv.put("PYTEST_WORKER_ID", "fork-" + w);
+        forks.add(ForkedJvm.start("fork-" + w, ForkedSuite.class, forkEnv, api.url("/").toString(), "exclusive-alone"));
+      }
+      for (ForkedJvm fork : forks) {
+        assertEquals("succeeded=5 failed=0", fork.awaitValue("SUITE", BOUND), fork.output());
+        assertEquals(0, fork.awaitExit(BOUND));
+        assertFalse(fork.output().contains("goes on in local mode"), "a fork that could not join holds leases only within itself: "
+            + fork.output());
+      }
+      assertEquals(15, api.received());
+      assertEquals(1, api.maxInFlight("/account"), "one holder of the shared account at a time, across the forks");
+      JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
+      assertEquals(3, report.get("suite").get("workers").asInt(), "one run, one report: " + report.get("suite"));
+      assertEquals(15, report.get("leaseWaits").get("shared-account").get("acquisitions").asInt(), report.get("leaseWaits").toString());
+    }
+  }
+
+  private static String HtmlReport_esc(String text) {
+    return org.owasp.encoder.Encode.forHtml(text);
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {

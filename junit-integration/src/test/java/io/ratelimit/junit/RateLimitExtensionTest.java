@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.core.ResourceLeases;
 import io.ratelimit.junit.internal.RateLimitSession;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
@@ -161,6 +163,77 @@ class RateLimitExtensionTest {
     String message = events.failed().stream().findFirst().orElseThrow().getPayload(org.junit.platform.engine.TestExecutionResult.class)
         .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
     assertTrue(message.contains("ratelimit.max-retries") && message.contains("'many'"), message);
+    Throwable thrown = events.failed().stream().findFirst().orElseThrow().getPayload(org.junit.platform.engine.TestExecutionResult.class)
+        .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).orElseThrow();
+    assertEquals(ExtensionConfigurationException.class, thrown.getClass(), "reported as JUnit reports a configuration error");
+  }
+
+  // ---- each annotation alone, on a class with no other annotation
+
+  static class ParametersAloneFixture {
+    @Test
+    void takesEverything(@Api OkHttpClient client, @Api("billing") OkHttpClient billing, RateLimitStats stats, WorkerInfo worker,
+        ResourceLeases leases, @TestPrefix String prefix) {
+      FIRST.addAll(List.of(client, billing, stats, worker, leases, prefix));
+      assertEquals(200, get(client, "/x"));
+    }
+
+    @Test
+    void takesAPrefix(@TestPrefix String prefix) {
+      SECOND.add(prefix);
+    }
+  }
+
+  @Test
+  void annotatedParametersTurnTheExtensionOnByThemselves() throws IOException {
+    api = new TestApi(0, 0);
+    run(ParametersAloneFixture.class, Map.of()).assertStatistics(s -> s.succeeded(2));
+    assertEquals(6, FIRST.size(), FIRST.toString());
+    assertEquals(1, api.received());
+    assertEquals(1, RateLimitSession.current().orElseThrow().coordinator().statistics().totals().requests(), "the client is limited and counted");
+    assertEquals(1, SECOND.size());
+  }
+
+  static class AutodetectedFixture {
+    @Test
+    void plainParameters(OkHttpClient client, RateLimitStats stats, WorkerInfo worker, ResourceLeases leases) {
+      FIRST.addAll(List.of(client, stats, worker, leases));
+      assertEquals(200, get(client, "/x"));
+    }
+  }
+
+  static class NothingAskedFixture {
+    @Test
+    void plain() {
+      SEEN.add("ran");
+    }
+  }
+
+  @Test
+  void withJUnitsAutodetectionPlainParametersWorkAndOtherTestsAreLeftAlone() throws IOException {
+    api = new TestApi(0, 0);
+    Map<String, String> autodetect = Map.of("junit.jupiter.extensions.autodetection.enabled", "true");
+    run(NothingAskedFixture.class, autodetect).assertStatistics(s -> s.succeeded(1));
+    assertTrue(RateLimitSession.current().isEmpty(), "a test that asks for nothing starts nothing");
+    run(AutodetectedFixture.class, autodetect).assertStatistics(s -> s.succeeded(1));
+    assertEquals(4, FIRST.size(), FIRST.toString());
+    assertEquals(1, RateLimitSession.current().orElseThrow().coordinator().statistics().totals().requests());
+  }
+
+  static class RunAloneOnAMethodFixture {
+    @Test void a(@Api OkHttpClient c) { CategoryFixture.slow(c, "a"); }
+    @Test void b(@Api OkHttpClient c) { CategoryFixture.slow(c, "b"); }
+    @Test @RunAlone void alone(@Api OkHttpClient c) { CategoryFixture.slow(c, "alone"); }
+    @Test void d(@Api OkHttpClient c) { CategoryFixture.slow(c, "d"); }
+  }
+
+  @Test
+  void runAloneWorksWithoutAClassAnnotation() throws IOException {
+    api = new TestApi(150, 0);
+    run(RunAloneOnAMethodFixture.class, parallel(4)).assertStatistics(s -> s.succeeded(4));
+    Overlap.Interval alone = Overlap.INTERVALS.stream().filter(i -> i.name().equals("alone")).findFirst().orElseThrow();
+    assertFalse(Overlap.overlapsAnother(alone), Overlap.INTERVALS.toString());
+    assertTrue(Overlap.MAX_RUNNING.get() >= 2, "the others ran in parallel");
   }
 
   // ---- category caps, run alone, sequential

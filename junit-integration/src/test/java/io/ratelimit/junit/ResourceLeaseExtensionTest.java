@@ -113,6 +113,46 @@ class ResourceLeaseExtensionTest {
     assertTrue(Files.readString(reports.resolve("ratelimit-report.html")).contains("Lease waits"));
   }
 
+  /** No other annotation: {@code @ExclusiveResource} turns the extension on by itself. */
+  @ExclusiveResource("billing-account")
+  static class ExclusiveAloneFixture {
+    private static final OkHttpClient PLAIN = new OkHttpClient(); // not limited: only the lease keeps them apart
+    @Test void a() { use(PLAIN, "a", List.of()); }
+    @Test void b() { use(PLAIN, "b", List.of()); }
+    @Test void c() { use(PLAIN, "c", List.of()); }
+    @Test void d(@Leased("billing-account") List<String> held) { SEEN.addAll(held); use(PLAIN, "d", List.of()); }
+  }
+
+  @Test
+  void exclusiveResourceAloneOnAClassKeepsItsTestsApart() {
+    run(ExclusiveAloneFixture.class, parameters(Map.of())).assertStatistics(s -> s.succeeded(4));
+    assertEquals(1, Overlap.MAX_RUNNING.get(), "4 threads, one resource: one test at a time " + Overlap.INTERVALS);
+    assertEquals(List.of("billing-account"), SEEN);
+  }
+
+  /** No class annotation: {@code @PoolResources} on the methods turns the extension on by itself. */
+  static class PoolAloneFixture {
+    @Test
+    @PoolResources(pool = "repos", count = 2, items = "repo-1..repo-3")
+    void a(@Leased("repos") List<String> repos) { SEEN.add(repos); use(new OkHttpClient(), "a", repos); }
+
+    @Test
+    @PoolResources(pool = "repos", count = 2, items = "repo-1..repo-3")
+    void b(@Leased("repos") List<String> repos) { SEEN.add(repos); use(new OkHttpClient(), "b", repos); }
+
+    @Test
+    @PoolResources(pool = "repos", count = 2, items = "repo-1..repo-3")
+    void c(@Leased("repos") List<String> repos) { SEEN.add(repos); use(new OkHttpClient(), "c", repos); }
+  }
+
+  @Test
+  void poolResourcesAloneHandsOutItemsOnceAtATime() {
+    run(PoolAloneFixture.class, parameters(Map.of())).assertStatistics(s -> s.succeeded(3));
+    assertEquals(List.of(), DOUBLE_HANDOUTS);
+    assertEquals(3, SEEN.size());
+    assertEquals(1, Overlap.MAX_RUNNING.get(), "3 items, 2 per test: one test at a time " + Overlap.INTERVALS);
+  }
+
   @RateLimitedApiTest
   static class PoolFixture {
     @Test
@@ -166,6 +206,24 @@ class ResourceLeaseExtensionTest {
       assertEquals(List.of("repo-1"), mine.resources());
     }
     assertEquals(1, session.coordinator().leaseWaits().get("pool repos").unavailable());
+  }
+
+  @RateLimitedApiTest
+  static class BeforeAllLeaseFixture {
+    @org.junit.jupiter.api.BeforeAll
+    static void takeOne(ResourceLeases leases) {
+      SEEN.add(leases.acquire("boot-account"));
+    }
+
+    @Test void uses() { }
+  }
+
+  @Test
+  void aLeaseTakenInBeforeAllEndsWithTheClassOnEveryJUnitLine() {
+    run(BeforeAllLeaseFixture.class, parameters(Map.of())).assertStatistics(s -> s.succeeded(1));
+    assertEquals(List.of("boot-account"), ((ResourceLease) SEEN.get(0)).resources());
+    List<LeaseInfo> left = RateLimitSession.current().orElseThrow().coordinator().leases("check").list();
+    assertTrue(left.isEmpty(), "JUnit closed the class's store, and with it the lease: " + left);
   }
 
   @RateLimitedApiTest

@@ -11,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import io.github.resilience4j.retry.RetryConfig;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +59,7 @@ public final class RateLimitConfig {
   private final Setting<OptionalInt> workers;
   private final Setting<Boolean> disableParallel;
   private final Setting<Boolean> debug;
+  private final RetryConfig retryConfig;
 
   private RateLimitConfig(Builder b) {
     this.apiName = b.apiName;
@@ -71,6 +74,7 @@ public final class RateLimitConfig {
     this.workers = b.workers;
     this.disableParallel = b.disableParallel;
     this.debug = b.debug;
+    this.retryConfig = b.retryConfig;
   }
 
   /** The default API's settings from system properties and the environment. */
@@ -137,6 +141,7 @@ public final class RateLimitConfig {
     b.workers = workers;
     b.disableParallel = disableParallel;
     b.debug = debug;
+    b.retryConfig = retryConfig;
     return b;
   }
 
@@ -239,7 +244,12 @@ public final class RateLimitConfig {
     return disableParallel.value();
   }
 
-  /** {@code PYTEST_DEBUG}: log the effective configuration and each limiter decision. */
+  /** The resilience4j retry configuration handed in with {@link Builder#retryConfig}, if any. */
+  public Optional<RetryConfig> retryConfig() {
+    return Optional.ofNullable(retryConfig);
+  }
+
+  /** {@code PYTEST_DEBUG}: log the effective configuration and the library's DEBUG messages. */
   public boolean debug() {
     return debug.value();
   }
@@ -299,6 +309,7 @@ public final class RateLimitConfig {
     private Setting<OptionalInt> workers = def(WORKERS, OptionalInt.empty());
     private Setting<Boolean> disableParallel = def(DISABLE_PARALLEL, false);
     private Setting<Boolean> debug = def(DEBUG, false);
+    private RetryConfig retryConfig;
 
     private Builder(String apiName) {
       this.apiName = apiName;
@@ -312,6 +323,18 @@ public final class RateLimitConfig {
     public Builder apiName(String apiName) {
       requireApiName(apiName);
       this.apiName = apiName;
+      return this;
+    }
+
+    /**
+     * Your own resilience4j {@code RetryConfig} (of {@code okhttp3.Response}) in place of the one made from
+     * {@code PYTEST_MAX_RETRIES} and the backoffs (see {@link RetryPolicies#of(RateLimitConfig)}, a good
+     * base: {@code RetryConfig.from(RetryPolicies.of(config)).maxAttempts(6).build()}). Whatever it says,
+     * a request whose retries run out returns its last response rather than failing, no permit is held
+     * while it waits, and exceptions pass through (OkHttp retries failed connections itself).
+     */
+    public Builder retryConfig(RetryConfig value) {
+      retryConfig = Objects.requireNonNull(value);
       return this;
     }
 

@@ -1,5 +1,8 @@
 package io.ratelimit.core;
 
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.ratelimit.core.internal.AdmissionInterceptor;
 import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
@@ -9,7 +12,7 @@ import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.RetryDelays;
+import io.ratelimit.core.internal.Logs;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.RefusingLimiterState;
@@ -19,6 +22,7 @@ import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.util.concurrent.CompletableFuture;
+import io.ratelimit.core.internal.TestAttribution;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
@@ -44,7 +48,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Owns the limiter state that rate-limited clients share and the counters they feed. Clients made by
@@ -53,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * one per JVM.
  */
 public final class RateLimitCoordinator implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(RateLimitCoordinator.class);
+  private static final Logger LOG = Logs.get(RateLimitCoordinator.class);
 
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
@@ -81,6 +84,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private List<ClusterConnection> rejoined = List.of();
   private volatile Thread shutdownHook;
   private volatile ExitWatcher.Watch exitWatch;
+  private final RetryRegistry retries = RetryRegistry.ofDefaults();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
       int limitsDivisor, LeaseSettings leaseSettings) {
@@ -125,6 +129,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
         "1 to 64 letters, digits, dots, dashes, underscores or @")).map(Setting::value).orElseGet(RateLimitCoordinator::defaultWorkerId);
     LeaseSettings leaseSettings = LeaseSettings.read(reader);
     reader.throwIfInvalid();
+    if (runConfig.debug()) {
+      Logs.debug(true); // PYTEST_DEBUG=true: the library's DEBUG messages come out (at INFO)
+    }
 
     StatsRecorder recorder = new StatsRecorder();
     int workers = runConfig.workers().orElse(Runtime.getRuntime().availableProcessors());
@@ -244,19 +251,28 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return workerId;
   }
 
-  /** A new client that keeps to {@code config}'s limits, shared with every client of this coordinator. */
+  /**
+   * A new client that keeps to {@code config}'s limits, shared with every client of this coordinator. All
+   * clients made here, in the whole JVM, share one connection pool and one dispatcher (see
+   * {@link SharedOkHttp}), so connections are reused across tests and APIs.
+   */
   public OkHttpClient newClient(RateLimitConfig config) {
-    return wrap(new OkHttpClient(), config);
+    return wrap(SharedOkHttp.client(), config);
   }
 
   /**
    * {@code client} with the limiter added: a client sharing its connection pool, dispatcher, timeouts,
    * interceptors and TLS set-up, plus the retry interceptor (last application interceptor) and the
-   * admission interceptor (first network interceptor).
+   * admission interceptor (first network interceptor). Synchronous and asynchronous ({@code enqueue}) calls
+   * are limited and counted alike. Wrapping a client that is already wrapped replaces its limiter (the
+   * latest {@code config} holds) instead of adding a second one: limits never apply twice.
    */
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(config, "config");
+    if (config.debug()) {
+      Logs.debug(true);
+    }
     if (config.debug() && described.add(config.apiName())) {
       LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
     }
@@ -265,12 +281,41 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();
-    int maxRetries = enforce ? config.maxRetries() : 0;
     OkHttpClient.Builder builder = client.newBuilder();
-    builder.interceptors().add(new RetryOn429Interceptor(counters, maxRetries, new RetryDelays(config.baseBackoff(), config.maxBackoff())));
-    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), counters,
+    builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
+    builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
+    builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
+    builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters)));
+    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));
     return builder.build();
+  }
+
+  /**
+   * The API's resilience4j {@link Retry}, made anew for each wrap (the latest configuration holds) and kept
+   * in {@link #retryRegistry()} under {@code ratelimit-<api>}; its events feed the API's counters.
+   */
+  private Retry retry(RateLimitConfig config, StatsRecorder.Counters counters) {
+    RetryConfig base = config.retryConfig().orElseGet(() -> RetryPolicies.of(config));
+    RetryConfig.Builder<Object> effective = RetryConfig.from(base).failAfterMaxAttempts(false); // the caller gets the last response
+    if (!config.rateLimited()) {
+      effective.maxAttempts(1); // rate limiting off: plain clients, counted, never retried
+    }
+    String name = "ratelimit-" + config.apiName();
+    retries.remove(name);
+    Retry retry = retries.retry(name, effective.build());
+    retry.getEventPublisher()
+        .onRetry(event -> counters.retry(event.getWaitInterval().toNanos()))
+        .onSuccess(event -> counters.succeededAfterRetry());
+    return retry;
+  }
+
+  /**
+   * The resilience4j {@link Retry} of each API this coordinator's clients call, by name
+   * ({@code ratelimit-<api>}): for its events and metrics (e.g. with resilience4j-micrometer).
+   */
+  public RetryRegistry retryRegistry() {
+    return retries;
   }
 
   /** The limits to enforce: in a fallback to local mode, this JVM's share of them. */
@@ -357,6 +402,14 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** This worker's waits for leases, by resource (or {@code pool <name>}). */
   public Map<String, LeaseWaitStats> leaseWaits() {
     return leases.waitStatistics();
+  }
+
+  /**
+   * This worker's counters per test (all APIs together), by the name the test integration gave it (see
+   * {@link io.ratelimit.core.internal.TestAttribution}); empty outside such an integration.
+   */
+  public Map<String, ApiStats> testStatistics() {
+    return recorder.testSnapshot();
   }
 
   /** This worker's own counters, per API, without asking the cluster. */

@@ -139,10 +139,10 @@ class RetryOn429Test {
 
   @Test
   void otherStatusesPassThroughUntouched() throws IOException {
-    server.then(500).then(503, "Retry-After", "1").then(404);
+    server.then(500).then(404).then(502);
     OkHttpClient client = coordinator.newClient(config().build());
 
-    for (int expected : new int[] {500, 503, 404}) {
+    for (int expected : new int[] {500, 404, 502}) {
       try (Response r = get(client)) {
         assertEquals(expected, r.code());
       }
@@ -153,6 +153,58 @@ class RetryOn429Test {
     assertEquals(3, s.requests());
     assertEquals(3, s.attempts());
     assertEquals(0, s.retries());
+  }
+
+  @Test
+  void a503IsRetriedLikeA429AfterItsRetryAfter() throws IOException {
+    server.then(503, "Retry-After", "1").then(200);
+
+    try (Response r = get(coordinator.newClient(config().build()))) {
+      assertEquals(200, r.code());
+    }
+
+    assertEquals(2, server.received());
+    assertTrue(server.gapMillis(1) >= 1000 - ClockTolerance.MILLIS, "gap " + server.gapMillis(1));
+    ApiStats s = coordinator.statistics().totals();
+    assertEquals(1, s.retries());
+    assertEquals(1, s.succeededAfterRetry());
+    assertEquals(0, s.rateLimited(), "a 503 is not a rate-limit answer");
+  }
+
+  @Test
+  void resilience4jsMetricsAndEventsSeeTheRetries() throws IOException {
+    server.then(429, "Retry-After", "0").then(429, "Retry-After", "0").then(200).then(429, "Retry-After", "0").then(200);
+    OkHttpClient client = coordinator.newClient(config().build());
+    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.github.resilience4j.retry.Retry retry = coordinator.retryRegistry().retry("ratelimit-default");
+    retry.getEventPublisher().onEvent(e -> events.add(e.getEventType().name()));
+
+    for (int i = 0; i < 2; i++) {
+      try (Response r = get(client)) {
+        assertEquals(200, r.code());
+      }
+    }
+
+    assertEquals(java.util.List.of("RETRY", "RETRY", "SUCCESS", "RETRY", "SUCCESS"), events);
+    assertEquals(2, retry.getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt());
+    assertEquals(3, coordinator.statistics().totals().retries(), "the same retries in the library's statistics");
+  }
+
+  @Test
+  void aRetryConfigOfTheUsersOwnIsApplied() throws IOException {
+    server.then(429, "Retry-After", "0").then(429, "Retry-After", "0").then(200);
+    RateLimitConfig base = config().build();
+    io.github.resilience4j.retry.RetryConfig once = io.github.resilience4j.retry.RetryConfig.from(RetryPolicies.of(base)).maxAttempts(2).build();
+    OkHttpClient client = coordinator.newClient(config().retryConfig(once).build());
+
+    try (Response r = get(client)) {
+      assertEquals(429, r.code(), "one retry allowed, then the last 429");
+    }
+    assertEquals(2, server.received());
+    ApiStats s = coordinator.statistics().totals();
+    assertEquals(1, s.retries());
+    assertEquals(1, s.exhausted());
+    assertEquals(1, coordinator.retryRegistry().retry("ratelimit-default").getMetrics().getNumberOfFailedCallsWithRetryAttempt());
   }
 
   @Test

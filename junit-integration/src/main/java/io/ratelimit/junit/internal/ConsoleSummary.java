@@ -4,7 +4,7 @@ import io.ratelimit.core.ApiStats;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The ten lines printed at the end of the run. */
+/** The lines printed at the end of the run. */
 final class ConsoleSummary {
   private ConsoleSummary() {}
 
@@ -27,6 +27,10 @@ final class ConsoleSummary {
     data.leaseWaits().forEach((resource, w) -> out.append(String.format(Locale.ROOT,
         "lease       %s: %d leases, %d not granted, waited %d ms in all, max %d ms%n", resource, w.acquisitions(), w.unavailable(),
         w.totalWaitMs(), w.maxWaitMs())));
+    data.topWaiters().stream().findFirst().ifPresent(e -> out.append(String.format(Locale.ROOT,
+        "waited most %s: %.1f s (permits %.1f, turn %.1f, leases %.1f)%n", e.getKey(), e.getValue().waitedMs() / 1000.0,
+        e.getValue().permitWaitMs() / 1000.0, e.getValue().turnWaitMs() / 1000.0, e.getValue().leaseWaitMs() / 1000.0)));
+    out.append("advice      ").append(data.advice()).append('\n');
     out.append("report      ").append(report.toAbsolutePath()).append('\n');
     out.append("===========================================================");
     return out.toString();

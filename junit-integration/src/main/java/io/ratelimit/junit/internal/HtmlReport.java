@@ -22,10 +22,11 @@ final class HtmlReport {
     StringBuilder html = new StringBuilder(16_384);
     html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ratelimit-testkit report</title><style>")
         .append("body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}")
-        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f3f3f3}")
         .append("td:first-child,th:first-child{text-align:left}.cards{display:flex;gap:12px;flex-wrap:wrap}")
         .append(".card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:1.5em}")
         .append(".mode{padding:6px 10px;border-radius:4px;background:#eef6ee}.mode.seq{background:#fdf0e0}small{color:#666}")
+        .append(".advice{font-size:1.1em;padding:8px 12px;border-left:4px solid #1f77b4;background:#eef4fb}")
         .append("</style></head><body>");
     html.append("<h1>ratelimit-testkit report</h1><p><small>generated ").append(esc(data.generatedAt().toString()))
         .append(" &middot; ").append(esc(data.stats().coordination())).append("</small></p>");
@@ -41,6 +42,8 @@ final class HtmlReport {
     card(html, "speed-up", String.format(Locale.ROOT, "%.2fx", data.suite().speedup()));
     html.append("</div>");
 
+    html.append("<h2>What to change</h2><p class=\"advice\">").append(esc(data.advice())).append("</p>");
+
     html.append("<h2>Run mode</h2><p class=\"mode").append(data.mode().sequential() ? " seq" : "").append("\">")
         .append(data.mode().sequential()
             ? "Sequential since " + esc(data.mode().switchedAt().map(Object::toString).orElse("")) + ": " + esc(data.mode().reason().orElse(""))
@@ -48,6 +51,10 @@ final class HtmlReport {
         .append("</p>");
 
     html.append("<h2>Timeline</h2>").append(chart(data.timeline()));
+    html.append("<h2>Tests that waited longest</h2>").append(testTable(data.topWaiters(), "no test waited"));
+    html.append("<h2>Tests that got 429s</h2>").append(testTable(data.topRateLimited(), "no test got a 429"));
+    html.append("<details><summary>All ").append(data.tests().size()).append(" tests</summary>")
+        .append(testTable(List.copyOf(data.tests().entrySet()), "no test ran")).append("</details>");
     html.append("<h2>Workers</h2>").append(table("worker", data.stats().byWorker()));
     html.append("<h2>APIs</h2>").append(table("API", data.stats().byApi()));
 
@@ -86,7 +93,38 @@ final class HtmlReport {
     return out.append("</table>").toString();
   }
 
-  /** Three panels (requests, 429s, retries per second), one line per worker. */
+  /** Per test: what it sent, and what it waited for (permits and start slots, its turn, its leases). */
+  private static String testTable(List<Map.Entry<String, ReportData.TestFigures>> rows, String none) {
+    if (rows.isEmpty()) {
+      return "<p><small>" + esc(none) + "</small></p>";
+    }
+    StringBuilder out = new StringBuilder("<table><tr><th>test</th><th>runs</th><th>requests</th><th>attempts</th><th>429s</th>"
+        + "<th>retries</th><th>permit wait</th><th>turn wait</th><th>lease wait</th><th>waited in all</th><th>own time</th></tr>");
+    rows.forEach(e -> {
+      ReportData.TestFigures t = e.getValue();
+      out.append("<tr>").append(td(e.getKey())).append(td(t.runs())).append(td(t.requests())).append(td(t.attempts()))
+          .append(td(t.rateLimited())).append(td(t.retries())).append(td(seconds(t.permitWaitMs()))).append(td(seconds(t.turnWaitMs())))
+          .append(td(seconds(t.leaseWaitMs()))).append(td(seconds(t.waitedMs()))).append(td(seconds(t.durationMs()))).append("</tr>");
+    });
+    return out.append("</table>").toString();
+  }
+
+  private static String seconds(long ms) {
+    return String.format(Locale.ROOT, "%.2f s", ms / 1000.0);
+  }
+
+  /** A tick step of 1, 2 or 5 times a power of ten, giving at most ten ticks over {@code span} seconds. */
+  static long tickStep(long span) {
+    for (long magnitude = 1; ; magnitude *= 10) {
+      for (long factor : new long[] {1, 2, 5}) {
+        if (span / (factor * magnitude) <= 10) {
+          return factor * magnitude;
+        }
+      }
+    }
+  }
+
+  /** Three panels (requests, 429s, retries per second), one line per worker, on a time axis in seconds. */
   static String chart(Map<String, List<Timeline.Sample>> timeline) {
     if (timeline.values().stream().allMatch(List::isEmpty)) {
       return "<p><small>no samples</small></p>";
@@ -94,14 +132,14 @@ final class HtmlReport {
     long first = timeline.values().stream().flatMap(List::stream).mapToLong(Timeline.Sample::epochSecond).min().orElse(0);
     long last = timeline.values().stream().flatMap(List::stream).mapToLong(Timeline.Sample::epochSecond).max().orElse(first);
     int width = 760;
-    int panel = 120;
+    int panel = 120; // each panel has 40 px below it for the time axis and the next title
     StringBuilder svg = new StringBuilder();
-    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 30) + 30)
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 40) + 45)
         .append("\" role=\"img\" aria-label=\"requests, 429s and retries per second, per worker\" font-size=\"11\">");
     List<ToLongFunction<Timeline.Sample>> measures = List.of(Timeline.Sample::requests, Timeline.Sample::rateLimited, Timeline.Sample::retries);
     String[] titles = {"requests / s", "429 answers / s", "retries / s"};
     for (int p = 0; p < 3; p++) {
-      int top = 20 + p * (panel + 30);
+      int top = 20 + p * (panel + 40);
       Map<String, long[]> rates = new java.util.TreeMap<>();
       long max = 1;
       for (Map.Entry<String, List<Timeline.Sample>> worker : timeline.entrySet()) {
@@ -116,6 +154,15 @@ final class HtmlReport {
           .append("\" fill=\"none\" stroke=\"#ccc\"/>");
       svg.append("<text x=\"45\" y=\"").append(top + 10).append("\" text-anchor=\"end\">").append(max).append("</text>");
       svg.append("<text x=\"45\" y=\"").append(top + panel).append("\" text-anchor=\"end\">0</text>");
+      long span = Math.max(1, last - first);
+      long step = tickStep(span);
+      for (long t = 0; t <= span; t += step) {
+        double x = 50 + (double) t * width / span;
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>", x, top, x, top + panel));
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>", x, top + panel, x,
+            top + panel + 4));
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d s</text>", x, top + panel + 15, t));
+      }
       int c = 0;
       for (long[] values : rates.values()) {
         StringBuilder points = new StringBuilder();
@@ -128,16 +175,16 @@ final class HtmlReport {
             .append("\" points=\"").append(points.toString().trim()).append("\"/>");
       }
     }
-    int legendY = 3 * (panel + 30) + 15;
+    int legendY = 3 * (panel + 40) + 15;
     int c = 0;
     for (String worker : timeline.keySet()) {
-      int x = 50 + c * 190;
+      int x = 50 + c * 150;
       svg.append("<rect x=\"").append(x).append("\" y=\"").append(legendY - 9).append("\" width=\"10\" height=\"10\" fill=\"")
           .append(COLOURS[c++ % COLOURS.length]).append("\"/><text x=\"").append(x + 14).append("\" y=\"").append(legendY).append("\">")
           .append(esc(worker.length() > 28 ? worker.substring(0, 28) + "..." : worker)).append("</text>");
     }
-    svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY).append("\" text-anchor=\"end\">")
-        .append(last - first).append(" s</text></svg>");
+    svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY + 18).append("\" text-anchor=\"end\">")
+        .append("seconds since the first sample (").append(last - first).append(" s in all)</text></svg>");
     return svg.toString();
   }
 

@@ -21,6 +21,14 @@ final class Json {
     }
   }
 
+  static <T> T convert(JsonNode node, Class<T> type) {
+    try {
+      return COMPACT.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static JsonNode read(String json) {
     try {
       return COMPACT.readTree(json);

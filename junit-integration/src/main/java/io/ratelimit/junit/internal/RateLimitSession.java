@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.OkHttpClient;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Everything the extension keeps for one JVM's part of the run: the coordinator, one client per API,
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the report.
  */
 public final class RateLimitSession {
-  private static final Logger LOG = LoggerFactory.getLogger(RateLimitSession.class);
+  private static final Logger LOG = Logs.get(RateLimitSession.class);
   /** Held by every worker whose session is open: the last one to let go writes the report. */
   static final String SESSIONS = "sessions";
   /** The report writer's permit, and the kind of document that says the report is written. */
@@ -44,6 +44,7 @@ public final class RateLimitSession {
   private final long startMillis = System.currentTimeMillis();
   private final LongAdder testNanos = new LongAdder();
   private final AtomicInteger tests = new AtomicInteger();
+  private final Map<String, ReportData.TestFigures.Tally> testFigures = new ConcurrentHashMap<>();
   private final java.util.concurrent.Semaphore workerThreads;
 
   private RateLimitSession(SettingsSource source) throws InterruptedIOException {
@@ -127,9 +128,22 @@ public final class RateLimitSession {
   }
 
   /** Counts a finished test's own run time (without its wait for a turn). */
-  void testRan(long nanos) {
+  void testRan(String test, long nanos) {
     testNanos.add(nanos);
     tests.incrementAndGet();
+    testFigures(test).ran(nanos);
+  }
+
+  /**
+   * Counts what a test waited for before it started: its turn ({@code PYTEST_WORKERS} threads, run mode,
+   * {@code @RunAlone}, category caps) and its leases.
+   */
+  public void testWaited(String test, long turnNanos, long leaseNanos) {
+    testFigures(test).waited(turnNanos, leaseNanos);
+  }
+
+  private ReportData.TestFigures.Tally testFigures(String test) {
+    return testFigures.computeIfAbsent(test, t -> new ReportData.TestFigures.Tally());
   }
 
   Path reportDirectory() {
@@ -189,6 +203,10 @@ public final class RateLimitSession {
       Map<String, Object> leaseWaits = new java.util.TreeMap<>();
       coordinator.leaseWaits().forEach((resource, w) -> leaseWaits.put(resource, ReportData.LeaseWaits.of(w)));
       coordinator.publish("leases", Json.write(leaseWaits));
+      Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
+      Map<String, io.ratelimit.core.ApiStats> requests = coordinator.testStatistics();
+      testFigures.forEach((test, tally) -> tests.put(test, tally.figures(requests.getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY))));
+      coordinator.publish("tests", Json.write(tests));
       coordinator.statistics(); // flushes this worker's counters before it lets go
       sessionLease.close();
       if (awaitOtherWorkers()) {

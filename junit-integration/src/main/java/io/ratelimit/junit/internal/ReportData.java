@@ -23,9 +23,88 @@ import java.util.TreeMap;
  * @param suite timing of the whole suite
  * @param timeline per worker, the cumulative counters sampled once a second
  * @param leaseWaits per resource (or {@code pool <name>}), the waits for leases of every worker
+ * @param tests per test ({@code Class#method}), its figures over every worker
+ * @param advice one line saying what to change, computed from the figures ({@link Advice})
  */
 record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<String, Map<String, String>> config,
-    Suite suite, Map<String, List<Timeline.Sample>> timeline, Map<String, LeaseWaits> leaseWaits) {
+    Suite suite, Map<String, List<Timeline.Sample>> timeline, Map<String, LeaseWaits> leaseWaits, Map<String, TestFigures> tests,
+    String advice) {
+
+  /** How many tests the "waited longest" and "got 429s" lists show. */
+  static final int TOP = 10;
+
+  /**
+   * One test's figures (every run of it, on every worker): what it sent and what it waited for.
+   *
+   * @param runs times it ran (repeated and parameterized tests run more than once)
+   * @param durationMs its own run time, waits before it started excluded
+   * @param requests logical requests
+   * @param attempts attempts on the wire
+   * @param rateLimited of them, answered 429
+   * @param retries retries after a 429 or 503
+   * @param permitWaitMs waits for in-flight permits and start slots
+   * @param turnWaitMs waits for its turn: a test thread, the run mode, {@code @RunAlone}, category caps
+   * @param leaseWaitMs waits for its {@code @ExclusiveResource} and {@code @PoolResources} leases
+   */
+  record TestFigures(long runs, long durationMs, long requests, long attempts, long rateLimited, long retries, long permitWaitMs,
+      long turnWaitMs, long leaseWaitMs) {
+
+    /** Everything it waited for. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    long waitedMs() {
+      return permitWaitMs + turnWaitMs + leaseWaitMs;
+    }
+
+    TestFigures plus(TestFigures o) {
+      return new TestFigures(runs + o.runs, durationMs + o.durationMs, requests + o.requests, attempts + o.attempts,
+          rateLimited + o.rateLimited, retries + o.retries, permitWaitMs + o.permitWaitMs, turnWaitMs + o.turnWaitMs,
+          leaseWaitMs + o.leaseWaitMs);
+    }
+
+    /** A test's figures as one worker counts them while it runs. */
+    static final class Tally {
+      private final java.util.concurrent.atomic.LongAdder runs = new java.util.concurrent.atomic.LongAdder();
+      private final java.util.concurrent.atomic.LongAdder nanos = new java.util.concurrent.atomic.LongAdder();
+      private final java.util.concurrent.atomic.LongAdder turnNanos = new java.util.concurrent.atomic.LongAdder();
+      private final java.util.concurrent.atomic.LongAdder leaseNanos = new java.util.concurrent.atomic.LongAdder();
+
+      void ran(long durationNanos) {
+        runs.increment();
+        nanos.add(durationNanos);
+      }
+
+      void waited(long turn, long lease) {
+        turnNanos.add(turn);
+        leaseNanos.add(lease);
+      }
+
+      /** With the requests the core counted for the test. */
+      TestFigures figures(io.ratelimit.core.ApiStats requests) {
+        return new TestFigures(runs.sum(), ms(nanos.sum()), requests.requests(), requests.attempts(), requests.rateLimited(),
+            requests.retries(), requests.permitWaitMs(), ms(turnNanos.sum()), ms(leaseNanos.sum()));
+      }
+
+      private static long ms(long nanos) {
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
+      }
+    }
+  }
+
+  /** The ten tests that waited longest (permits, turn and leases together), longest first. */
+  List<Map.Entry<String, TestFigures>> topWaiters() {
+    return tests.entrySet().stream().filter(e -> e.getValue().waitedMs() > 0)
+        .sorted(java.util.Comparator.comparingLong((Map.Entry<String, TestFigures> e) -> e.getValue().waitedMs()).reversed()
+            .thenComparing(Map.Entry::getKey))
+        .limit(TOP).toList();
+  }
+
+  /** The ten tests that got the most 429s, most first. */
+  List<Map.Entry<String, TestFigures>> topRateLimited() {
+    return tests.entrySet().stream().filter(e -> e.getValue().rateLimited() > 0)
+        .sorted(java.util.Comparator.comparingLong((Map.Entry<String, TestFigures> e) -> e.getValue().rateLimited()).reversed()
+            .thenComparing(Map.Entry::getKey))
+        .limit(TOP).toList();
+  }
 
   /**
    * @param acquisitions leases asked for
@@ -80,11 +159,16 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     coordinator.published("leases").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> leaseWaits.merge(e.getKey(),
         new LeaseWaits(e.getValue().get("acquisitions").asLong(), e.getValue().get("unavailable").asLong(),
             e.getValue().get("totalWaitMs").asLong(), e.getValue().get("maxWaitMs").asLong()), LeaseWaits::plus)));
-    return new ReportData(Instant.now(), coordinator.statistics(), coordinator.runMode(), config.describeAsMap(),
-        new Suite(wall, testTime, speedup, tests, suites.size()), timeline, leaseWaits);
+    Map<String, TestFigures> testFigures = new TreeMap<>();
+    coordinator.published("tests").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> testFigures.merge(e.getKey(),
+        Json.convert(e.getValue(), TestFigures.class), TestFigures::plus)));
+    RateLimitStats stats = coordinator.statistics();
+    Suite suite = new Suite(wall, testTime, speedup, tests, suites.size());
+    return new ReportData(Instant.now(), stats, coordinator.runMode(), config.describeAsMap(), suite, timeline, leaseWaits, testFigures,
+        Advice.of(stats.totals(), config, suite, timeline, leaseWaits, testFigures));
   }
 
-  /** The JSON document: totals, workers, apis, mode, config, suite, timeline. */
+  /** The JSON document: totals, workers, apis, mode, config, suite, lease waits, advice, tests, timeline. */
   Map<String, Object> toJsonTree() {
     Map<String, Object> doc = new LinkedHashMap<>();
     JsonNode statsJson = Json.read(stats.toJson());
@@ -101,6 +185,10 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     doc.put("config", config);
     doc.put("suite", suite);
     doc.put("leaseWaits", leaseWaits);
+    doc.put("advice", advice);
+    doc.put("tests", tests);
+    doc.put("topWaiters", topWaiters().stream().map(Map.Entry::getKey).toList());
+    doc.put("topRateLimited", topRateLimited().stream().map(Map.Entry::getKey).toList());
     doc.put("timeline", timeline);
     return doc;
   }

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * When a test may start, across every worker of the run. A test holds the {@code tests} permit while it
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Category caps are permits named after the test's tags. Permits are always taken in the same order.
  */
 final class TestGates {
-  private static final Logger LOG = LoggerFactory.getLogger(TestGates.class);
+  private static final Logger LOG = Logs.get(TestGates.class);
   private static final int PARALLEL_CAP = Integer.MAX_VALUE / 2;
   private static final Duration LONG_WAIT = Duration.ofSeconds(30);
 
@@ -55,6 +55,8 @@ final class TestGates {
           held.push(take("category:" + tag, cap, deadline, testName));
         }
       }
+      LOG.debug("ratelimit-testkit: {} starts{} after {} ms waiting for its turn", testName, exclusive ? " alone" : "",
+          Duration.ofNanos(System.nanoTime() - (deadline - timeout.toNanos())).toMillis());
       return () -> held.forEach(SharedPermit::close);
     } catch (InterruptedIOException | RuntimeException e) {
       held.forEach(SharedPermit::close);

@@ -18,9 +18,13 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The leases of one test: those its annotations ask for, taken before the test's turn, and those it takes
- * itself through the injected {@link ResourceLeases}. All end with the test, in the reverse order.
+ * itself through the injected {@link ResourceLeases}. All end with the test, in the reverse order. Kept in
+ * JUnit's store: JUnit 6 closes it there as an {@code AutoCloseable}, JUnit 5 before 5.13 only as a
+ * {@code CloseableResource} (deprecated in 6, present in both), which matters for leases taken in a
+ * {@code @BeforeAll}, which no {@code afterEach} ends.
  */
-public final class TestLeases implements AutoCloseable {
+@SuppressWarnings("deprecation")
+public final class TestLeases implements AutoCloseable, org.junit.jupiter.api.extension.ExtensionContext.Store.CloseableResource {
   private final RateLimitCoordinator coordinator;
   private final ResourceLeases leases;
   private final Deque<ResourceLease> held = new ArrayDeque<>();

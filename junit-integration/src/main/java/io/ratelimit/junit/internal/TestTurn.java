@@ -7,25 +7,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** One test's turn to run: the permits it holds and its own run time, which counts toward the suite's. */
 public final class TestTurn implements AutoCloseable {
   private final RateLimitSession session;
+  private final String test;
   private final AutoCloseable permits;
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private TestTurn(RateLimitSession session, AutoCloseable permits) {
+  private TestTurn(RateLimitSession session, String test, AutoCloseable permits) {
     this.session = session;
+    this.test = test;
     this.permits = permits;
   }
 
-  /** Waits (bounded) until the test may start. */
-  public static TestTurn start(RateLimitSession session, String testName, Set<String> tags, boolean alone) throws InterruptedIOException {
-    return new TestTurn(session, session.gates().enter(testName, tags, alone));
+  /**
+   * Waits (bounded) until the test may start.
+   *
+   * @param test the test's name in the report ({@code Class#method})
+   * @param testName its display name, for messages
+   */
+  public static TestTurn start(RateLimitSession session, String test, String testName, Set<String> tags, boolean alone)
+      throws InterruptedIOException {
+    return new TestTurn(session, test, session.gates().enter(testName, tags, alone));
   }
 
   /** Ends the turn: gives the permits back and counts the test's time. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      session.testRan(System.nanoTime() - startNanos);
+      session.testRan(test, System.nanoTime() - startNanos);
       try {
         permits.close();
       } catch (Exception e) {

@@ -6,7 +6,6 @@ import java.util.Optional;
 import okhttp3.Interceptor;
 import okhttp3.Response;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Network interceptor: admits each attempt onto the wire. It takes an in-flight permit, waits for the
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * As a network interceptor it sees every attempt the server receives, redirects and follow-ups included.
  */
 public final class AdmissionInterceptor implements Interceptor {
-  private static final Logger LOG = LoggerFactory.getLogger(AdmissionInterceptor.class);
+  private static final Logger LOG = Logs.get(AdmissionInterceptor.class);
   /** Waking later than this after the slot counts as late. */
   static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
   /** A request that keeps waking late goes at its third slot anyway. */
@@ -27,6 +26,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final ApiLimits limits;
   private final Duration permitTimeout;
   private final StatsRecorder.Counters counters;
+  private final StatsRecorder recorder;
   private final boolean enforce;
   private final SequentialSwitch sequentialSwitch;
   private final AttemptGate gate;
@@ -35,13 +35,15 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param state the shared limiter state
    * @param limits this API's limits
    * @param permitTimeout longest wait for a permit before going ahead without one
+   * @param recorder this JVM's counters, for the per-test ones
    * @param counters the API's counters
    * @param enforce false to count only (rate limiting off)
    * @param sequentialSwitch told of every attempt's outcome
    * @param gate shut when the worker stops, so every attempt sent is counted before the last flush
    */
-  public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout,
+  public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout, StatsRecorder recorder,
       StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate) {
+    this.recorder = recorder;
     this.state = state;
     this.limits = limits;
     this.permitTimeout = permitTimeout;
@@ -53,7 +55,8 @@ public final class AdmissionInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Permit permit = enforce ? admit(chain) : Permit.NONE;
+    StatsRecorder.Counters test = recorder.test(chain.call());
+    Permit permit = enforce ? admit(chain, test) : Permit.NONE;
     if (!gate.enter()) {
       permit.releaseWithoutWaiting();
       throw new IOException("ratelimit-testkit: this worker is stopping; " + chain.request().method() + " "
@@ -62,11 +65,14 @@ public final class AdmissionInterceptor implements Interceptor {
     Response response;
     try {
       counters.attempt();
+      test.attempt();
       response = chain.proceed(chain.request());
       counters.response(response.code());
+      test.response(response.code());
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       counters.ioError();
+      test.ioError();
       throw e;
     } finally {
       gate.leave();
@@ -77,7 +83,7 @@ public final class AdmissionInterceptor implements Interceptor {
     return PermitReleasingBody.attach(response, permit);
   }
 
-  private Permit admit(Chain chain) throws IOException {
+  private Permit admit(Chain chain, StatsRecorder.Counters test) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
@@ -101,7 +107,9 @@ public final class AdmissionInterceptor implements Interceptor {
       permit.releaseWithoutWaiting();
       throw e;
     }
-    counters.permitWait(System.nanoTime() - start);
+    long waited = System.nanoTime() - start;
+    counters.permitWait(waited);
+    test.permitWait(waited);
     return permit;
   }
 

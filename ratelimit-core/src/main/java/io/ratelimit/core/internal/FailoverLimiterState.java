@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The cluster state, until the cluster is lost (a client whose members stopped, a member cut off): then,
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * local state, so no test fails because the cluster went away. Counters stay in the same recorder.
  */
 public final class FailoverLimiterState implements LimiterState {
-  private static final Logger LOG = LoggerFactory.getLogger(FailoverLimiterState.class);
+  private static final Logger LOG = Logs.get(FailoverLimiterState.class);
 
   private final LimiterState cluster;
   private final Function<String, LimiterState> localFactory;

@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hands out leases from a {@link LeaseStore}: waits (bounded, woken by changes, re-checking every 100 ms),
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * resource or pool. One per coordinator; {@link #forOwner} gives the per-test view.
  */
 public final class LeaseBroker {
-  private static final Logger LOG = LoggerFactory.getLogger(LeaseBroker.class);
+  private static final Logger LOG = Logs.get(LeaseBroker.class);
   private static final String RESOURCE = "resource/";
   private static final String POOL = "pool/";
   private static final java.util.regex.Pattern RESOURCE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");

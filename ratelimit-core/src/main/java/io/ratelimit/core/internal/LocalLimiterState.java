@@ -1,5 +1,7 @@
 package io.ratelimit.core.internal;
 
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import java.io.InterruptedIOException;
@@ -18,9 +20,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * Limiter state kept in this JVM: a table of held permits per name guarded by one lock (a release wakes
  * the waiters at once), and an atomic next-slot counter per API to space request starts.
  *
- * <p>Why not resilience4j's Bulkhead: its cap is fixed per instance and lowering it blocks without
- * bound, while the sequential switch and the test gates need a cap given per acquisition, exactly as
- * the cluster state's entry processors do it.
+ * <p>An API's in-flight cap is a resilience4j {@link Bulkhead} (its cap is fixed per API, which is what a
+ * bulkhead is), waited for in 20 ms slices so that a cancelled call stops waiting at once. Other permits
+ * (the sequential switch, the test gates, run-alone) keep the table: their cap is given per acquisition
+ * (cap 1 to run alone, a huge cap to run beside others, on the same name), which a bulkhead, fixed per
+ * instance and blocking without bound when its cap is lowered, cannot express. Spacing keeps the next-slot
+ * counter: resilience4j's RateLimiter hands out permits per refresh cycle, so two starts on either side of
+ * a cycle boundary can be almost simultaneous, while {@code PYTEST_RATE_LIMIT_DELAY} is a minimum gap.
  */
 public final class LocalLimiterState implements LimiterState {
   private final String workerId;
@@ -35,6 +41,7 @@ public final class LocalLimiterState implements LimiterState {
   private final Map<String, Map<String, String>> documents = new ConcurrentHashMap<>();
   private final java.util.Set<String> claims = ConcurrentHashMap.newKeySet();
   private final LeaseStore leases = new LocalLeaseStore();
+  private final Map<String, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
   /**
    * @param workerId this JVM's worker id, for the statistics
@@ -82,6 +89,46 @@ public final class LocalLimiterState implements LimiterState {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The API's in-flight cap as a bulkhead, waited for in slices; the start slot reserved once admitted. */
+  @Override
+  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    Bulkhead bulkhead = bulkhead(limits);
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    while (!bulkhead.tryAcquirePermission()) { // waits up to one slice
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException("interrupted while waiting for a permit");
+      }
+      Waits.throwIfStopped(condition);
+      if (deadline - System.nanoTime() <= 0) {
+        return Optional.empty();
+      }
+    }
+    AtomicBoolean done = new AtomicBoolean();
+    Permit permit = () -> {
+      if (done.compareAndSet(false, true)) {
+        bulkhead.onComplete();
+        return true;
+      }
+      return false;
+    };
+    return Optional.of(new Admission(permit, reserveStartSlot(limits)));
+  }
+
+  /**
+   * The API's bulkhead, made on first use. A new cap for the API (another configuration of the same name)
+   * gets a new bulkhead: the latest cap holds for new requests, those in flight finish under the old one.
+   */
+  private Bulkhead bulkhead(ApiLimits limits) {
+    Bulkhead current = bulkheads.get(limits.permitName());
+    if (current != null && current.getBulkheadConfig().getMaxConcurrentCalls() == limits.maxInFlight()) {
+      return current;
+    }
+    return bulkheads.compute(limits.permitName(), (name, old) -> old != null && old.getBulkheadConfig().getMaxConcurrentCalls() == limits.maxInFlight()
+        ? old
+        : Bulkhead.of(name, BulkheadConfig.custom().maxConcurrentCalls(limits.maxInFlight()).maxWaitDuration(Duration.ofNanos(Waits.SLICE_NANOS))
+            .fairCallHandlingStrategyEnabled(true).build()));
   }
 
   @Override
@@ -149,9 +196,12 @@ public final class LocalLimiterState implements LimiterState {
 
   @Override
   public int permitsHeld(String name) {
+    Bulkhead bulkhead = bulkheads.get(name);
+    int inBulkhead = bulkhead == null ? 0
+        : bulkhead.getBulkheadConfig().getMaxConcurrentCalls() - bulkhead.getMetrics().getAvailableConcurrentCalls();
     lock.lock();
     try {
-      return held.getOrDefault(name, 0);
+      return inBulkhead + held.getOrDefault(name, 0);
     } finally {
       lock.unlock();
     }

@@ -11,14 +11,13 @@ import okio.ForwardingSource;
 import okio.Okio;
 import org.jetbrains.annotations.NotNull;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A response body that gives its attempt's permit back when it is fully read or closed. A body the test
  * never closes gives it back when garbage-collected, with a warning, so a leak cannot strand permits.
  */
 final class PermitReleasingBody extends ResponseBody {
-  private static final Logger LOG = LoggerFactory.getLogger(PermitReleasingBody.class);
+  private static final Logger LOG = Logs.get(PermitReleasingBody.class);
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final ResponseBody delegate;

@@ -1,57 +1,63 @@
 package io.ratelimit.core.internal;
 
+import io.github.resilience4j.retry.Retry;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Application interceptor: counts the logical request and retries it after a 429, waiting as
- * {@link RetryDelays} says. No permit is held while it waits: the permit belongs to the attempt and is
- * released when the 429's body is closed. When retries run out, the last 429 is returned as an ordinary
- * response. Other statuses and I/O errors pass through untouched.
+ * Application interceptor: counts the logical request and retries it as a resilience4j {@link Retry}
+ * decides (by default after a 429 or 503, waiting as {@link RetryDelays} says). resilience4j decides
+ * whether and how long (its asynchronous context, which leaves the waiting to the caller), publishes its
+ * events (which feed the statistics) and keeps its metrics; the wait is this class's own, so
+ * {@code Call.cancel()} ends it within 20 ms. No permit is held while it waits: the permit belongs to the
+ * attempt and is released when the response is closed, before the wait. When retries run out, the last
+ * response is returned as an ordinary one. Exceptions pass through untouched.
  */
 public final class RetryOn429Interceptor implements Interceptor {
+  private final StatsRecorder recorder;
   private final StatsRecorder.Counters counters;
-  private final int maxRetries;
-  private final RetryDelays delays;
-  private final Clock clock;
+  private final Retry retry;
+  private final Predicate<Response> retried;
 
   /**
-   * @param counters the API's counters
-   * @param maxRetries retries after a 429; 0 never retries
-   * @param delays the wait before each retry
+   * @param recorder this JVM's counters, for the per-test ones
+   * @param counters the API's counters (requests and exhausted ones; the retry's events feed the rest)
+   * @param retry the API's retry, its events already wired to {@code counters}
    */
-  public RetryOn429Interceptor(StatsRecorder.Counters counters, int maxRetries, RetryDelays delays) {
+  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry) {
+    this.recorder = recorder;
     this.counters = counters;
-    this.maxRetries = maxRetries;
-    this.delays = delays;
-    this.clock = Clock.systemUTC();
+    this.retry = retry;
+    this.retried = retry.getRetryConfig().getResultPredicate() == null ? r -> false : retry.getRetryConfig().getResultPredicate();
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    StatsRecorder.Counters test = recorder.test(chain.call());
     counters.request();
+    test.request();
     Request request = chain.request();
     WaitCondition cancelled = chain.call()::isCanceled;
-    for (int retry = 1; ; retry++) {
+    Retry.AsyncContext<Response> context = retry.asyncContext();
+    while (true) {
       Response response = chain.proceed(request);
-      if (response.code() != 429) {
-        if (retry > 1) {
-          counters.succeededAfterRetry();
+      long waitMillis = replayable(request) ? context.onResult(response) : -1;
+      if (waitMillis < 0) {
+        context.onComplete();
+        if (retried.test(response)) {
+          counters.exhausted(); // retries ran out (or the body cannot be sent twice): the caller gets the 429
+          test.exhausted();
         }
         return response;
       }
-      if (retry > maxRetries || !replayable(request)) {
-        counters.exhausted();
-        return response;
-      }
-      Duration wait = delays.beforeRetry(retry, response.header("Retry-After"), clock.instant());
-      response.close(); // frees the attempt's permit before sleeping
-      Waits.sleep(wait, cancelled);
-      counters.retry(wait.toNanos());
+      response.close(); // frees the attempt's permit before waiting
+      test.retry(TimeUnit.MILLISECONDS.toNanos(waitMillis));
+      Waits.sleep(Duration.ofMillis(waitMillis), cancelled);
     }
   }
 

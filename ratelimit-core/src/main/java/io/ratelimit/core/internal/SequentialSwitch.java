@@ -4,7 +4,6 @@ import io.ratelimit.core.RunMode;
 import java.time.Instant;
 import java.util.Locale;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Feeds each attempt's outcome to the run's window of recent attempts and switches the whole run to
@@ -12,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * whose switch wins logs it, once, with the figures that caused it.
  */
 public final class SequentialSwitch {
-  private static final Logger LOG = LoggerFactory.getLogger(SequentialSwitch.class);
+  private static final Logger LOG = Logs.get(SequentialSwitch.class);
 
   private final LimiterState state;
   private final double threshold;

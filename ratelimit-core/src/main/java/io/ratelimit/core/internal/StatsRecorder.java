@@ -11,10 +11,25 @@ import java.util.concurrent.atomic.LongAdder;
 /** This JVM's counters, per API name. Lock-free on the request path; read as immutable snapshots. */
 public final class StatsRecorder {
   private final Map<String, Counters> byApi = new ConcurrentHashMap<>();
+  private final Map<String, Counters> byTest = new ConcurrentHashMap<>();
+  /** Counts what no test is known for; never read. */
+  private static final Counters UNATTRIBUTED = new Counters();
 
   /** The counters of one API, created on first use. */
   public Counters api(String name) {
     return byApi.computeIfAbsent(name, n -> new Counters());
+  }
+
+  /** The counters of the test {@code call} belongs to (see {@link TestAttribution}), or a sink when none. */
+  Counters test(okhttp3.Call call) {
+    return TestAttribution.of(call).map(name -> byTest.computeIfAbsent(name, n -> new Counters())).orElse(UNATTRIBUTED);
+  }
+
+  /** An immutable copy of every test's counters (all APIs together), by test. */
+  public Map<String, ApiStats> testSnapshot() {
+    Map<String, ApiStats> out = new TreeMap<>();
+    byTest.forEach((name, c) -> out.put(name, c.snapshot()));
+    return out;
   }
 
   /** An immutable copy of every API's counters. */

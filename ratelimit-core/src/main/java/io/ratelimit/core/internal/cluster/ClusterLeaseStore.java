@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Lease tables in the run's cluster, one IMap entry per resource or pool, changed only by
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@link ClusterLimiterState#LEASE}. Waiters are woken by entry events and re-check on their own too.
  */
 public final class ClusterLeaseStore implements LeaseStore {
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterLeaseStore.class);
+  private static final Logger LOG = Logs.get(ClusterLeaseStore.class);
   private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
 
   private final HazelcastInstance hazelcast;

@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Limiter state shared by every worker of the run through Hazelcast IMaps changed by entry processors:
@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * run mode is one entry every member watches.
  */
 public final class ClusterLimiterState implements LimiterState {
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterLimiterState.class);
+  private static final Logger LOG = Logs.get(ClusterLimiterState.class);
 
   /** How often this worker's counters are written to the cluster. */
   public static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);

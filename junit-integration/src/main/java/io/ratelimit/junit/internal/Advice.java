@@ -1,0 +1,108 @@
+package io.ratelimit.junit.internal;
+
+import io.ratelimit.core.ApiStats;
+import io.ratelimit.core.RateLimitConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The report's one line of advice, computed from the run's figures, the most pressing first: 429s (what
+ * spacing the API took), long waits for shared resources, permit waits with no 429 (limits tighter than the
+ * API needs), long waits for a turn; else the limits fit.
+ */
+final class Advice {
+  /** Margin added to the spacing the API was seen to accept. */
+  static final double MARGIN = 1.1;
+
+  private Advice() {}
+
+  static String of(ApiStats totals, RateLimitConfig config, ReportData.Suite suite, Map<String, List<Timeline.Sample>> timeline,
+      Map<String, ReportData.LeaseWaits> leaseWaits, Map<String, ReportData.TestFigures> tests) {
+    double testSeconds = Math.max(1, suite.testTimeMs()) / 1000.0;
+    if (totals.attempts() > 0 && totals.rateLimitedShare() >= 0.01) {
+      return rateLimited(totals, config, timeline);
+    }
+    long leaseMs = tests.values().stream().mapToLong(ReportData.TestFigures::leaseWaitMs).sum();
+    if (leaseMs >= 1000 && leaseMs / 1000.0 >= 0.25 * testSeconds) {
+      Map.Entry<String, ReportData.LeaseWaits> most = leaseWaits.entrySet().stream()
+          .max(Comparator.comparingLong(e -> e.getValue().totalWaitMs())).orElse(null);
+      return String.format(Locale.ROOT, "tests waited %.1f s for shared resources (%.0f%% of the tests' time)%s: add items to the "
+          + "pool (PYTEST_RESOURCE_POOLS) or let fewer tests need the same resource", leaseMs / 1000.0, 100 * leaseMs / 1000.0 / testSeconds,
+          most == null ? "" : String.format(Locale.ROOT, ", most for '%s' (%.1f s)", most.getKey(), most.getValue().totalWaitMs() / 1000.0));
+    }
+    double permitSeconds = totals.permitWaitMs() / 1000.0;
+    if (totals.rateLimited() == 0 && permitSeconds >= 1 && permitSeconds >= 0.1 * testSeconds) {
+      return String.format(Locale.ROOT, "no 429 and %.1f s of permit waits (%.0f%% of the tests' time): the limits may be tighter "
+          + "than the API needs; try %s and watch for 429s", permitSeconds, 100 * permitSeconds / testSeconds, looser(config, timeline));
+    }
+    long turnMs = tests.values().stream().mapToLong(ReportData.TestFigures::turnWaitMs).sum();
+    if (turnMs >= 1000 && turnMs / 1000.0 >= 0.25 * testSeconds) {
+      return String.format(Locale.ROOT, "tests waited %.1f s for their turn (%.0f%% of the tests' time): a test thread "
+          + "(PYTEST_WORKERS), sequential mode, @RunAlone or a category cap (PYTEST_CATEGORY_LIMITS) held them", turnMs / 1000.0,
+          100 * turnMs / 1000.0 / testSeconds);
+    }
+    return String.format(Locale.ROOT, "%d 429s and %.1f s of permit waits (%.0f%% of the tests' time): the limits fit this suite; "
+        + "nothing to change", totals.rateLimited(), permitSeconds, 100 * permitSeconds / testSeconds);
+  }
+
+  /** 429s: the spacing the API accepted in the seconds it refused some, with a margin. */
+  private static String rateLimited(ApiStats totals, RateLimitConfig config, Map<String, List<Timeline.Sample>> timeline) {
+    String share = String.format(Locale.ROOT, "%.1f%% of attempts were answered 429", 100 * totals.rateLimitedShare());
+    List<Long> accepted = new ArrayList<>();
+    perSecond(timeline).values().forEach(s -> {
+      if (s[1] > 0 && s[0] - s[1] > 0) {
+        accepted.add(s[0] - s[1]);
+      }
+    });
+    if (accepted.isEmpty()) {
+      return share + ": lower PYTEST_MAX_CONCURRENT_REQUESTS or raise PYTEST_RATE_LIMIT_DELAY";
+    }
+    accepted.sort(null);
+    double perSecond = accepted.get(accepted.size() / 2);
+    double spacing = 1 / perSecond;
+    double suggested = Math.ceil(spacing * MARGIN * 1000 - 1e-6) / 1000; // up to the next ms, 0.0550000001 being 0.055
+    double current = config.rateLimitDelay().toNanos() / 1e9;
+    if (suggested <= current) {
+      return String.format(Locale.ROOT, "%s although starts were already %.3f s apart (the API took about %.1f requests/s): it "
+          + "limits requests in flight, or others use its quota; lower PYTEST_MAX_CONCURRENT_REQUESTS (now %d)", share, current,
+          perSecond, config.maxConcurrentRequests());
+    }
+    return String.format(Locale.ROOT, "%s: in the seconds it refused some, the API took about %.1f requests/s, a spacing of %.3f s; "
+        + "set PYTEST_RATE_LIMIT_DELAY=%.3f (10%% above it)", share, perSecond, spacing, suggested);
+  }
+
+  /** Which limit bound: the spacing when the busiest second came near it, else the cap. */
+  private static String looser(RateLimitConfig config, Map<String, List<Timeline.Sample>> timeline) {
+    double delay = config.rateLimitDelay().toNanos() / 1e9;
+    long busiest = perSecond(timeline).values().stream().mapToLong(s -> s[0]).max().orElse(0);
+    if (delay > 0 && busiest >= 0.8 / delay) {
+      return String.format(Locale.ROOT, "PYTEST_RATE_LIMIT_DELAY=%.3f (now %.3f; the busiest second sent %d requests)",
+          Math.floor(delay * 0.9 * 1000 + 1e-6) / 1000, delay, busiest); // 10% less: one step, then look again
+    }
+    return String.format(Locale.ROOT, "PYTEST_MAX_CONCURRENT_REQUESTS=%d (now %d)", (int) Math.ceil(config.maxConcurrentRequests() * 1.5),
+        config.maxConcurrentRequests());
+  }
+
+  /** Every worker's attempts (requests plus retries) and 429s per epoch second, summed. */
+  static Map<Long, long[]> perSecond(Map<String, List<Timeline.Sample>> timeline) {
+    Map<Long, long[]> out = new TreeMap<>();
+    for (List<Timeline.Sample> samples : timeline.values()) {
+      List<Timeline.Sample> sorted = new ArrayList<>(samples);
+      sorted.sort(Comparator.comparingLong(Timeline.Sample::epochSecond));
+      Timeline.Sample previous = null;
+      for (Timeline.Sample s : sorted) {
+        long attempts = s.requests() + s.retries() - (previous == null ? 0 : previous.requests() + previous.retries());
+        long limited = s.rateLimited() - (previous == null ? 0 : previous.rateLimited());
+        long[] slot = out.computeIfAbsent(s.epochSecond(), k -> new long[2]);
+        slot[0] += Math.max(0, attempts);
+        slot[1] += Math.max(0, limited);
+        previous = s;
+      }
+    }
+    return out;
+  }
+}

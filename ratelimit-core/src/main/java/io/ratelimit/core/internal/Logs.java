@@ -1,0 +1,88 @@
+package io.ratelimit.core.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * The library's loggers: SLF4J loggers whose DEBUG messages come out at INFO while {@code PYTEST_DEBUG=true},
+ * so that switch shows them whatever the logging back-end and its configuration (a logger set to DEBUG shows
+ * them anyway). Everything else passes through unchanged.
+ */
+public final class Logs {
+  private static volatile boolean debug;
+
+  private Logs() {}
+
+  /** A logger named after {@code type}. */
+  public static Logger get(Class<?> type) {
+    return new DebugAwareLogger(LoggerFactory.getLogger(type));
+  }
+
+  /** Turns {@code PYTEST_DEBUG} on (or off) for every logger of the library, from now on. */
+  public static void debug(boolean on) {
+    debug = on;
+  }
+
+  /** Whether {@code PYTEST_DEBUG} is on. */
+  public static boolean debug() {
+    return debug;
+  }
+
+  private static final class DebugAwareLogger extends LegacyAbstractLogger {
+    private static final long serialVersionUID = 1L;
+    private final transient Logger delegate;
+
+    DebugAwareLogger(Logger delegate) {
+      this.delegate = delegate;
+      this.name = delegate.getName();
+    }
+
+    @Override
+    protected String getFullyQualifiedCallerName() {
+      return DebugAwareLogger.class.getName();
+    }
+
+    @Override
+    protected void handleNormalizedLoggingCall(Level level, org.slf4j.Marker marker, String message, Object[] arguments, Throwable cause) {
+      Level target = level == Level.DEBUG && debug && !delegate.isDebugEnabled() ? Level.INFO : level;
+      LoggingEventBuilder event = delegate.atLevel(target).setMessage(message);
+      if (arguments != null) {
+        for (Object argument : arguments) {
+          event = event.addArgument(argument);
+        }
+      }
+      if (cause != null) {
+        event = event.setCause(cause);
+      }
+      event.log();
+    }
+
+    @Override
+    public boolean isTraceEnabled() {
+      return delegate.isTraceEnabled();
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+      return delegate.isDebugEnabled() || (debug && delegate.isInfoEnabled());
+    }
+
+    @Override
+    public boolean isInfoEnabled() {
+      return delegate.isInfoEnabled();
+    }
+
+    @Override
+    public boolean isWarnEnabled() {
+      return delegate.isWarnEnabled();
+    }
+
+    @Override
+    public boolean isErrorEnabled() {
+      return delegate.isErrorEnabled();
+    }
+  }
+}

@@ -67,7 +67,7 @@ public final class RunDirectory {
     try (java.util.stream.Stream<Path> runs = Files.list(parent)) {
       runs.filter(run -> {
         try {
-          return Files.isDirectory(run) && Files.getLastModifiedTime(run.resolve("state.json")).toMillis() < dayAgo;
+          return Files.isDirectory(run) && Files.getLastModifiedTime(run).toMillis() < dayAgo;
         } catch (IOException noState) {
           return false;
         }
@@ -160,12 +160,28 @@ public final class RunDirectory {
     }
   }
 
+  /** The bytes of file {@code name} in the directory; empty if it does not exist. */
+  public byte[] readBytes(String name) {
+    try {
+      return Files.readAllBytes(path.resolve(name));
+    } catch (java.nio.file.NoSuchFileException missing) {
+      return new byte[0];
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Replaces file {@code name} with {@code text} atomically: a reader sees the old text or the new, never half. */
   public void write(String name, String text) {
+    writeBytes(name, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Replaces file {@code name} with {@code bytes} atomically: a reader sees the old content or the new, never half. */
+  public void writeBytes(String name, byte[] bytes) {
     Path target = path.resolve(name);
     Path temporary = path.resolve(name + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
     try {
-      Files.writeString(temporary, text, StandardCharsets.UTF_8);
+      Files.write(temporary, bytes);
       try {
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

@@ -62,11 +62,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
   /**
-   * An embedded worker starts its member once its first request is answered, or after this long: the run
-   * directory keeps the limits exact meanwhile, and on a small machine the member's start would slow
-   * the first requests of every fork.
+   * An embedded worker starts its member this long after its first request is answered (or after twice
+   * this long): the run directory keeps the limits exact meanwhile, and on a small machine the member's
+   * start would slow the first requests of the forks that start beside it.
    */
-  private static final Duration JOIN_DELAY_BOUND = Duration.ofSeconds(1);
+  private static final Duration JOIN_DELAY = Duration.ofSeconds(1);
   /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
   private static final Duration CLOSE_BOUND = Duration.ofSeconds(20);
 
@@ -155,7 +155,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
     Thread join = new Thread(() -> {
       try {
         if (!interim.hasMoved()) { // a JVM that starts after the run moved waits for its member: no delay then
-          state.awaitFirstRelease(JOIN_DELAY_BOUND);
+          state.awaitFirstRelease(JOIN_DELAY);
+          Thread.sleep(JOIN_DELAY.toMillis());
         }
       } catch (InterruptedException e) {
         return;

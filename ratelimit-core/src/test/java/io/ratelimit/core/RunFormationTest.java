@@ -173,7 +173,7 @@ class RunFormationTest {
       Await.until(() -> api.received() >= 30, BOUND, "the workers send on the run directory");
       int beforeMove = api.received();
       holdingBack.close();
-      Await.until(() -> read(dir.path().resolve("state.json")).contains("\"CLUSTER\""), BOUND, "the run moved to the cluster");
+      Await.until(() -> RunDirectoryState.hasMoved(dir), BOUND, "the run moved to the cluster");
       Await.until(() -> api.received() >= beforeMove + 60, BOUND, "the workers send in the cluster");
       for (ForkedJvm w : workers) {
         assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());

@@ -75,8 +75,12 @@ public final class StartupBenchmark {
         boolean together = true;
         for (Fork f : forks) {
           f.tell("report");
-          String line = f.awaitLine("CLUSTER ");
-          together &= value(line, "size") == n;
+        }
+        for (Fork f : forks) {
+          together &= value(f.awaitLine("CLUSTER "), "size") == n;
+        }
+        for (Fork f : forks) {
+          f.tell("exit");
         }
         oneCluster += together ? 1 : 0;
         for (Fork f : forks) {

@@ -18,7 +18,7 @@ import okhttp3.Response;
  * One fork of {@link StartupBenchmark}: waits for the go line on standard input, then does what a test
  * fork does on its first request ({@code RateLimitedClients.create}, one request to the API at args[0]),
  * and prints {@code FIRST ms=.. cpuMs=.. rssMib=..}; then, once told, how many members its cluster has
- * once args[1] have joined (or after 30 s) and exits.
+ * once args[1] have joined (or after 30 s), and exits when told.
  */
 public final class StartupFork {
   private StartupFork() {}
@@ -44,6 +44,7 @@ public final class StartupFork {
     }
     System.out.println("CLUSTER size=" + coordinator.clusterSize() + " coordination=" + coordinator.coordination()
         + " cpuMs=" + os.getProcessCpuTime() / 1_000_000);
+    in.readLine(); // exit: only once every fork has reported, so none leaves the cluster before the others have looked
     coordinator.close();
     System.exit(0);
   }

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class RunDirectoryState implements LimiterState {
   private static final Logger LOG = LoggerFactory.getLogger(RunDirectoryState.class);
   private static final String STATE = "state";
-  private static final String STATE_FILE = "state.json";
+  private static final String STATE_FILE = "state.bin";
   /** Holders keep the lock for microseconds; a JVM stopped while holding it must not hang the build. */
   private static final Duration LOCK_BOUND = Duration.ofSeconds(30);
   private static final long TICKET_MILLIS = 1_000;
@@ -138,7 +138,8 @@ public final class RunDirectoryState implements LimiterState {
       return t;
     });
     if (participate) {
-      background.scheduleWithFixedDelay(this::tick, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+      // the first flush a little later: the JSON codec's start would compete with the first requests
+      background.scheduleWithFixedDelay(this::tick, 4 * FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -167,18 +168,20 @@ public final class RunDirectoryState implements LimiterState {
       throw new MovedToCluster();
     }
     return dir.locked(STATE, LOCK_BOUND, () -> {
-      String before = dir.read(STATE_FILE).orElse("");
+      byte[] before = dir.readBytes(STATE_FILE);
       RunFile file = RunFile.parse(before);
       if (file.epoch == RunFile.Epoch.CLUSTER) {
         moved = true;
         throw new MovedToCluster();
       }
       T result = change.apply(file);
-      String after = file.toJson();
-      if (!after.equals(before)) {
-        dir.write(STATE_FILE, after);
+      byte[] after = file.toBytes();
+      if (!java.util.Arrays.equals(after, before)) {
+        dir.writeBytes(STATE_FILE, after);
       }
-      runMode = StatsCodec.modeFromJson(file.mode);
+      if (file.mode != null || runMode.sequential()) {
+        runMode = StatsCodec.modeFromJson(file.mode);
+      }
       window = file.window;
       return result;
     });
@@ -515,6 +518,11 @@ public final class RunDirectoryState implements LimiterState {
     }
   }
 
+  /** True once the run of {@code dir} works in its cluster. */
+  public static boolean hasMoved(RunDirectory dir) {
+    return dir.locked(STATE, LOCK_BOUND, () -> RunFile.parse(dir.readBytes(STATE_FILE)).epoch == RunFile.Epoch.CLUSTER);
+  }
+
   /**
    * Marks the run directory {@code dir} moved to the cluster from the start, when no worker is using it yet:
    * for a standalone member that workers in client mode use, so embedded workers of the run join it
@@ -522,11 +530,11 @@ public final class RunDirectoryState implements LimiterState {
    */
   public static void declareCluster(RunDirectory dir) {
     dir.locked(STATE, LOCK_BOUND, () -> {
-      RunFile file = RunFile.parse(dir.read(STATE_FILE).orElse(""));
+      RunFile file = RunFile.parse(dir.readBytes(STATE_FILE));
       file.participants.keySet().removeIf(p -> !RunDirectory.isAlive(p.substring(0, p.indexOf('#'))));
       if (file.participants.isEmpty()) {
         file.epoch = RunFile.Epoch.CLUSTER;
-        dir.write(STATE_FILE, file.toJson());
+        dir.writeBytes(STATE_FILE, file.toBytes());
       }
       return null;
     });

@@ -1,8 +1,10 @@
 package io.ratelimit.core.internal.rundir;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ratelimit.core.internal.LeaseTable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -10,11 +12,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The run directory's shared state, read and written whole under the state lock: plain data as JSON
- * (no Java serialization), small enough to read on every admission.
+ * The run directory's shared state, read and written whole under the state lock: plain data in a small
+ * binary form written field by field (no Java serialization), small enough to read on every admission.
  */
 public final class RunFile {
-  private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /** The format's version, first in the file: a reader of another version refuses the file rather than misread it. */
+  private static final int FORMAT = 0x524c0001;
 
   /** Where the run's state lives now: here until every worker has joined the cluster, then there for good. */
   public enum Epoch { RUN_DIRECTORY, CLUSTER }
@@ -47,22 +50,116 @@ public final class RunFile {
     }
   }
 
-  static RunFile parse(String text) {
-    if (text == null || text.isBlank()) {
+  /** The state from its bytes; an empty or missing file is the state of a new run. */
+  static RunFile parse(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
       return new RunFile();
     }
-    try {
-      return JSON.readValue(text, RunFile.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("ratelimit-testkit: the run directory's state is unreadable", e);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      if (in.readInt() != FORMAT) {
+        throw new IOException("not a run directory state of this version");
+      }
+      RunFile file = new RunFile();
+      file.epoch = Epoch.values()[in.readByte()];
+      file.noCluster = readNullable(in);
+      file.mode = readNullable(in);
+      file.window = in.readLong();
+      for (int i = count(in); i > 0; i--) {
+        file.participants.put(in.readUTF(), in.readUTF());
+      }
+      for (int i = count(in); i > 0; i--) {
+        Permits permits = new Permits();
+        String name = in.readUTF();
+        permits.nextFreeSlot = in.readLong();
+        for (int j = count(in); j > 0; j--) {
+          permits.held.put(in.readUTF(), in.readUTF());
+        }
+        for (int j = count(in); j > 0; j--) {
+          permits.waiting.put(in.readUTF(), in.readLong());
+        }
+        file.permits.put(name, permits);
+      }
+      for (int i = count(in); i > 0; i--) {
+        String key = in.readUTF();
+        Map<String, LeaseTable.Lease> table = new TreeMap<>();
+        for (int j = count(in); j > 0; j--) {
+          table.put(in.readUTF(), new LeaseTable.Lease(in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(), in.readLong(), in.readLong()));
+        }
+        file.leases.put(key, table);
+      }
+      return file;
+    } catch (IOException | RuntimeException e) {
+      throw new UncheckedIOException("ratelimit-testkit: the run directory's state is unreadable (" + e + ")",
+          e instanceof IOException io ? io : new IOException(e));
     }
   }
 
-  String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /** The state as bytes: a small binary form, read and written on every admission (no JSON library on that path). */
+  byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(FORMAT);
+      out.writeByte(epoch.ordinal());
+      writeNullable(out, noCluster);
+      writeNullable(out, mode);
+      out.writeLong(window);
+      out.writeInt(participants.size());
+      for (Map.Entry<String, String> e : participants.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeUTF(e.getValue());
+      }
+      out.writeInt(permits.size());
+      for (Map.Entry<String, Permits> e : permits.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeLong(e.getValue().nextFreeSlot);
+        out.writeInt(e.getValue().held.size());
+        for (Map.Entry<String, String> h : e.getValue().held.entrySet()) {
+          out.writeUTF(h.getKey());
+          out.writeUTF(h.getValue());
+        }
+        out.writeInt(e.getValue().waiting.size());
+        for (Map.Entry<String, Long> w : e.getValue().waiting.entrySet()) {
+          out.writeUTF(w.getKey());
+          out.writeLong(w.getValue());
+        }
+      }
+      out.writeInt(leases.size());
+      for (Map.Entry<String, Map<String, LeaseTable.Lease>> e : leases.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeInt(e.getValue().size());
+        for (Map.Entry<String, LeaseTable.Lease> l : e.getValue().entrySet()) {
+          LeaseTable.Lease lease = l.getValue();
+          out.writeUTF(l.getKey());
+          out.writeUTF(lease.leaseId());
+          out.writeUTF(lease.owner());
+          out.writeUTF(lease.holder());
+          out.writeLong(lease.sinceMillis());
+          out.writeLong(lease.renewedUntilMillis());
+          out.writeLong(lease.maxUntilMillis());
+        }
+      }
+    } catch (IOException impossible) {
+      throw new UncheckedIOException(impossible);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static int count(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1_000_000) {
+      throw new IOException("implausible count " + n);
+    }
+    return n;
+  }
+
+  private static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  private static void writeNullable(DataOutputStream out, String value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      out.writeUTF(value);
     }
   }
 }

@@ -17,4 +17,15 @@ public final class StartSlots {
   public static long nextFree(long slot, long spacing) {
     return slot + spacing;
   }
+
+  /** Now as epoch nanoseconds (microsecond resolution on Linux): the clock slots are kept in, shared by the JVMs of a machine. */
+  public static long epochNanosNow() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** How long from now until the slot {@code slotEpochNanos}; zero if it has come. */
+  public static java.time.Duration untilSlot(long slotEpochNanos) {
+    return java.time.Duration.ofNanos(Math.max(0, slotEpochNanos - epochNanosNow()));
+  }
 }

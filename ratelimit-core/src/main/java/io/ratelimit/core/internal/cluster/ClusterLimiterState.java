@@ -17,12 +17,12 @@ import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.core.internal.rundir.RunFile;
 import java.util.LinkedHashMap;
+import io.ratelimit.core.internal.StartSlots;
 import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.TurnTaking;
 import io.ratelimit.core.internal.WaitCondition;
-import io.ratelimit.core.internal.Waits;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -185,49 +185,13 @@ public final class ClusterLimiterState implements LimiterState {
 
   private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
-    long deadline = System.nanoTime() + maxWait.toNanos();
     String leaseId = UUID.randomUUID().toString();
-    Waits.throwIfStopped(condition);
     Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
-    // fast path, one round trip, when no one here waits; it never queues and never overtakes a queued waiter
-    if (!w.turn.isLocked() && !w.turn.hasQueuedThreads()) {
-      Optional<Admission> admitted = tryAcquire(name, cap, leaseId, 0, spacingNanos);
-      if (admitted.isPresent()) {
-        return admitted;
-      }
-    }
-    // Queue behind this JVM's other waiters for the name: only the head asks the cluster again, when a
-    // release event arrives or after a short recheck interval, so waiters never hammer the cluster. The
-    // head holds a ticket in the cluster-wide queue, so permits go to workers in the order they asked.
-    try {
-      if (!w.turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        return Optional.empty();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a permit");
-    }
-    boolean granted = false;
-    try {
-      while (true) {
-        Waits.throwIfStopped(condition);
-        Optional<Admission> admitted = tryAcquire(name, cap, leaseId, TICKET_MILLIS, spacingNanos);
-        if (admitted.isPresent()) {
-          granted = true;
-          return admitted;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return Optional.empty();
-        }
-        awaitRelease(w, Math.min(left, RECHECK_NANOS), condition);
-      }
-    } finally {
-      w.turn.unlock();
-      if (!granted) {
-        withdraw(name, leaseId);
-      }
-    }
+    // the head of this JVM's line asks again when a release event arrives or after a short recheck
+    // interval, so waiters never hammer the cluster
+    return TurnTaking.acquire(w.turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
+        ticket -> tryAcquire(name, cap, leaseId, ticket, spacingNanos), left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
+        () -> withdraw(name, leaseId));
   }
 
   private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
@@ -246,8 +210,7 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   private static Duration untilSlot(long slotEpochNanos) {
-    Instant now = Instant.now();
-    return Duration.ofNanos(Math.max(0, slotEpochNanos - (now.getEpochSecond() * 1_000_000_000L + now.getNano())));
+    return StartSlots.untilSlot(slotEpochNanos);
   }
 
   /** Gives up a waiter's place in the queue at once, rather than blocking the next waiter until it expires. */
@@ -259,7 +222,7 @@ public final class ClusterLimiterState implements LimiterState {
     }
   }
 
-  private static void awaitRelease(Waiters w, long nanos, WaitCondition condition) throws InterruptedIOException {
+  private static void awaitRelease(Waiters w, long nanos) throws InterruptedIOException {
     w.signalLock.lock();
     try {
       w.changed.awaitNanos(nanos);
@@ -269,7 +232,6 @@ public final class ClusterLimiterState implements LimiterState {
     } finally {
       w.signalLock.unlock();
     }
-    Waits.throwIfStopped(condition);
   }
 
   private Permit releaser(HeldLease lease) {

@@ -9,8 +9,8 @@ import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.StartSlots;
 import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.TurnTaking;
 import io.ratelimit.core.internal.WaitCondition;
-import io.ratelimit.core.internal.Waits;
 import io.ratelimit.core.internal.cluster.AppendOutcome;
 import io.ratelimit.core.internal.cluster.StatsCodec;
 import io.ratelimit.hazelcast.RunDirectory;
@@ -24,7 +24,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -212,52 +211,19 @@ public final class RunDirectoryState implements LimiterState {
 
   private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
-    long deadline = System.nanoTime() + maxWait.toNanos();
     String leaseId = UUID.randomUUID().toString();
-    Waits.throwIfStopped(condition);
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
-    if (!turn.isLocked() && !turn.hasQueuedThreads()) {
-      Optional<Admission> admitted = tryAcquire(name, cap, leaseId, 0, spacingNanos);
-      if (admitted.isPresent()) {
-        return admitted;
-      }
-    }
-    // only the head of this JVM's waiters polls the directory; it holds a ticket in the run-wide queue
-    try {
-      if (!turn.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        return Optional.empty();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a permit");
-    }
-    boolean granted = false;
-    try {
-      long pause = TimeUnit.MILLISECONDS.toNanos(1);
-      while (true) {
-        Waits.throwIfStopped(condition);
-        Optional<Admission> admitted = tryAcquire(name, cap, leaseId, TICKET_MILLIS, spacingNanos);
-        if (admitted.isPresent()) {
-          granted = true;
-          return admitted;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return Optional.empty();
-        }
-        LockSupport.parkNanos(Math.min(left, pause));
-        if (Thread.interrupted()) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting for a permit");
-        }
-        pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
-      }
-    } finally {
-      turn.unlock();
-      if (!granted) {
-        withdraw(name, leaseId);
-      }
-    }
+    // no event crosses processes: the head of this JVM's line polls, 1 ms apart at first, backing off to 10 ms
+    long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
+    return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
+        ticket -> tryAcquire(name, cap, leaseId, ticket, spacingNanos), left -> {
+          LockSupport.parkNanos(Math.min(left, pause[0]));
+          pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
+          if (Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a permit");
+          }
+        }, () -> withdraw(name, leaseId));
   }
 
   private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
@@ -286,19 +252,14 @@ public final class RunDirectoryState implements LimiterState {
   }
 
   private static long reserve(RunFile.Permits permits, long spacingNanos) {
-    long now = epochNanos();
+    long now = StartSlots.epochNanosNow();
     long slot = StartSlots.slot(permits.nextFreeSlot == 0 ? now : permits.nextFreeSlot, now);
     permits.nextFreeSlot = StartSlots.nextFree(slot, spacingNanos);
     return slot;
   }
 
-  private static long epochNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
-
   private static Duration untilSlot(long slotEpochNanos) {
-    return Duration.ofNanos(Math.max(0, slotEpochNanos - epochNanos()));
+    return StartSlots.untilSlot(slotEpochNanos);
   }
 
   private void withdraw(String name, String leaseId) {

@@ -26,7 +26,7 @@ public final class QuietHazelcastLogging implements LoggerFactory {
    */
   private static final java.util.List<String> CHURN = java.util.List.of("com.hazelcast.internal.server.",
       "com.hazelcast.internal.cluster.", "com.hazelcast.internal.partition.", "com.hazelcast.instance.impl.Node",
-      "com.hazelcast.client.impl.connection.", "com.hazelcast.client.impl.spi.");
+      "com.hazelcast.client.impl.connection.", "com.hazelcast.client.impl.spi.", "com.hazelcast.spi.impl.operationservice.");
 
   private final LoggerFactory slf4j = new Slf4jFactory();
 

@@ -21,6 +21,10 @@ import org.slf4j.Logger;
 public final class FailoverLimiterState implements LimiterState {
   private static final Logger LOG = Logs.get(FailoverLimiterState.class);
 
+  /** A passing failure is tried again for up to about 2 s before the cluster counts as lost. */
+  private static final int PASSING_RETRIES = 10;
+  private static final Duration PASSING_PAUSE = Duration.ofMillis(200);
+
   private final LimiterState cluster;
   private final Function<String, LimiterState> localFactory;
   private final int divisor;
@@ -80,17 +84,33 @@ public final class FailoverLimiterState implements LimiterState {
   }
 
   private <T> T call(Call<T> onCluster, Call<T> onLocal) throws InterruptedIOException {
-    if (!failedOver.get()) {
+    for (int attempt = 1; !failedOver.get(); attempt++) {
       try {
         return onCluster.on(cluster);
       } catch (RuntimeException e) {
         if (!isClusterFailure(e)) {
           throw e;
         }
-        return onLocal.on(failOver(e));
+        if (!isPassing(e) || attempt == PASSING_RETRIES) {
+          return onLocal.on(failOver(e));
+        }
+        Waits.sleep(PASSING_PAUSE, WaitCondition.NEVER); // a member leaving: the next try finds the new owner
       }
     }
     return onLocal.on(local);
+  }
+
+  /**
+   * Hazelcast's word for a moment that passes (a member just left, an operation went to it): the cluster
+   * is still there, so the call is tried again rather than failed over.
+   */
+  static boolean isPassing(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof com.hazelcast.spi.exception.RetryableException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private <T> T quietly(Supplier<T> onCluster, Function<LimiterState, T> onLocal) {

@@ -142,11 +142,6 @@ public final class RunDirectoryState implements LimiterState {
     }
   }
 
-  /** This participant's name in the run directory: process and a counter. */
-  public String participant() {
-    return participant;
-  }
-
   /** The run directory. */
   public RunDirectory directory() {
     return dir;
@@ -190,6 +185,7 @@ public final class RunDirectoryState implements LimiterState {
     return liveness.isAlive(holder);
   }
 
+  /** This participant's name in the run directory: process and a counter. */
   String participantName() {
     return participant;
   }

@@ -150,47 +150,6 @@ class RunFormationTest {
     }
   }
 
-  /** A member paused past the heartbeat timeout (a long GC pause, SIGSTOP here) is dropped, then merges back. */
-  @Test
-  void aMemberCutOffByALongPauseMergesBackWithinSeconds() throws Exception {
-    try (LoopbackApi api = new LoopbackApi(0)) {
-      String url = api.url("/items").toString();
-      for (int w = 1; w <= 3; w++) {
-        worker("m" + w, url, 1, 1);
-      }
-      for (ForkedJvm w : workers) {
-        w.awaitLine(l -> l.startsWith("READY"), BOUND);
-        awaitMembers(w, 3);
-      }
-      ForkedJvm paused = workers.get(1);
-      signal("STOP", paused);
-      ForkedJvm other = workers.get(0);
-      try {
-        Await.until(() -> {
-          try {
-            other.tell("STATS");
-          } catch (IOException e) {
-            return false;
-          }
-          return other.output().lines().anyMatch(l -> l.startsWith("STATS") && l.contains("(2 members"));
-        }, BOUND, "the others dropped the paused member");
-      } finally {
-        signal("CONT", paused);
-      }
-      long resumed = System.nanoTime();
-      for (ForkedJvm w : workers) {
-        assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
-      }
-      System.out.println("a member paused past the heartbeat timeout was back in the cluster "
-          + (System.nanoTime() - resumed) / 1_000_000 + " ms after it resumed");
-    }
-  }
-
-  private static void signal(String signal, ForkedJvm jvm) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm.pid())).inheritIO().start();
-    assertEquals(0, kill.waitFor(), "kill -" + signal);
-  }
-
   private static String read(Path file) {
     try {
       return Files.readString(file);

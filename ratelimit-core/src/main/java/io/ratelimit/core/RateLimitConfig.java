@@ -43,6 +43,7 @@ public final class RateLimitConfig {
   static final SettingKey WORKERS = SettingKey.of("workers");
   static final SettingKey DISABLE_PARALLEL = SettingKey.of("disable-parallel");
   static final SettingKey DEBUG = SettingKey.of("debug");
+  static final SettingKey ADAPTIVE_DELAY = SettingKey.of("adaptive-delay");
 
   private static final Pattern API_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
   private static final double MAX_SECONDS = 86_400;
@@ -59,6 +60,7 @@ public final class RateLimitConfig {
   private final Setting<OptionalInt> workers;
   private final Setting<Boolean> disableParallel;
   private final Setting<Boolean> debug;
+  private final Setting<Boolean> adaptiveDelay;
   private final RetryConfig retryConfig;
 
   private RateLimitConfig(Builder b) {
@@ -74,6 +76,7 @@ public final class RateLimitConfig {
     this.workers = b.workers;
     this.disableParallel = b.disableParallel;
     this.debug = b.debug;
+    this.adaptiveDelay = b.adaptiveDelay;
     this.retryConfig = b.retryConfig;
   }
 
@@ -112,6 +115,7 @@ public final class RateLimitConfig {
     b.baseBackoff = read(reader, BASE_BACKOFF, apiName, b.baseBackoff.value(), ValueParsers.seconds(0, 3_600));
     b.maxBackoff = read(reader, MAX_BACKOFF, apiName, b.maxBackoff.value(), ValueParsers.seconds(0, MAX_SECONDS));
     b.permitTimeout = read(reader, PERMIT_TIMEOUT, apiName, b.permitTimeout.value(), ValueParsers.seconds(0.001, MAX_SECONDS));
+    b.adaptiveDelay = read(reader, ADAPTIVE_DELAY, apiName, b.adaptiveDelay.value(), ValueParsers.bool());
     // run-wide settings: one value for all APIs
     b.errorThreshold = reader.read(ERROR_THRESHOLD, b.errorThreshold.value(), ValueParsers.fraction(0, 1));
     b.workers = reader.read(WORKERS, b.workers.value(), workersParser());
@@ -141,6 +145,7 @@ public final class RateLimitConfig {
     b.workers = workers;
     b.disableParallel = disableParallel;
     b.debug = debug;
+    b.adaptiveDelay = adaptiveDelay;
     b.retryConfig = retryConfig;
     return b;
   }
@@ -209,6 +214,15 @@ public final class RateLimitConfig {
     return rateLimitDelay.value();
   }
 
+  /**
+   * {@code PYTEST_ADAPTIVE_DELAY}: whether 429s and 503s widen the spacing above {@link #rateLimitDelay()}
+   * for the whole run, which then narrows back toward it while requests succeed (default true). The
+   * configured delay is always the floor.
+   */
+  public boolean adaptiveDelay() {
+    return adaptiveDelay.value();
+  }
+
   /** {@code PYTEST_MAX_RETRIES}: retries after a 429. */
   public int maxRetries() {
     return maxRetries.value();
@@ -257,7 +271,7 @@ public final class RateLimitConfig {
   /** Every setting with its effective value and source, in a stable order. */
   public List<Setting<?>> settings() {
     return List.of(rateLimited, maxConcurrentRequests, rateLimitDelay, maxRetries, baseBackoff, maxBackoff,
-        permitTimeout, errorThreshold, workers, disableParallel, debug);
+        permitTimeout, adaptiveDelay, errorThreshold, workers, disableParallel, debug);
   }
 
   /** Effective values as text, keyed by environment variable name, e.g. for a report. */
@@ -309,6 +323,7 @@ public final class RateLimitConfig {
     private Setting<OptionalInt> workers = def(WORKERS, OptionalInt.empty());
     private Setting<Boolean> disableParallel = def(DISABLE_PARALLEL, false);
     private Setting<Boolean> debug = def(DEBUG, false);
+    private Setting<Boolean> adaptiveDelay = def(ADAPTIVE_DELAY, true);
     private RetryConfig retryConfig;
 
     private Builder(String apiName) {
@@ -353,6 +368,12 @@ public final class RateLimitConfig {
     /** See {@link RateLimitConfig#rateLimitDelay()}; zero turns spacing off. */
     public Builder rateLimitDelay(Duration value) {
       rateLimitDelay = Setting.ofBuilder(RATE_LIMIT_DELAY, Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** See {@link RateLimitConfig#adaptiveDelay()}. */
+    public Builder adaptiveDelay(boolean value) {
+      adaptiveDelay = Setting.ofBuilder(ADAPTIVE_DELAY, value);
       return this;
     }
 

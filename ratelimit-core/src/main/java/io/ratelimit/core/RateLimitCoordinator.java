@@ -80,6 +80,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closeDone = new CountDownLatch(1);
   private final AttemptGate attemptGate = new AttemptGate();
+  private final io.ratelimit.core.internal.PacingBoard pacingBoard = new io.ratelimit.core.internal.PacingBoard();
   /** Members this JVM started again after losing its own (embedded mode), left on close. */
   private List<ClusterConnection> rejoined = List.of();
   private volatile Thread shutdownHook;
@@ -288,7 +289,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters)));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
-        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate));
+        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff()));
     return builder.build();
   }
 
@@ -321,8 +322,27 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /** The limits to enforce: in a fallback to local mode, this JVM's share of them. */
   private ApiLimits limits(RateLimitConfig config) {
-    return new ApiLimits(config.apiName(), Math.max(1, config.maxConcurrentRequests() / limitsDivisor),
-        config.rateLimitDelay().multipliedBy(limitsDivisor));
+    Duration floor = config.rateLimitDelay().multipliedBy(limitsDivisor);
+    return new ApiLimits(config.apiName(), Math.max(1, config.maxConcurrentRequests() / limitsDivisor), floor,
+        config.adaptiveDelay(), widest(floor, config.maxBackoff()));
+  }
+
+  /**
+   * How far refusals may widen the spacing: eight times the floor, at least 100 ms above it, and never
+   * more than {@code PYTEST_MAX_BACKOFF} (nor less than the floor).
+   */
+  static Duration widest(Duration floor, Duration maxBackoff) {
+    Duration wide = floor.multipliedBy(8).compareTo(floor.plusMillis(100)) > 0 ? floor.multipliedBy(8) : floor.plusMillis(100);
+    Duration capped = wide.compareTo(maxBackoff) > 0 ? maxBackoff : wide;
+    return capped.compareTo(floor) < 0 ? floor : capped;
+  }
+
+  /**
+   * Each API's effective spacing as this JVM last saw it: the configured delay, or wider while the API
+   * refuses requests (see {@code PYTEST_ADAPTIVE_DELAY}).
+   */
+  public Map<String, Duration> effectiveDelays() {
+    return pacingBoard.effectiveDelays();
   }
 
   /** What the limiter did, merged over every worker sharing this coordinator's state. */

@@ -2,6 +2,7 @@ package io.ratelimit.core.internal;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import okhttp3.Interceptor;
 import okhttp3.Response;
@@ -19,6 +20,8 @@ public final class AdmissionInterceptor implements Interceptor {
   static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
   /** A request that keeps waking late goes at its third slot anyway. */
   private static final int MAX_SLOT_ATTEMPTS = 3;
+  /** Pauses one request waits out before it goes at its slot anyway (each is bounded by PYTEST_MAX_BACKOFF). */
+  private static final int MAX_PAUSES = 3;
   /** The permit name all requests share once the run is sequential. */
   public static final String SEQUENTIAL_PERMIT = "requests:sequential";
 
@@ -30,6 +33,8 @@ public final class AdmissionInterceptor implements Interceptor {
   private final boolean enforce;
   private final SequentialSwitch sequentialSwitch;
   private final AttemptGate gate;
+  private final PacingBoard board;
+  private final Duration maxPause;
 
   /**
    * @param state the shared limiter state
@@ -40,9 +45,14 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param enforce false to count only (rate limiting off)
    * @param sequentialSwitch told of every attempt's outcome
    * @param gate shut when the worker stops, so every attempt sent is counted before the last flush
+   * @param board this JVM's knowledge of pauses and effective spacings
+   * @param maxPause the longest pause a response may impose ({@code PYTEST_MAX_BACKOFF})
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout, StatsRecorder recorder,
-      StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate) {
+      StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate, PacingBoard board,
+      Duration maxPause) {
+    this.board = board;
+    this.maxPause = maxPause;
     this.recorder = recorder;
     this.state = state;
     this.limits = limits;
@@ -56,7 +66,13 @@ public final class AdmissionInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     StatsRecorder.Counters test = recorder.test(chain.call());
-    Permit permit = enforce ? admit(chain, test) : Permit.NONE;
+    Pacing.Slot slot = Pacing.Slot.NOW;
+    Permit permit = Permit.NONE;
+    if (enforce) {
+      LimiterState.Admission admission = admit(chain, test);
+      permit = admission.permit();
+      slot = admission.slot();
+    }
     if (!gate.enter()) {
       permit.releaseWithoutWaiting();
       throw new IOException("ratelimit-testkit: this worker is stopping; " + chain.request().method() + " "
@@ -79,11 +95,56 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     if (enforce) {
       sequentialSwitch.attempted(response.code() == 429);
+      tellPacing(response, slot);
     }
     return PermitReleasingBody.attach(response, permit);
   }
 
-  private Permit admit(Chain chain, StatsRecorder.Counters test) throws IOException {
+  /** Hands what the response says about the API's limits to the run-wide pacing, when it says anything. */
+  private void tellPacing(Response response, Pacing.Slot slot) {
+    Instant now = Instant.now();
+    long nowNanos = StartSlots.epochNanosNow();
+    boolean refused = response.code() == 429 || response.code() == 503;
+    long pauseUntil = 0;
+    if (refused) {
+      Optional<Duration> retryAfter = RetryDelays.retryAfter(response.header("Retry-After"), now);
+      if (retryAfter.isPresent()) {
+        pauseUntil = nowNanos + Math.min(retryAfter.get().toNanos(), maxPause.toNanos());
+      }
+    }
+    long remaining = -1;
+    long resetAt = 0;
+    Optional<RateLimitHeaders.Quota> quota = RateLimitHeaders.parse(response.headers(), now, maxPause);
+    if (quota.isPresent() && worthTelling(quota.get(), now)) {
+      remaining = quota.get().remaining();
+      resetAt = nowNanos + Duration.between(now, quota.get().resetAt()).toNanos();
+    }
+    Pacing.Feedback feedback = new Pacing.Feedback(slot.epochNanos(), slot.seq(), refused, pauseUntil, remaining, resetAt);
+    if (feedback.isEmpty() || slot == Pacing.Slot.NOW && !refused) {
+      return;
+    }
+    if (pauseUntil > 0 || remaining == 0) {
+      board.paused(limits.api(), Math.max(pauseUntil, remaining == 0 ? resetAt : 0));
+    }
+    try {
+      state.feedback(limits, feedback);
+    } catch (RuntimeException e) {
+      LOG.debug("ratelimit-testkit: could not tell the run's pacing about a response: {}", e.toString()); // the next one will
+    }
+  }
+
+  /**
+   * A quota is worth a message to the shared state only when it binds: when little is left, or when what
+   * is left, spread over the time to the reset, needs more than the configured spacing. Otherwise an API
+   * that sends its quota on every response would double the round trips of every request.
+   */
+  private boolean worthTelling(RateLimitHeaders.Quota quota, Instant now) {
+    long left = quota.remaining();
+    long untilReset = Duration.between(now, quota.resetAt()).toNanos();
+    return left <= 2L * limits.maxInFlight() || untilReset > left * limits.spacing().toNanos() / 2;
+  }
+
+  private LimiterState.Admission admit(Chain chain, StatsRecorder.Counters test) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
@@ -101,8 +162,9 @@ public final class AdmissionInterceptor implements Interceptor {
           + "sending {} {} without one. Are responses left unclosed, or is the cap too low?",
           limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
     }
+    Pacing.Slot slot;
     try {
-      waitForOnTimeStart(admission.map(LimiterState.Admission::startIn).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
+      slot = waitForOnTimeStart(admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       throw e;
@@ -110,21 +172,31 @@ public final class AdmissionInterceptor implements Interceptor {
     long waited = System.nanoTime() - start;
     counters.permitWait(waited);
     test.permitWait(waited);
-    return permit;
+    return new LimiterState.Admission(permit, slot);
   }
 
   /**
    * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
-   * would crowd the next slot's request, so it gives its slot up and reserves a new one instead.
+   * would crowd the next slot's request, so it gives its slot up and reserves a new one instead. A slot
+   * given out before a pause that this JVM has since heard of waits for the pause, then takes a new slot.
    */
-  private void waitForOnTimeStart(Duration firstWait, WaitCondition cancelled) throws IOException {
-    Duration wait = firstWait;
-    for (int attempt = 1; ; attempt++, wait = state.reserveStartSlot(limits)) {
-      long slot = System.nanoTime() + wait.toNanos();
+  private Pacing.Slot waitForOnTimeStart(Pacing.Slot first, WaitCondition cancelled) throws IOException {
+    Pacing.Slot slot = first;
+    for (int attempt = 1, pauses = 0; ; attempt++) {
+      board.saw(limits.api(), slot);
+      Duration wait = slot.startIn();
+      long due = System.nanoTime() + wait.toNanos();
       Waits.sleep(wait, cancelled);
-      if (wait.isZero() || System.nanoTime() - slot <= LATE_START_NANOS || attempt == MAX_SLOT_ATTEMPTS) {
-        return;
+      long pausedUntil = board.pausedUntil(limits.api());
+      if (slot != Pacing.Slot.NOW && pausedUntil > slot.epochNanos() && pauses++ < MAX_PAUSES) {
+        Waits.sleep(StartSlots.untilSlot(pausedUntil), cancelled); // bounded: a pause is at most PYTEST_MAX_BACKOFF
+        slot = state.reserveStartSlot(limits);
+        continue;
       }
+      if (wait.isZero() || System.nanoTime() - due <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
+        return slot;
+      }
+      slot = state.reserveStartSlot(limits);
     }
   }
 }

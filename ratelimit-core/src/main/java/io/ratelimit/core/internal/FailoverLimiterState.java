@@ -122,7 +122,8 @@ public final class FailoverLimiterState implements LimiterState {
   }
 
   private ApiLimits share(ApiLimits limits) {
-    return new ApiLimits(limits.api(), Math.max(1, limits.maxInFlight() / divisor), limits.spacing().multipliedBy(divisor));
+    return new ApiLimits(limits.api(), Math.max(1, limits.maxInFlight() / divisor), limits.spacing().multipliedBy(divisor), limits.adaptive(),
+        limits.maxSpacing().multipliedBy(divisor));
   }
 
   private int share(int cap) {
@@ -140,8 +141,19 @@ public final class FailoverLimiterState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
     return quietly(() -> cluster.reserveStartSlot(limits), s -> s.reserveStartSlot(share(limits)));
+  }
+
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    quietly(() -> {
+      cluster.feedback(limits, feedback);
+      return null;
+    }, s -> {
+      s.feedback(share(limits), feedback);
+      return null;
+    });
   }
 
   @Override

@@ -33,9 +33,14 @@ public interface LimiterState extends AutoCloseable {
    * does both in one round trip; the default takes the permit, then reserves the slot.
    *
    * @param permit the permit, to release when the response is done
-   * @param startIn how long to wait from now before starting
+   * @param slot when to start, and what the pacing knew then
    */
-  record Admission(Permit permit, Duration startIn) {}
+  record Admission(Permit permit, Pacing.Slot slot) {
+    /** How long to wait from now before starting. */
+    public Duration startIn() {
+      return slot.startIn();
+    }
+  }
 
   /**
    * Waits (at most {@code maxWait}) for one of the API's {@code limits.maxInFlight()} permits and reserves
@@ -50,12 +55,18 @@ public interface LimiterState extends AutoCloseable {
   }
 
   /**
-   * Atomically reserves the next start slot of the API, at least {@code limits.spacing()} after the one
-   * before it.
+   * Atomically reserves the next start slot of the API, at least the API's effective spacing after the one
+   * before it, and not during a pause (see {@link Pacing}).
    *
-   * @return how long the caller must wait from now before starting its request (zero or more)
+   * @return the slot ({@link Pacing.Slot#NOW} when the API is not paced)
    */
-  Duration reserveStartSlot(ApiLimits limits);
+  Pacing.Slot reserveStartSlot(ApiLimits limits);
+
+  /**
+   * Tells the API's pacing what an attempt's response said (a refusal, a {@code Retry-After}, a quota).
+   * Never waits on the shared state: the request path does not pay for it.
+   */
+  void feedback(ApiLimits limits, Pacing.Feedback feedback);
 
   /** The outcomes of the most recent attempts of every worker sharing this state. */
   AttemptWindow recentAttempts();

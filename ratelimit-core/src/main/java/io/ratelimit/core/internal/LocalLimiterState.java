@@ -11,14 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Limiter state kept in this JVM: a table of held permits per name guarded by one lock (a release wakes
- * the waiters at once), and an atomic next-slot counter per API to space request starts.
+ * the waiters at once), and each API's {@link Pacing} to space request starts.
  *
  * <p>An API's in-flight cap is a resilience4j {@link Bulkhead} (its cap is fixed per API, which is what a
  * bulkhead is), waited for in 20 ms slices so that a cancelled call stops waiting at once. Other permits
@@ -35,7 +34,7 @@ public final class LocalLimiterState implements LimiterState {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition released = lock.newCondition();
   private final Map<String, Integer> held = new HashMap<>();
-  private final Map<String, AtomicLong> nextFreeSlot = new ConcurrentHashMap<>();
+  private final Map<String, Pacing> pacing = new ConcurrentHashMap<>();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
   private final AttemptWindow recentAttempts = new RingAttemptWindow();
   private final Map<String, Map<String, String>> documents = new ConcurrentHashMap<>();
@@ -132,19 +131,21 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
-    long spacing = limits.spacing().toNanos();
-    if (spacing == 0) {
-      return Duration.ZERO;
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
+    if (!limits.pacing().paces()) {
+      return Pacing.Slot.NOW;
     }
-    AtomicLong next = nextFreeSlot.computeIfAbsent(limits.api(), name -> new AtomicLong(System.nanoTime()));
-    while (true) {
-      long now = System.nanoTime();
-      long nextFree = next.get();
-      long slot = StartSlots.slot(nextFree, now);
-      if (next.compareAndSet(nextFree, StartSlots.nextFree(slot, spacing))) {
-        return Duration.ofNanos(slot - now);
-      }
+    Pacing p = pacing.computeIfAbsent(limits.api(), name -> new Pacing());
+    synchronized (p) {
+      return p.reserve(limits.pacing(), StartSlots.epochNanosNow());
+    }
+  }
+
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    Pacing p = pacing.computeIfAbsent(limits.api(), name -> new Pacing());
+    synchronized (p) {
+      p.feedback(limits.pacing(), feedback, StartSlots.epochNanosNow());
     }
   }
 

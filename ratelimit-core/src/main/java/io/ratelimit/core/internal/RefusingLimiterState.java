@@ -36,9 +36,13 @@ public final class RefusingLimiterState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
     throw refusal();
   }
+
+  /** Nothing is sent while refusing, so there is nothing to learn. */
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {}
 
   @Override
   public AttemptWindow recentAttempts() {

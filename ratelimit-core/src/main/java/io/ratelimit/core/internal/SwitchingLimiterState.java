@@ -152,7 +152,7 @@ public final class SwitchingLimiterState implements LimiterState {
 
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return call(state -> state.admit(limits, maxWait, condition).map(a -> new Admission(track(a.permit()), a.startIn())));
+    return call(state -> state.admit(limits, maxWait, condition).map(a -> new Admission(track(a.permit()), a.slot())));
   }
 
   /** A permit of the run directory's, followed so it can be taken over when the run moves; others as they are. */
@@ -225,8 +225,16 @@ public final class SwitchingLimiterState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
     return quietly(state -> state.reserveStartSlot(limits));
+  }
+
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    quietly(state -> {
+      state.feedback(limits, feedback);
+      return null;
+    });
   }
 
   @Override

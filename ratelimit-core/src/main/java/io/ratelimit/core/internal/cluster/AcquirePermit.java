@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.Pacing;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
@@ -8,51 +9,61 @@ import java.util.Map;
 /**
  * Takes a lease on a permit name if fewer than {@code cap} live leases are held and no older waiter is
  * queued, and with it, when a spacing is given, the API's next start slot: a request's whole admission
- * in one round trip. Returns the slot (epoch nanos by the owner's clock; 0 without spacing), or null when
+ * in one round trip. Returns the slot ({@link Pacing.Slot#toArray()}, epoch nanos by the owner's clock), or null when
  * refused. A refused caller with a ticket lifetime joins (or keeps its place in) the queue; one without
  * (a first, opportunistic try) does not.
  */
-public final class AcquirePermit extends TimedProcessor<PermitTable, Long> {
+public final class AcquirePermit extends TimedProcessor<PermitTable, long[]> {
   private String leaseId;
   private String holder;
   private int cap;
   private long leaseMillis;
   private long ticketMillis;
-  private long spacingNanos;
+  private Pacing.Params pacing;
   private long leadNanos;
 
   /** For deserialization. */
   public AcquirePermit() {}
 
   AcquirePermit(String leaseId, String holder, int cap, long leaseMillis, long ticketMillis) {
-    this(leaseId, holder, cap, leaseMillis, ticketMillis, 0, 0);
+    this(leaseId, holder, cap, leaseMillis, ticketMillis, Pacing.Params.fixed(0), 0);
   }
 
-  /** Also reserves a start slot {@code spacingNanos} after the previous one, at least {@code leadNanos} ahead (see {@link ReserveSlot}). */
-  AcquirePermit(String leaseId, String holder, int cap, long leaseMillis, long ticketMillis, long spacingNanos, long leadNanos) {
+  /** Also reserves a start slot paced as {@code pacing} says, at least {@code leadNanos} ahead (see {@link ReserveSlot}). */
+  AcquirePermit(String leaseId, String holder, int cap, long leaseMillis, long ticketMillis, Pacing.Params pacing, long leadNanos) {
     this.leaseId = leaseId;
     this.holder = holder;
     this.cap = cap;
     this.leaseMillis = leaseMillis;
     this.ticketMillis = ticketMillis;
-    this.spacingNanos = spacingNanos;
+    this.pacing = pacing;
     this.leadNanos = leadNanos;
   }
 
   @Override
-  Long process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
+  long[] process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
     PermitTable table = entry.getValue() == null ? new PermitTable() : entry.getValue();
     table.dropExpired(nowMillis);
-    Long slot = null;
+    long[] slot = null;
     if (table.size() < cap && table.isTurnOf(leaseId)) {
       table.stopWaiting(leaseId);
       table.add(leaseId, holder, nowMillis + leaseMillis);
-      slot = spacingNanos > 0 ? table.reserveSlot(spacingNanos, nowEpochNanos + leadNanos) : 0L;
+      slot = (pacing.paces() ? table.reserveSlot(pacing, nowEpochNanos + leadNanos) : Pacing.Slot.NOW).toArray();
     } else if (ticketMillis > 0) {
       table.wait(leaseId, nowMillis + ticketMillis);
     }
     entry.setValue(table);
     return slot;
+  }
+
+  static void writePacing(ObjectDataOutput out, Pacing.Params p) throws IOException {
+    out.writeLong(p.floorNanos());
+    out.writeLong(p.ceilingNanos());
+    out.writeBoolean(p.adaptive());
+  }
+
+  static Pacing.Params readPacing(ObjectDataInput in) throws IOException {
+    return new Pacing.Params(in.readLong(), in.readLong(), in.readBoolean());
   }
 
   @Override
@@ -67,7 +78,7 @@ public final class AcquirePermit extends TimedProcessor<PermitTable, Long> {
     out.writeInt(cap);
     out.writeLong(leaseMillis);
     out.writeLong(ticketMillis);
-    out.writeLong(spacingNanos);
+    writePacing(out, pacing);
     out.writeLong(leadNanos);
   }
 
@@ -78,7 +89,7 @@ public final class AcquirePermit extends TimedProcessor<PermitTable, Long> {
     cap = in.readInt();
     leaseMillis = in.readLong();
     ticketMillis = in.readLong();
-    spacingNanos = in.readLong();
+    pacing = readPacing(in);
     leadNanos = in.readLong();
   }
 }

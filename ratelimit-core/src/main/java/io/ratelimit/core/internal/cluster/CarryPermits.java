@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.Pacing;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
@@ -8,28 +9,28 @@ import java.util.Map;
 
 /**
  * Takes over one permit name's state from the run directory when the run moves to the cluster: its held
- * permits (same lease ids, their holders now members) and its next free start slot, so no permit is
- * held twice and no start comes sooner than the last one spaced there allows.
+ * permits (same lease ids, their holders now members) and its pacing, so no permit is held twice and
+ * no start comes sooner than the last one spaced there allows.
  */
 public final class CarryPermits extends TimedProcessor<PermitTable, Void> {
   private Map<String, String> holders; // lease id to member or client UUID
   private long leaseMillis;
-  private long nextFreeSlot;
+  private Pacing pacing;
 
   /** For deserialization. */
   public CarryPermits() {}
 
-  CarryPermits(Map<String, String> holders, long leaseMillis, long nextFreeSlot) {
+  CarryPermits(Map<String, String> holders, long leaseMillis, Pacing pacing) {
     this.holders = holders;
     this.leaseMillis = leaseMillis;
-    this.nextFreeSlot = nextFreeSlot;
+    this.pacing = pacing;
   }
 
   @Override
   Void process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
     PermitTable table = entry.getValue() == null ? new PermitTable() : entry.getValue();
     holders.forEach((leaseId, holder) -> table.add(leaseId, holder, nowMillis + leaseMillis));
-    table.nextFreeAtLeast(nextFreeSlot);
+    table.absorb(pacing);
     entry.setValue(table);
     return null;
   }
@@ -47,7 +48,7 @@ public final class CarryPermits extends TimedProcessor<PermitTable, Void> {
       out.writeString(e.getValue());
     }
     out.writeLong(leaseMillis);
-    out.writeLong(nextFreeSlot);
+    pacing.writeTo(out);
   }
 
   @Override
@@ -61,6 +62,6 @@ public final class CarryPermits extends TimedProcessor<PermitTable, Void> {
       holders.put(in.readString(), in.readString());
     }
     leaseMillis = in.readLong();
-    nextFreeSlot = in.readLong();
+    pacing = Pacing.readFrom(in);
   }
 }

@@ -17,7 +17,7 @@ import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.core.internal.rundir.RunFile;
 import java.util.LinkedHashMap;
-import io.ratelimit.core.internal.StartSlots;
+import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.TurnTaking;
 import io.ratelimit.core.internal.WaitCondition;
@@ -174,43 +174,39 @@ public final class ClusterLimiterState implements LimiterState {
 
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(name, cap, 0, maxWait, condition).map(Admission::permit);
+    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
   }
 
   /** The permit and the start slot in one round trip: both live in the API's permit entry. */
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(limits.permitName(), limits.maxInFlight(), limits.spacing().toNanos(), maxWait, condition);
+    return acquire(limits.permitName(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
   }
 
-  private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
+  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
     String leaseId = UUID.randomUUID().toString();
     Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
     // the head of this JVM's line asks again when a release event arrives or after a short recheck
     // interval, so waiters never hammer the cluster
     return TurnTaking.acquire(w.turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> tryAcquire(name, cap, leaseId, ticket, spacingNanos), left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
+        ticket -> tryAcquire(name, cap, leaseId, ticket, pacing), left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
         () -> withdraw(name, leaseId));
   }
 
-  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
-    Long slot = permits.executeOnKey(name,
-        new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis, spacingNanos, lead(spacingNanos)));
+  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
+    long[] slot = permits.executeOnKey(name,
+        new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis, pacing, lead(pacing.floorNanos())));
     if (slot == null) {
       return Optional.empty();
     }
     HeldLease lease = new HeldLease(name, leaseId);
     held.add(lease);
-    return Optional.of(new Admission(releaser(lease), spacingNanos == 0 ? Duration.ZERO : untilSlot(slot)));
+    return Optional.of(new Admission(releaser(lease), Pacing.Slot.of(slot)));
   }
 
   private static long lead(long spacingNanos) {
     return Math.min(spacingNanos / 2, MAX_LEAD_NANOS);
-  }
-
-  private static Duration untilSlot(long slotEpochNanos) {
-    return StartSlots.untilSlot(slotEpochNanos);
   }
 
   /** Gives up a waiter's place in the queue at once, rather than blocking the next waiter until it expires. */
@@ -299,7 +295,7 @@ public final class ClusterLimiterState implements LimiterState {
           holders.put(leaseId, member);
         }
       });
-      permits.executeOnKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.nextFreeSlot));
+      permits.executeOnKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.pacing));
     });
     state.leases.forEach((key, items) -> {
       Map<String, LeaseTable.Lease> carried = new TreeMap<>();
@@ -333,12 +329,18 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
-    long spacing = limits.spacing().toNanos();
-    if (spacing == 0) {
-      return Duration.ZERO;
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
+    Pacing.Params pacing = limits.pacing();
+    if (!pacing.paces()) {
+      return Pacing.Slot.NOW;
     }
-    return untilSlot(permits.executeOnKey(limits.permitName(), new ReserveSlot(spacing, lead(spacing))));
+    return Pacing.Slot.of(permits.executeOnKey(limits.permitName(), new ReserveSlot(pacing, lead(pacing.floorNanos()))));
+  }
+
+  /** Sent without waiting: the response is on its way to the caller already. */
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    permits.submitToKey(limits.permitName(), new PaceFeedback(limits.pacing(), feedback));
   }
 
   @Override

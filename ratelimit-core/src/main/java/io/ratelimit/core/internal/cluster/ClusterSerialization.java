@@ -19,6 +19,7 @@ public final class ClusterSerialization {
   static final int APPEND_OUTCOME = 8;
   static final int LEASE_PROCESSOR = 9;
   static final int CARRY_PERMITS = 10;
+  static final int PACE_FEEDBACK = 11;
 
   private ClusterSerialization() {}
 
@@ -41,6 +42,7 @@ public final class ClusterSerialization {
         case APPEND_OUTCOME: created = new AppendOutcome(); break;
         case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
         case CARRY_PERMITS: created = new CarryPermits(); break;
+        case PACE_FEEDBACK: created = new PaceFeedback(); break;
         case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;
         default: created = null; // unknown ids are refused by Hazelcast
       }

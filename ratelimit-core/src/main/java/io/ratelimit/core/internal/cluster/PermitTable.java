@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.Pacing;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
@@ -17,7 +18,7 @@ import java.util.Map;
 public final class PermitTable implements IdentifiedDataSerializable {
   private final Map<String, Lease> leases = new LinkedHashMap<>();
   private final Map<String, Long> waiting = new LinkedHashMap<>(); // ticket (the lease id asked for) to expiry
-  private long nextFreeSlot; // an API's next free start slot, epoch nanos by the owner's clock; 0 before the first
+  private Pacing pacing = new Pacing(); // an API's start slots, epoch nanos by the owner's clock
 
   record Lease(String holder, long expiresAtMillis) {}
 
@@ -27,19 +28,19 @@ public final class PermitTable implements IdentifiedDataSerializable {
     waiting.values().removeIf(expiry -> expiry <= nowMillis);
   }
 
-  /**
-   * Reserves the API's next start slot, at least {@code spacingNanos} after the one before and not before
-   * {@code earliest}; returns it.
-   */
-  long reserveSlot(long spacingNanos, long earliest) {
-    long slot = io.ratelimit.core.internal.StartSlots.slot(nextFreeSlot == 0 ? earliest : nextFreeSlot, earliest);
-    nextFreeSlot = io.ratelimit.core.internal.StartSlots.nextFree(slot, spacingNanos);
-    return slot;
+  /** Reserves the API's next start slot, paced as {@code params} say and not before {@code earliest}. */
+  Pacing.Slot reserveSlot(Pacing.Params params, long earliest) {
+    return pacing.reserve(params, earliest);
   }
 
-  /** Moves the next free start slot to {@code slot} if it is earlier (a carried-over spacing). */
-  void nextFreeAtLeast(long slot) {
-    nextFreeSlot = Math.max(nextFreeSlot, slot);
+  /** Takes in what an attempt's response told about the API. */
+  void feedback(Pacing.Params params, Pacing.Feedback feedback, long nowEpochNanos) {
+    pacing.feedback(params, feedback, nowEpochNanos);
+  }
+
+  /** Carries over pacing kept elsewhere (the run directory's, when the run moves to the cluster). */
+  void absorb(Pacing carried) {
+    pacing.absorb(carried);
   }
 
   /** True when no one waits, or {@code ticket} is the oldest waiter: its turn has come. */
@@ -105,7 +106,7 @@ public final class PermitTable implements IdentifiedDataSerializable {
       out.writeString(e.getValue().holder());
       out.writeLong(e.getValue().expiresAtMillis());
     }
-    out.writeLong(nextFreeSlot);
+    pacing.writeTo(out);
     out.writeInt(waiting.size());
     for (Map.Entry<String, Long> e : waiting.entrySet()) {
       out.writeString(e.getKey());
@@ -122,7 +123,7 @@ public final class PermitTable implements IdentifiedDataSerializable {
     for (int i = 0; i < n; i++) {
       leases.put(in.readString(), new Lease(in.readString(), in.readLong()));
     }
-    nextFreeSlot = in.readLong();
+    pacing = Pacing.readFrom(in);
     int w = in.readInt();
     if (w < 0 || w > 100_000) {
       throw new IOException("implausible waiter count " + w);

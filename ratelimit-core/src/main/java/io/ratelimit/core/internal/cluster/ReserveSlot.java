@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.Pacing;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
@@ -11,29 +12,29 @@ import java.util.Map;
  * by its own clock, so the time the answer takes to come back does not shift the start (on one machine
  * the clocks are the same; across machines they must be NTP-synchronised).
  */
-public final class ReserveSlot extends TimedProcessor<PermitTable, Long> {
-  private long spacingNanos;
+public final class ReserveSlot extends TimedProcessor<PermitTable, long[]> {
+  private Pacing.Params pacing;
   private long leadNanos;
 
   /** For deserialization. */
   public ReserveSlot() {}
 
   /**
-   * @param spacingNanos minimum time between two starts
+   * @param pacing how starts are paced
    * @param leadNanos how far ahead of the owner's now the earliest slot lies, so the answer reaches the
    *     caller before its slot and the trip back does not make the start late (and the next gap short)
    */
-  ReserveSlot(long spacingNanos, long leadNanos) {
-    this.spacingNanos = spacingNanos;
+  ReserveSlot(Pacing.Params pacing, long leadNanos) {
+    this.pacing = pacing;
     this.leadNanos = leadNanos;
   }
 
   @Override
-  Long process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
+  long[] process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
     PermitTable table = entry.getValue() == null ? new PermitTable() : entry.getValue();
-    long slot = table.reserveSlot(spacingNanos, nowEpochNanos + leadNanos);
+    Pacing.Slot slot = table.reserveSlot(pacing, nowEpochNanos + leadNanos);
     entry.setValue(table);
-    return slot;
+    return slot.toArray();
   }
 
   @Override
@@ -43,13 +44,13 @@ public final class ReserveSlot extends TimedProcessor<PermitTable, Long> {
 
   @Override
   void write(ObjectDataOutput out) throws IOException {
-    out.writeLong(spacingNanos);
+    AcquirePermit.writePacing(out, pacing);
     out.writeLong(leadNanos);
   }
 
   @Override
   void read(ObjectDataInput in) throws IOException {
-    spacingNanos = in.readLong();
+    pacing = AcquirePermit.readPacing(in);
     leadNanos = in.readLong();
   }
 }

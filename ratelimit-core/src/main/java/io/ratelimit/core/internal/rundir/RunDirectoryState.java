@@ -7,6 +7,7 @@ import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StartSlots;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.TurnTaking;
@@ -194,25 +195,25 @@ public final class RunDirectoryState implements LimiterState {
 
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(name, cap, 0, maxWait, condition).map(Admission::permit);
+    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
   }
 
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(limits.permitName(), limits.maxInFlight(), limits.spacing().toNanos(), maxWait, condition);
+    return acquire(limits.permitName(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
   }
 
   /** A granted permit's lease id, for a carried-over release. */
   public record Held(String name, String leaseId) {}
 
-  private Optional<Admission> acquire(String name, int cap, long spacingNanos, Duration maxWait, WaitCondition condition)
+  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
     String leaseId = UUID.randomUUID().toString();
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
     // no event crosses processes: the head of this JVM's line polls, 1 ms apart at first, backing off to 10 ms
     long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
     return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> tryAcquire(name, cap, leaseId, ticket, spacingNanos), left -> {
+        ticket -> tryAcquire(name, cap, leaseId, ticket, pacing), left -> {
           LockSupport.parkNanos(Math.min(left, pause[0]));
           pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
           if (Thread.interrupted()) {
@@ -222,8 +223,8 @@ public final class RunDirectoryState implements LimiterState {
         }, () -> withdraw(name, leaseId));
   }
 
-  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, long spacingNanos) {
-    Long slot = update(file -> {
+  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
+    Pacing.Slot slot = update(file -> {
       long now = System.currentTimeMillis();
       RunFile.Permits permits = file.permits.computeIfAbsent(name, n -> new RunFile.Permits());
       permits.waiting.values().removeIf(lapse -> lapse <= now);
@@ -234,7 +235,7 @@ public final class RunDirectoryState implements LimiterState {
       if (permits.held.size() < cap && turnCame) {
         permits.waiting.remove(leaseId);
         permits.held.put(leaseId, participant);
-        return spacingNanos > 0 ? reserve(permits, spacingNanos) : 0L;
+        return pacing.paces() ? permits.pacing.reserve(pacing, StartSlots.epochNanosNow()) : Pacing.Slot.NOW;
       }
       if (ticketMillis > 0) {
         permits.waiting.put(leaseId, now + ticketMillis);
@@ -244,18 +245,7 @@ public final class RunDirectoryState implements LimiterState {
     if (slot == null) {
       return Optional.empty();
     }
-    return Optional.of(new Admission(permit(name, leaseId), spacingNanos == 0 ? Duration.ZERO : untilSlot(slot)));
-  }
-
-  private static long reserve(RunFile.Permits permits, long spacingNanos) {
-    long now = StartSlots.epochNanosNow();
-    long slot = StartSlots.slot(permits.nextFreeSlot == 0 ? now : permits.nextFreeSlot, now);
-    permits.nextFreeSlot = StartSlots.nextFree(slot, spacingNanos);
-    return slot;
-  }
-
-  private static Duration untilSlot(long slotEpochNanos) {
-    return StartSlots.untilSlot(slotEpochNanos);
+    return Optional.of(new Admission(permit(name, leaseId), slot));
   }
 
   private void withdraw(String name, String leaseId) {
@@ -304,12 +294,22 @@ public final class RunDirectoryState implements LimiterState {
   }
 
   @Override
-  public Duration reserveStartSlot(ApiLimits limits) {
-    long spacing = limits.spacing().toNanos();
-    if (spacing == 0) {
-      return Duration.ZERO;
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
+    Pacing.Params pacing = limits.pacing();
+    if (!pacing.paces()) {
+      return Pacing.Slot.NOW;
     }
-    return untilSlot(update(file -> reserve(file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()), spacing)));
+    return update(file -> file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()).pacing
+        .reserve(pacing, StartSlots.epochNanosNow()));
+  }
+
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    update(file -> {
+      file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()).pacing
+          .feedback(limits.pacing(), feedback, StartSlots.epochNanosNow());
+      return null;
+    });
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.rundir;
 
+import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.LeaseTable;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,7 @@ import java.util.TreeMap;
  */
 public final class RunFile {
   /** The format's version, first in the file: a reader of another version refuses the file rather than misread it. */
-  private static final int FORMAT = 0x524c0001;
+  private static final int FORMAT = 0x524c0002;
 
   /** Where the run's state lives now: here until every worker has joined the cluster, then there for good. */
   public enum Epoch { RUN_DIRECTORY, CLUSTER }
@@ -42,11 +43,11 @@ public final class RunFile {
     public Map<String, String> held = new LinkedHashMap<>();
     /** Waiters' tickets, oldest first, to when the ticket lapses (epoch millis). */
     public Map<String, Long> waiting = new LinkedHashMap<>();
-    /** The next free start slot, epoch nanos; 0 before the first. */
-    public long nextFreeSlot;
+    /** The permit name's pacing (its start slots), when it is an API's. */
+    public Pacing pacing = new Pacing();
 
     boolean isEmpty() {
-      return held.isEmpty() && waiting.isEmpty() && nextFreeSlot == 0;
+      return held.isEmpty() && waiting.isEmpty() && pacing.isEmpty();
     }
   }
 
@@ -70,7 +71,7 @@ public final class RunFile {
       for (int i = count(in); i > 0; i--) {
         Permits permits = new Permits();
         String name = in.readUTF();
-        permits.nextFreeSlot = in.readLong();
+        permits.pacing = Pacing.readFrom(in);
         for (int j = count(in); j > 0; j--) {
           permits.held.put(in.readUTF(), in.readUTF());
         }
@@ -111,7 +112,7 @@ public final class RunFile {
       out.writeInt(permits.size());
       for (Map.Entry<String, Permits> e : permits.entrySet()) {
         out.writeUTF(e.getKey());
-        out.writeLong(e.getValue().nextFreeSlot);
+        e.getValue().pacing.writeTo(out);
         out.writeInt(e.getValue().held.size());
         for (Map.Entry<String, String> h : e.getValue().held.entrySet()) {
           out.writeUTF(h.getKey());

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.Pacing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,16 +42,16 @@ class PermitQueueTest {
 
   @Test
   void aPermitComesWithAStartSlotSpacedFromThePreviousOne() {
-    long spacing = 50_000_000;
-    Long first = new AcquirePermit("a", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
-    Long second = new AcquirePermit("b", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
-    Long third = new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    Pacing.Params spacing = Pacing.Params.fixed(50_000_000);
+    long first = new AcquirePermit("a", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L)[0];
+    long second = new AcquirePermit("b", "m", 10, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L)[0];
+    long third = new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L)[0];
     assertEquals(1_005_000_000L, first, "the first slot lies the lead ahead of the owner's clock");
-    assertEquals(first + spacing, second);
-    assertEquals(second + spacing, third, "a slot reserved alone follows the same sequence");
-    Long refused = new AcquirePermit("c", "m", 2, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
+    assertEquals(first + spacing.floorNanos(), second);
+    assertEquals(second + spacing.floorNanos(), third, "a slot reserved alone follows the same sequence");
+    long[] refused = new AcquirePermit("c", "m", 2, 15_000, 0, spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L);
     assertEquals(null, refused, "cap 2 is full: no permit and no slot taken");
-    assertEquals(third + spacing, new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L));
+    assertEquals(third + spacing.floorNanos(), new ReserveSlot(spacing, 5_000_000).process(entry, 1_000, 1_000_000_000L)[0]);
   }
 
   @Test

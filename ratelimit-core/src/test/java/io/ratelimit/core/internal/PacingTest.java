@@ -1,0 +1,125 @@
+package io.ratelimit.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import org.junit.jupiter.api.Test;
+
+/** The pacing arithmetic, on a virtual clock (nanoseconds). */
+class PacingTest {
+  private static final long MS = 1_000_000;
+  private static final Pacing.Params ADAPTIVE = new Pacing.Params(50 * MS, 400 * MS, true);
+  private final Pacing pacing = new Pacing();
+
+  private static Pacing.Feedback refused(Pacing.Slot attempt) {
+    return new Pacing.Feedback(attempt.epochNanos(), attempt.seq(), true, 0, -1, 0);
+  }
+
+  private static Pacing.Feedback quota(Pacing.Slot attempt, long remaining, long resetAt) {
+    return new Pacing.Feedback(attempt.epochNanos(), attempt.seq(), false, 0, remaining, resetAt);
+  }
+
+  @Test
+  void startsAreSpacedByTheFloorAndNumbered() {
+    Pacing.Slot a = pacing.reserve(ADAPTIVE, 1_000 * MS);
+    Pacing.Slot b = pacing.reserve(ADAPTIVE, 1_000 * MS);
+    assertEquals(1_000 * MS, a.epochNanos());
+    assertEquals(1_050 * MS, b.epochNanos());
+    assertEquals(1, a.seq());
+    assertEquals(2, b.seq());
+    assertEquals(50 * MS, b.spacingNanos());
+  }
+
+  @Test
+  void aRefusalWidensOncePerRoundTripAndSuccessesNarrowBackToTheFloor() {
+    Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
+    Pacing.Slot second = pacing.reserve(ADAPTIVE, 0);
+    pacing.feedback(ADAPTIVE, refused(first), first.epochNanos() + 20 * MS);
+    pacing.feedback(ADAPTIVE, refused(second), second.epochNanos() + 20 * MS); // sent before the widening: no second one
+    Pacing.Slot wider = pacing.reserve(ADAPTIVE, 0);
+    assertEquals(55 * MS, wider.spacingNanos(), 1 * MS, "widened by 10%, once");
+    pacing.feedback(ADAPTIVE, refused(wider), wider.epochNanos() + 20 * MS); // sent after it: widens again
+    long widest = pacing.reserve(ADAPTIVE, 0).spacingNanos();
+    assertTrue(widest > 60 * MS, "widened twice: " + widest);
+    long spacing = widest;
+    int admissions = 0;
+    while (spacing > 50 * MS) {
+      spacing = pacing.reserve(ADAPTIVE, 0).spacingNanos();
+      admissions++;
+    }
+    assertEquals(50 * MS, spacing, "back at the floor, never below");
+    assertTrue(admissions > 100 && admissions < 1_000, "narrowing is gradual: " + admissions);
+  }
+
+  @Test
+  void theSpacingNeverPassesItsCeilingNorWidensWhenFixed() {
+    for (int i = 0; i < 100; i++) {
+      Pacing.Slot s = pacing.reserve(ADAPTIVE, 0);
+      pacing.feedback(ADAPTIVE, refused(s), s.epochNanos() + 1);
+    }
+    long widest = pacing.reserve(ADAPTIVE, 0).spacingNanos();
+    assertTrue(widest <= 400 * MS && widest > 399 * MS, "at the ceiling: " + widest);
+    Pacing fixed = new Pacing();
+    Pacing.Params params = Pacing.Params.fixed(50 * MS);
+    Pacing.Slot s = fixed.reserve(params, 0);
+    fixed.feedback(params, refused(s), s.epochNanos() + 1);
+    assertEquals(50 * MS, fixed.reserve(params, 0).spacingNanos());
+  }
+
+  @Test
+  void aPauseHoldsEveryLaterStart() {
+    Pacing.Slot s = pacing.reserve(ADAPTIVE, 1_000 * MS);
+    pacing.feedback(ADAPTIVE, new Pacing.Feedback(s.epochNanos(), s.seq(), true, 3_000 * MS, -1, 0), 1_020 * MS);
+    Pacing.Slot next = pacing.reserve(ADAPTIVE, 1_030 * MS);
+    assertEquals(3_000 * MS, next.epochNanos());
+    assertEquals(3_000 * MS, next.pausedUntil());
+  }
+
+  @Test
+  void aQuotaIsSpreadOverItsWindowAndNeverOverspent() {
+    long now = 1_000 * MS;
+    Pacing.Slot reporter = pacing.reserve(ADAPTIVE, now);
+    // the window takes 10 more after the reporter, and resets 5 s later
+    pacing.feedback(ADAPTIVE, quota(reporter, 10, now + 5_000 * MS), now + 20 * MS);
+    long last = 0;
+    for (int i = 0; i < 10; i++) {
+      Pacing.Slot s = pacing.reserve(ADAPTIVE, now + 20 * MS);
+      assertTrue(s.epochNanos() < now + 5_000 * MS, "the 10 fit in the window");
+      last = s.epochNanos();
+    }
+    assertTrue(last > now + 4_000 * MS, "spread over the window, not sent at once: " + (last - now) / MS + " ms");
+    Pacing.Slot eleventh = pacing.reserve(ADAPTIVE, now + 20 * MS);
+    assertTrue(eleventh.epochNanos() >= now + 5_000 * MS, "the eleventh waits for the reset");
+  }
+
+  @Test
+  void attemptsThatStartedAfterTheReporterCountAgainstItsQuota() {
+    long now = 1_000 * MS;
+    Pacing.Slot reporter = pacing.reserve(ADAPTIVE, now);
+    pacing.reserve(ADAPTIVE, now);
+    pacing.reserve(ADAPTIVE, now); // two more went before the report came back
+    pacing.feedback(ADAPTIVE, quota(reporter, 2, now + 5_000 * MS), now + 120 * MS);
+    assertTrue(pacing.reserve(ADAPTIVE, now + 120 * MS).epochNanos() >= now + 5_000 * MS, "the quota is spent already");
+  }
+
+  @Test
+  void aSpentQuotaPausesUntilTheReset() {
+    Pacing.Slot s = pacing.reserve(ADAPTIVE, 0);
+    pacing.feedback(ADAPTIVE, quota(s, 0, 2_000 * MS), 10 * MS);
+    assertEquals(2_000 * MS, pacing.reserve(ADAPTIVE, 20 * MS).pausedUntil());
+  }
+
+  @Test
+  void survivesItsBinaryForm() throws Exception {
+    Pacing.Slot s = pacing.reserve(ADAPTIVE, 0);
+    pacing.feedback(ADAPTIVE, refused(s), 1);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    pacing.writeTo(new DataOutputStream(bytes));
+    Pacing copy = Pacing.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    assertEquals(pacing.reserve(ADAPTIVE, 0), copy.reserve(ADAPTIVE, 0));
+  }
+}

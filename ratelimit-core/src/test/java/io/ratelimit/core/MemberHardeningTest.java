@@ -77,6 +77,7 @@ class MemberHardeningTest {
         io.ratelimit.core.internal.cluster.PermitTable.class, io.ratelimit.core.internal.cluster.ReleaseHolder.class,
         io.ratelimit.core.internal.cluster.ReleasePermit.class, io.ratelimit.core.internal.cluster.RenewLeases.class,
         io.ratelimit.core.internal.cluster.ReserveSlot.class, io.ratelimit.core.internal.cluster.SwitchMode.class,
+        io.ratelimit.core.internal.cluster.PaceFeedback.class,
         io.ratelimit.core.internal.LeaseTable.class);
     for (Class<?> type : wireTypes) {
       assertTrue(IdentifiedDataSerializable.class.isAssignableFrom(type), type + " is IdentifiedDataSerializable");

@@ -124,7 +124,10 @@ final class HtmlReport {
     }
   }
 
-  /** Three panels (requests, 429s, retries per second), one line per worker, on a time axis in seconds. */
+  /**
+   * Four panels (requests, 429s, retries per second, and the effective delay between request starts), one
+   * line per worker, on a time axis in seconds.
+   */
   static String chart(Map<String, List<Timeline.Sample>> timeline) {
     if (timeline.values().stream().allMatch(List::isEmpty)) {
       return "<p><small>no samples</small></p>";
@@ -134,25 +137,26 @@ final class HtmlReport {
     int width = 760;
     int panel = 120; // each panel has 40 px below it for the time axis and the next title
     StringBuilder svg = new StringBuilder();
-    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(3 * (panel + 40) + 45)
-        .append("\" role=\"img\" aria-label=\"requests, 429s and retries per second, per worker\" font-size=\"11\">");
+    int panels = 4;
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width + 60).append("\" height=\"").append(panels * (panel + 40) + 45)
+        .append("\" role=\"img\" aria-label=\"requests, 429s and retries per second, and the effective delay, per worker\" font-size=\"11\">");
     List<ToLongFunction<Timeline.Sample>> measures = List.of(Timeline.Sample::requests, Timeline.Sample::rateLimited, Timeline.Sample::retries);
-    String[] titles = {"requests / s", "429 answers / s", "retries / s"};
-    for (int p = 0; p < 3; p++) {
+    String[] titles = {"requests / s", "429 answers / s", "retries / s", "effective delay between starts, ms (the configured delay is its floor)"};
+    for (int p = 0; p < panels; p++) {
       int top = 20 + p * (panel + 40);
-      Map<String, long[]> rates = new java.util.TreeMap<>();
-      long max = 1;
+      Map<String, double[]> rates = new java.util.TreeMap<>();
+      double max = 1;
       for (Map.Entry<String, List<Timeline.Sample>> worker : timeline.entrySet()) {
-        long[] perSecond = perSecond(worker.getValue(), measures.get(p), first, last);
-        rates.put(worker.getKey(), perSecond);
-        for (long v : perSecond) {
+        double[] values = p < 3 ? perSecond(worker.getValue(), measures.get(p), first, last) : delays(worker.getValue(), first, last);
+        rates.put(worker.getKey(), values);
+        for (double v : values) {
           max = Math.max(max, v);
         }
       }
       svg.append("<text x=\"50\" y=\"").append(top - 5).append("\" font-weight=\"bold\">").append(titles[p]).append("</text>");
       svg.append("<rect x=\"50\" y=\"").append(top).append("\" width=\"").append(width).append("\" height=\"").append(panel)
           .append("\" fill=\"none\" stroke=\"#ccc\"/>");
-      svg.append("<text x=\"45\" y=\"").append(top + 10).append("\" text-anchor=\"end\">").append(max).append("</text>");
+      svg.append("<text x=\"45\" y=\"").append(top + 10).append("\" text-anchor=\"end\">").append(String.format(Locale.ROOT, "%.0f", max)).append("</text>");
       svg.append("<text x=\"45\" y=\"").append(top + panel).append("\" text-anchor=\"end\">0</text>");
       long span = Math.max(1, last - first);
       long step = tickStep(span);
@@ -164,18 +168,21 @@ final class HtmlReport {
         svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d s</text>", x, top + panel + 15, t));
       }
       int c = 0;
-      for (long[] values : rates.values()) {
+      for (double[] values : rates.values()) {
         StringBuilder points = new StringBuilder();
         for (int i = 0; i < values.length; i++) {
+          if (values[i] < 0) {
+            continue; // no delay known yet at that second
+          }
           double x = 50 + (values.length == 1 ? 0 : (double) i * width / (values.length - 1));
-          double y = top + panel - (double) values[i] * panel / max;
+          double y = top + panel - values[i] * panel / max;
           points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
         }
         svg.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(COLOURS[c++ % COLOURS.length])
             .append("\" points=\"").append(points.toString().trim()).append("\"/>");
       }
     }
-    int legendY = 3 * (panel + 40) + 15;
+    int legendY = panels * (panel + 40) + 15;
     int c = 0;
     for (String worker : timeline.keySet()) {
       int x = 50 + c * 150;
@@ -189,8 +196,8 @@ final class HtmlReport {
   }
 
   /** Per-second increases of a cumulative counter, over every second from {@code first} to {@code last}. */
-  private static long[] perSecond(List<Timeline.Sample> samples, ToLongFunction<Timeline.Sample> measure, long first, long last) {
-    long[] out = new long[(int) (last - first + 1)];
+  private static double[] perSecond(List<Timeline.Sample> samples, ToLongFunction<Timeline.Sample> measure, long first, long last) {
+    double[] out = new double[(int) (last - first + 1)];
     List<Timeline.Sample> sorted = new ArrayList<>(samples);
     sorted.sort(java.util.Comparator.comparingLong(Timeline.Sample::epochSecond));
     long previous = 0;
@@ -199,6 +206,21 @@ final class HtmlReport {
       long value = measure.applyAsLong(s);
       out[i] += Math.max(0, value - previous);
       previous = value;
+    }
+    return out;
+  }
+
+  /** The effective delay at every second from {@code first} to {@code last}: the latest sample's, -1 before any. */
+  private static double[] delays(List<Timeline.Sample> samples, long first, long last) {
+    double[] out = new double[(int) (last - first + 1)];
+    java.util.Arrays.fill(out, -1);
+    for (Timeline.Sample s : samples) {
+      out[(int) (s.epochSecond() - first)] = s.delayMs();
+    }
+    for (int i = 1; i < out.length; i++) {
+      if (out[i] < 0) {
+        out[i] = out[i - 1];
+      }
     }
     return out;
   }

@@ -152,7 +152,7 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     coordinator.published("timeline").forEach((worker, doc) -> {
       List<Timeline.Sample> samples = new ArrayList<>();
       Json.read(doc).forEach(n -> samples.add(new Timeline.Sample(n.get("epochSecond").asLong(), n.get("requests").asLong(),
-          n.get("rateLimited").asLong(), n.get("retries").asLong())));
+          n.get("rateLimited").asLong(), n.get("retries").asLong(), n.has("delayMs") ? n.get("delayMs").asDouble() : -1)));
       timeline.put(worker, samples);
     });
     Map<String, LeaseWaits> leaseWaits = new TreeMap<>();

@@ -13,8 +13,11 @@ import java.util.concurrent.TimeUnit;
  * second), shared with the run so the report can chart every worker.
  */
 final class Timeline implements AutoCloseable {
-  /** One sample: cumulative counts at an epoch second. */
-  record Sample(long epochSecond, long requests, long rateLimited, long retries) {}
+  /**
+   * One sample: cumulative counts at an epoch second, and the widest effective spacing of the APIs this
+   * worker paces ({@code PYTEST_RATE_LIMIT_DELAY}, or wider while the API refuses; -1 before any).
+   */
+  record Sample(long epochSecond, long requests, long rateLimited, long retries, double delayMs) {}
 
   private final RateLimitCoordinator coordinator;
   private final List<Sample> samples = new ArrayList<>();
@@ -39,7 +42,8 @@ final class Timeline implements AutoCloseable {
 
   synchronized void sample() {
     ApiStats t = coordinator.localStatistics().values().stream().reduce(ApiStats.EMPTY, ApiStats::plus);
-    samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries()));
+    double delayMs = coordinator.effectiveDelays().values().stream().mapToDouble(d -> d.toNanos() / 1e6).max().orElse(-1);
+    samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries(), delayMs));
     coordinator.publish("timeline", Json.write(samples));
   }
 

@@ -28,7 +28,7 @@ class AdviceTest {
   private static Map<String, List<Timeline.Sample>> timeline(int seconds, int perSecond, int refused) {
     List<Timeline.Sample> samples = new ArrayList<>();
     for (int s = 0; s <= seconds; s++) {
-      samples.add(new Timeline.Sample(1_000 + s, (long) s * perSecond, (long) s * refused, 0));
+      samples.add(new Timeline.Sample(1_000 + s, (long) s * perSecond, (long) s * refused, 0, 50));
     }
     return Map.of("w1", samples);
   }

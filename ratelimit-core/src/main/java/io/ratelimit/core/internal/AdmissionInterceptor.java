@@ -117,7 +117,7 @@ public final class AdmissionInterceptor implements Interceptor {
     Optional<RateLimitHeaders.Quota> quota = RateLimitHeaders.parse(response.headers(), now, maxPause);
     if (quota.isPresent() && worthTelling(quota.get(), now)) {
       remaining = quota.get().remaining();
-      resetAt = nowNanos + Duration.between(now, quota.get().resetAt()).toNanos();
+      resetAt = nowNanos + Duration.between(now, quota.get().reset()).toNanos();
     }
     Pacing.Feedback feedback = new Pacing.Feedback(slot.epochNanos(), slot.seq(), refused, pauseUntil, remaining, resetAt);
     if (feedback.isEmpty() || slot == Pacing.Slot.NOW && !refused) {
@@ -140,7 +140,7 @@ public final class AdmissionInterceptor implements Interceptor {
    */
   private boolean worthTelling(RateLimitHeaders.Quota quota, Instant now) {
     long left = quota.remaining();
-    long untilReset = Duration.between(now, quota.resetAt()).toNanos();
+    long untilReset = Duration.between(now, quota.reset()).toNanos();
     return left <= 2L * limits.maxInFlight() || untilReset > left * limits.spacing().toNanos() / 2;
   }
 

@@ -19,7 +19,7 @@ public final class AcquirePermit extends TimedProcessor<PermitTable, long[]> {
   private int cap;
   private long leaseMillis;
   private long ticketMillis;
-  private Pacing.Params pacing;
+  private Pacing.Params pacing = Pacing.Params.fixed(0);
   private long leadNanos;
 
   /** For deserialization. */

@@ -15,7 +15,7 @@ import java.util.Map;
 public final class CarryPermits extends TimedProcessor<PermitTable, Void> {
   private Map<String, String> holders; // lease id to member or client UUID
   private long leaseMillis;
-  private Pacing pacing;
+  private Pacing pacing = new Pacing();
 
   /** For deserialization. */
   public CarryPermits() {}

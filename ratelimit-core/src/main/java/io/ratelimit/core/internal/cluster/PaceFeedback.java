@@ -8,8 +8,8 @@ import java.util.Map;
 
 /** Hands an attempt's response (a refusal, a pause, a quota) to the API's pacing, kept in its permit entry. */
 public final class PaceFeedback extends TimedProcessor<PermitTable, Void> {
-  private Pacing.Params pacing;
-  private Pacing.Feedback feedback;
+  private Pacing.Params pacing = Pacing.Params.fixed(0);
+  private Pacing.Feedback feedback = new Pacing.Feedback(0, 0, false, 0, -1, 0);
 
   /** For deserialization. */
   public PaceFeedback() {}

@@ -13,7 +13,7 @@ import java.util.Map;
  * the clocks are the same; across machines they must be NTP-synchronised).
  */
 public final class ReserveSlot extends TimedProcessor<PermitTable, long[]> {
-  private Pacing.Params pacing;
+  private Pacing.Params pacing = Pacing.Params.fixed(0);
   private long leadNanos;
 
   /** For deserialization. */

@@ -71,16 +71,21 @@ public final class ForkedJvm implements AutoCloseable {
 
   /** The first output line matching {@code test}, waiting at most {@code bound}. */
   public String awaitLine(Predicate<String> test, Duration bound) {
+    return awaitLine(test, 1, bound);
+  }
+
+  /** The {@code n}th output line matching {@code test} (1-based; for a command sent more than once), waiting at most {@code bound}. */
+  public String awaitLine(Predicate<String> test, int n, Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
     while (true) {
-      Optional<String> line = lines.stream().filter(test).findFirst();
+      Optional<String> line = lines.stream().filter(test).skip(n - 1).findFirst();
       if (line.isPresent()) {
         return line.get();
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError(name + " printed no matching line within " + bound.toSeconds() + " s; output:\n" + output());
       }
-      if (!process.isAlive() && lines.stream().noneMatch(test)) {
+      if (!process.isAlive() && lines.stream().filter(test).count() < n) {
         throw new AssertionError(name + " exited with " + process.exitValue() + " before printing it; output:\n" + output());
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));

@@ -22,6 +22,7 @@ import okhttp3.Response;
  * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STREAM} sends on every thread
  * until the JVM is stopped, {@code STATS} prints the merged counters,
  * {@code AWAIT} and a member count waits until the cluster has that many members and prints {@code MEMBERS},
+ * {@code DELAY} prints the effective spacing it last saw (nanoseconds), {@code TARGET} and a URL sends there from then on,
  * {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
  * its cluster (not in the run directory it starts on).
  *
@@ -31,7 +32,7 @@ public final class HammerWorker {
   private HammerWorker() {}
 
   public static void main(String[] args) throws Exception {
-    String url = args[0];
+    String url = args[0]; // TARGET changes it
     int threads = Integer.parseInt(args[1]);
     int requestsEach = Integer.parseInt(args[2]);
     RateLimitCoordinator coordinator = RateLimitedClients.coordinator();
@@ -57,10 +58,11 @@ public final class HammerWorker {
           System.out.println("SENT");
           break;
         case "STREAM": // send without end on every thread, until the JVM is stopped
+          String streamUrl = url;
           for (int t = 0; t < threads; t++) {
             Thread sender = new Thread(() -> {
               while (true) {
-                try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+                try (Response r = client.newCall(new Request.Builder().url(streamUrl).build()).execute()) {
                   r.body().string();
                 } catch (java.io.IOException e) {
                   return; // the worker is stopping
@@ -84,6 +86,14 @@ public final class HammerWorker {
         case "STATS":
           ApiStats all = coordinator.statistics().totals();
           System.out.println("STATS attempts=" + all.attempts() + " requests=" + all.requests() + " " + coordinator.statistics().coordination());
+          break;
+        case "TARGET": // the next line is the URL to send to from now on
+          url = stdin.readLine().trim();
+          System.out.println("TARGET " + url);
+          break;
+        case "DELAY": // the effective spacing of the default API as this worker last saw it
+          java.time.Duration delay = coordinator.effectiveDelays().getOrDefault(RateLimitConfig.DEFAULT_API, java.time.Duration.ZERO);
+          System.out.println("DELAY " + delay.toNanos());
           break;
         case "EXIT":
           coordinator.close();

@@ -33,8 +33,8 @@ public final class Pacing {
   static final long MIN_WIDENING_NANOS = 1_000_000;
   /** Admissions that narrow the spacing by one floor (or one {@link #MIN_WIDENING_NANOS}). */
   static final long NARROW_STEPS = 2_000;
-  /** Resets reported within this much of each other belong to one window (servers round to seconds). */
-  static final long SAME_WINDOW_NANOS = 1_500_000_000L;
+  /** Resets reported less than this apart belong to one window (servers give the time left in whole seconds). */
+  static final long SAME_WINDOW_NANOS = 1_000_000_000L;
 
   private long nextFreeSlot; // 0 before the first
   private long extraNanos; // adaptive widening above the floor
@@ -138,12 +138,13 @@ public final class Pacing {
     }
     if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {
       long lastSeq = f.attemptSeq() + f.quotaRemaining();
-      if (quotaResetAt == 0 || f.quotaResetAt() > quotaResetAt + SAME_WINDOW_NANOS) {
+      if (quotaResetAt == 0 || f.quotaResetAt() >= quotaResetAt + SAME_WINDOW_NANOS) {
         quotaLastSeq = lastSeq; // a new window
         quotaResetAt = f.quotaResetAt();
-      } else if (f.quotaResetAt() >= quotaResetAt - SAME_WINDOW_NANOS) {
-        quotaLastSeq = Math.min(quotaLastSeq, lastSeq); // the same window: the tighter count holds
-        quotaResetAt = Math.max(quotaResetAt, f.quotaResetAt());
+      } else if (f.quotaResetAt() > quotaResetAt - SAME_WINDOW_NANOS) {
+        // the same window: the tighter count holds, and the earlier reset (servers round the time left up)
+        quotaLastSeq = Math.min(quotaLastSeq, lastSeq);
+        quotaResetAt = Math.min(quotaResetAt, f.quotaResetAt());
       } // else: a late report of a window already over
       if (f.quotaRemaining() == 0) {
         pausedUntil = Math.max(pausedUntil, f.quotaResetAt());

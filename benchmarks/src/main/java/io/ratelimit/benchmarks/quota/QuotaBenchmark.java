@@ -2,74 +2,178 @@ package io.ratelimit.benchmarks.quota;
 
 import io.ratelimit.core.ForkedJvm;
 import io.ratelimit.hazelcast.testing.FreePorts;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The quota benchmark: W worker JVMs x T threads send requests as fast as their client lets them, for a
- * fixed time, to a loopback API enforcing R requests/s (a leaky bucket with no burst, then a sliding
- * window). One row per contender: the share of R used by successful requests, the share of attempts
- * answered 429, the share of logical requests that succeeded (after retries), and the latency tests saw.
+ * fixed time, to a loopback API enforcing a quota of R requests/s. One row per policy and contender: the
+ * share of the quota used by successful requests, the share of attempts answered 429, the share of logical
+ * requests that succeeded (after retries), the latency tests saw, and for a fixed window its worst window's
+ * use and most 429s in one window.
  *
- * <p>{@code mvn -B -q -pl benchmarks exec:exec -Dbenchmark=io.ratelimit.benchmarks.quota.QuotaBenchmark}
- * (environment variables {@code QUOTA_WORKERS}, {@code QUOTA_THREADS}, {@code QUOTA_PER_SECOND},
- * {@code QUOTA_SECONDS} change W, T, R and the time per row, defaults 4, 8, 20, 20; {@code QUOTA_CONTENDERS}
- * picks some of the contenders).
+ * <p>{@code mvn -B -q -pl benchmarks exec:exec -Dbenchmark=io.ratelimit.benchmarks.quota.QuotaBenchmark}.
+ * Environment: {@code QUOTA_WORKERS}, {@code QUOTA_THREADS}, {@code QUOTA_PER_SECOND}, {@code QUOTA_SECONDS}
+ * (W, T, R and the time per row; defaults 4, 8, 20, 20); {@code QUOTA_CONTENDERS} (a comma-separated subset);
+ * {@code QUOTA_POLICIES} (a comma-separated subset of the policies below, or {@code all}; default
+ * {@code leaky,sliding,leaky-burst,fixed-headers}); {@code QUOTA_BURST} (5), {@code QUOTA_WINDOW_SECONDS} (5)
+ * and {@code QUOTA_HEADERS} ({@code ietf,x}: the fixed window's rate-limit headers, {@code none} for none).
+ *
+ * <p>Policies: {@code leaky} (GCRA at R/s, no burst), {@code leaky-burst} (burst B), {@code sliding} (R in
+ * any 1 s), {@code fixed-headers} (Q = R x W / 2 per W s, so the contenders' spacing 1/R is twice too fast;
+ * 429 with {@code Retry-After} to the window's end; RateLimit headers on every response), all in this JVM;
+ * and third-party referees started on loopback in front of a backend in this JVM, when installed:
+ * {@code nginx-leaky} ({@code limit_req} rate=Rr/s), {@code nginx-burst} (burst=B nodelay),
+ * {@code haproxy-window} ({@code http_req_rate(1s)} above R denied).
  */
 public final class QuotaBenchmark {
   private static final List<String> CONTENDERS = List.of("none", "resilience4j-full", "resilience4j-divided", "bucket4j-hazelcast",
       "ratelimit-testkit", "bucket4j-hazelcast+10%", "ratelimit-testkit+10%");
   private static final Duration BOUND = Duration.ofSeconds(120);
+  private static final String DEFAULT_POLICIES = "leaky,sliding,leaky-burst,fixed-headers";
+  private static final Set<String> NOTES = new LinkedHashSet<>();
 
-  private QuotaBenchmark() {}
+  /** A row's API: a policy of {@link QuotaServer} or a {@link RefereeProxy}. */
+  private enum Policy {
+    LEAKY("leaky"),
+    LEAKY_BURST("leaky-burst"),
+    SLIDING("sliding"),
+    FIXED_HEADERS("fixed-headers"),
+    NGINX_LEAKY("nginx-leaky"),
+    NGINX_BURST("nginx-burst"),
+    HAPROXY_WINDOW("haproxy-window");
 
-  public static void main(String[] args) throws Exception {
-    int workers = fromEnvironment("QUOTA_WORKERS", 4);
-    int threads = fromEnvironment("QUOTA_THREADS", 8);
-    int perSecond = fromEnvironment("QUOTA_PER_SECOND", 20);
-    int seconds = fromEnvironment("QUOTA_SECONDS", 20);
-    int maxInFlight = 8;
-    System.out.printf(Locale.ROOT, "W=%d workers x T=%d threads, R=%d requests/s, %d s per row, in flight cap %d (where the contender has one), "
-        + "server latency %d ms%n%n", workers, threads, perSecond, seconds, maxInFlight, QuotaServer.LATENCY_MS);
-    System.out.println("| quota | contender | quota use | 429 share of attempts | success after retries | p50 ms | p99 ms | logical requests |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
-    for (QuotaServer.Policy policy : QuotaServer.Policy.values()) {
-      String only = System.getenv("QUOTA_CONTENDERS"); // e.g. ratelimit-testkit,bucket4j-hazelcast: a subset
-      for (String contender : only == null || only.isBlank() ? CONTENDERS : List.of(only.split(","))) {
-        System.out.println(row(policy, contender, workers, threads, perSecond, seconds, maxInFlight));
+    final String key;
+
+    Policy(String key) {
+      this.key = key;
+    }
+
+    RefereeProxy.Kind referee() {
+      switch (this) {
+        case NGINX_LEAKY: return RefereeProxy.Kind.NGINX_LEAKY;
+        case NGINX_BURST: return RefereeProxy.Kind.NGINX_BURST;
+        case HAPROXY_WINDOW: return RefereeProxy.Kind.HAPROXY_WINDOW;
+        default: return null;
       }
     }
   }
 
-  private static String row(QuotaServer.Policy policy, String contender, int workers, int threads, int perSecond, int seconds,
-      int maxInFlight) throws Exception {
+  /** The run's settings, checked before anything starts. */
+  private record Settings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
+      Set<QuotaServer.Header> headers, List<Policy> policies, List<String> contenders) {
+    int windowQuota() {
+      return perSecond * windowSeconds / 2;
+    }
+
+    String label(Policy p) {
+      switch (p) {
+        case LEAKY: return "leaky bucket " + perSecond + "/s";
+        case LEAKY_BURST: return "leaky bucket " + perSecond + "/s, burst " + burst;
+        case SLIDING: return "sliding window " + perSecond + "/s";
+        case FIXED_HEADERS: return "fixed window " + windowQuota() + "/" + windowSeconds + " s, Retry-After"
+            + (headers.isEmpty() ? "" : " + " + headers.stream().map(h -> h == QuotaServer.Header.IETF ? "RateLimit" : "X-RateLimit")
+                .collect(Collectors.joining(" + ")));
+        case NGINX_LEAKY: return "nginx limit_req " + perSecond + "r/s";
+        case NGINX_BURST: return "nginx limit_req " + perSecond + "r/s burst=" + burst + " nodelay";
+        case HAPROXY_WINDOW: return "haproxy http_req_rate(1s) > " + perSecond;
+        default: throw new IllegalStateException();
+      }
+    }
+
+    /** What the API allows in the measured time. */
+    double allowed(Policy p) {
+      if (p == Policy.FIXED_HEADERS) {
+        return (double) windowQuota() * Math.ceil((double) seconds / windowSeconds);
+      }
+      boolean withBurst = p == Policy.LEAKY_BURST || p == Policy.NGINX_BURST;
+      return (double) perSecond * seconds + (withBurst ? burst : 0);
+    }
+
+    QuotaApi start(Policy p) throws IOException {
+      switch (p) {
+        case LEAKY: return QuotaServer.leakyBucket(perSecond, 0);
+        case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst);
+        case SLIDING: return QuotaServer.slidingWindow(perSecond);
+        case FIXED_HEADERS: return QuotaServer.fixedWindow(windowQuota(), windowSeconds, headers);
+        default: return new RefereeProxy(p.referee(), perSecond, burst);
+      }
+    }
+  }
+
+  private QuotaBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Settings s = settings();
+    int maxInFlight = 8;
+    System.out.printf(Locale.ROOT, "W=%d workers x T=%d threads, R=%d requests/s, %d s per row, in flight cap %d (where the contender has one), "
+        + "server latency %d ms%n%n", s.workers(), s.threads(), s.perSecond(), s.seconds(), maxInFlight, QuotaServer.LATENCY_MS);
+    System.out.println("| quota | contender | quota use | 429 share of attempts | success after retries | p50 ms | p99 ms | logical requests "
+        + "| worst window's use | most 429s in a window |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (Policy policy : s.policies()) {
+      RefereeProxy.Kind referee = policy.referee();
+      if (referee != null && RefereeProxy.binary(referee).isEmpty()) {
+        System.out.printf(Locale.ROOT, "| %s | - | skipped: %s is not installed (apt-get install -y nginx-light haproxy) | | | | | | | |%n",
+            s.label(policy), referee.binary);
+        continue;
+      }
+      for (String contender : s.contenders()) {
+        System.out.println(row(s, policy, contender, maxInFlight));
+      }
+    }
+    if (!NOTES.isEmpty()) {
+      System.out.println();
+      NOTES.forEach(System.out::println);
+    }
+  }
+
+  private static String row(Settings s, Policy policy, String contender, int maxInFlight) throws Exception {
     List<ForkedJvm> jvms = new ArrayList<>();
-    try (QuotaServer server = new QuotaServer(policy, perSecond)) {
+    try (QuotaApi server = s.start(policy)) {
       Map<String, String> env = new HashMap<>();
       env.put("PYTEST_RUN_ID", "quota-" + UUID.randomUUID());
-      env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(workers + 4)));
-      env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(workers + 4));
-      for (int w = 1; w <= workers; w++) {
+      env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(s.workers() + 4)));
+      env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(s.workers() + 4));
+      if (contender.matches(".*:adaptive(\\+[0-9]+%)?$")) {
+        env.put("PYTEST_ADAPTIVE", "true");
+      } else if (contender.matches(".*:static(\\+[0-9]+%)?$")) {
+        env.put("PYTEST_ADAPTIVE", "false");
+      } // otherwise the benchmark's own environment passes through, PYTEST_ADAPTIVE included
+      for (int w = 1; w <= s.workers(); w++) {
         env.put("PYTEST_WORKER_ID", "w" + w);
-        jvms.add(ForkedJvm.start("w" + w, QuotaWorker.class, env, contender, server.url(), Integer.toString(threads),
-            Integer.toString(perSecond), Integer.toString(workers), Integer.toString(maxInFlight), Long.toString(seconds * 1000L)));
+        jvms.add(ForkedJvm.start("w" + w, QuotaWorker.class, env, contender, server.url(), Integer.toString(s.threads()),
+            Integer.toString(s.perSecond()), Integer.toString(s.workers()), Integer.toString(maxInFlight), Long.toString(s.seconds() * 1000L)));
       }
       for (ForkedJvm jvm : jvms) {
-        jvm.awaitLine(l -> l.startsWith("READY"), BOUND);
+        String ready = jvm.awaitLine(l -> l.startsWith("READY"), BOUND);
+        if (contender.matches("ratelimit-testkit:(adaptive|static).*") && ready.contains("adaptive=")) {
+          String seen = ready.substring(ready.indexOf("adaptive=") + "adaptive=".length());
+          NOTES.add(seen.contains("not a setting")
+              ? "Note: " + seen + ": the ratelimit-testkit:adaptive and :static rows ran the library's only pacing."
+              : "ratelimit-testkit:" + (env.get("PYTEST_ADAPTIVE").equals("true") ? "adaptive" : "static") + " saw " + seen);
+        }
       }
       server.reset();
       for (ForkedJvm jvm : jvms) {
         jvm.tell("GO");
       }
-      TimeUnit.SECONDS.sleep(seconds);
+      TimeUnit.SECONDS.sleep(s.seconds());
       long okInWindow = server.ok();
+      List<long[]> windows = server.windows();
       List<Long> latencies = new ArrayList<>();
       long logical = 0;
       long ok = 0;
@@ -92,12 +196,30 @@ public final class QuotaBenchmark {
         }
       }
       Collections.sort(latencies);
-      double quotaUse = (double) okInWindow / ((long) perSecond * seconds);
-      double refusedShare = server.attempts() == 0 ? 0 : (double) server.refused() / server.attempts();
+      double quotaUse = okInWindow / s.allowed(policy);
+      long attempts = server.attempts();
+      double refusedShare = attempts == 0 ? 0 : (double) server.refused() / attempts;
       double success = logical == 0 ? 0 : (double) ok / logical;
-      return String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.1f%% | %.1f%% | %d | %d | %d |",
-          policy == QuotaServer.Policy.LEAKY_BUCKET ? "leaky bucket" : "sliding window", contender, 100 * quotaUse, 100 * refusedShare,
-          100 * success, percentile(latencies, 0.50), percentile(latencies, 0.99), logical);
+      String worstWindow = "-";
+      String most429 = "-";
+      if (policy == Policy.FIXED_HEADERS) {
+        int complete = s.seconds() / s.windowSeconds();
+        int started = (int) Math.ceil((double) s.seconds() / s.windowSeconds());
+        long worst = Long.MAX_VALUE;
+        long most = 0;
+        for (int i = 0; i < started; i++) {
+          long[] w = i < windows.size() ? windows.get(i) : new long[2];
+          if (i < complete) {
+            worst = Math.min(worst, w[0]);
+          }
+          most = Math.max(most, w[1]);
+        }
+        worstWindow = complete == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * worst / s.windowQuota());
+        most429 = Long.toString(most);
+      }
+      return String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.1f%% | %.1f%% | %d | %d | %d | %s | %s |",
+          s.label(policy), contender, 100 * quotaUse, 100 * refusedShare, 100 * success, percentile(latencies, 0.50),
+          percentile(latencies, 0.99), logical, worstWindow, most429);
     } finally {
       for (ForkedJvm jvm : jvms) {
         jvm.close();
@@ -105,9 +227,80 @@ public final class QuotaBenchmark {
     }
   }
 
-  private static int fromEnvironment(String name, int defaultValue) {
+  /** Every setting read and checked at once; a bad one stops the run before anything starts, naming it. */
+  private static Settings settings() {
+    List<String> problems = new ArrayList<>();
+    int workers = integer("QUOTA_WORKERS", 4, 1, 64, problems);
+    int threads = integer("QUOTA_THREADS", 8, 1, 256, problems);
+    int perSecond = integer("QUOTA_PER_SECOND", 20, 1, 10_000, problems);
+    int seconds = integer("QUOTA_SECONDS", 20, 1, 3_600, problems);
+    int burst = integer("QUOTA_BURST", 5, 0, 10_000, problems);
+    int windowSeconds = integer("QUOTA_WINDOW_SECONDS", 5, 1, 3_600, problems);
+    if (perSecond * windowSeconds / 2 < 1) {
+      problems.add("QUOTA_PER_SECOND x QUOTA_WINDOW_SECONDS / 2 (the fixed window's quota) must be at least 1, got "
+          + perSecond + " x " + windowSeconds + " / 2");
+    }
+
+    Set<QuotaServer.Header> headers = EnumSet.noneOf(QuotaServer.Header.class);
+    String headersValue = value("QUOTA_HEADERS", "ietf,x");
+    for (String h : headersValue.split(",")) {
+      switch (h.trim()) {
+        case "ietf": headers.add(QuotaServer.Header.IETF); break;
+        case "x": headers.add(QuotaServer.Header.X_RATELIMIT); break;
+        case "none": break;
+        default: problems.add("QUOTA_HEADERS='" + headersValue + "': '" + h.trim() + "' is not one of ietf, x, none");
+      }
+    }
+
+    List<Policy> policies = new ArrayList<>();
+    String policiesValue = value("QUOTA_POLICIES", DEFAULT_POLICIES);
+    List<String> keys = Arrays.stream(Policy.values()).map(p -> p.key).toList();
+    for (String name : policiesValue.trim().equals("all") ? keys : List.of(policiesValue.split(","))) {
+      Policy match = Arrays.stream(Policy.values()).filter(p -> p.key.equals(name.trim())).findFirst().orElse(null);
+      if (match == null) {
+        problems.add("QUOTA_POLICIES='" + policiesValue + "': '" + name.trim() + "' is not one of " + String.join(", ", keys) + " (or all)");
+      } else if (!policies.contains(match)) {
+        policies.add(match);
+      }
+    }
+
+    String contendersValue = System.getenv("QUOTA_CONTENDERS"); // e.g. ratelimit-testkit,bucket4j-hazelcast: a subset
+    List<String> contenders = contendersValue == null || contendersValue.isBlank() ? CONTENDERS
+        : Arrays.stream(contendersValue.split(",")).map(String::trim).toList();
+    for (String c : contenders) {
+      String base = c.replaceAll("\\+[0-9]+%$", "");
+      boolean known = CONTENDERS.contains(base) || base.matches("ratelimit-testkit:(adaptive|static)");
+      if (!known) {
+        problems.add("QUOTA_CONTENDERS='" + contendersValue + "': '" + c + "' is not one of none, resilience4j-full, resilience4j-divided, "
+            + "bucket4j-hazelcast, ratelimit-testkit, ratelimit-testkit:adaptive, ratelimit-testkit:static (each may end in +N%)");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
+    }
+    return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, policies, contenders);
+  }
+
+  private static String value(String name, String defaultValue) {
     String value = System.getenv(name);
-    return value == null || value.isBlank() ? defaultValue : Integer.parseInt(value.trim());
+    return value == null || value.isBlank() ? defaultValue : value;
+  }
+
+  private static int integer(String name, int defaultValue, int min, int max, List<String> problems) {
+    String value = System.getenv(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      int v = Integer.parseInt(value.trim());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    problems.add(name + "='" + value + "': expected a whole number from " + min + " to " + max);
+    return defaultValue;
   }
 
   private static long percentile(List<Long> sorted, double p) {

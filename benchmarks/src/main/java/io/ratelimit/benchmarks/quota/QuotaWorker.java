@@ -43,6 +43,10 @@ import okhttp3.Response;
  *
  * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs}; a contender
  * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter).
+ * {@code ratelimit-testkit:adaptive} and {@code ratelimit-testkit:static} are this library with
+ * {@code PYTEST_ADAPTIVE} set to true or false by the benchmark (in this JVM's environment); the library's
+ * settings are read from the environment first, so any {@code PYTEST_*} setting the benchmark was started
+ * with reaches it, and the values below win over them.
  */
 public final class QuotaWorker {
   private static final int MAX_RETRIES = 3;
@@ -63,7 +67,7 @@ public final class QuotaWorker {
   }
 
   public static void main(String[] args) throws Exception {
-    String contender = args[0].replaceAll("\\+[0-9]+%$", "");
+    String contender = args[0].replaceAll("\\+[0-9]+%$", "").replaceAll(":(adaptive|static)$", "");
     int marginPercent = args[0].matches(".*\\+[0-9]+%$") ? Integer.parseInt(args[0].replaceAll(".*\\+([0-9]+)%$", "$1")) : 0;
     String url = args[1];
     int threads = Integer.parseInt(args[2]);
@@ -76,6 +80,7 @@ public final class QuotaWorker {
         .callTimeout(Duration.ofMinutes(2)).build();
 
     IntSupplier clusterSize = () -> 1;
+    String adaptive = "-";
     Contender send;
     switch (contender) {
       case "none":
@@ -128,10 +133,15 @@ public final class QuotaWorker {
         break;
       }
       case "ratelimit-testkit": {
-        RateLimitCoordinator coordinator = RateLimitCoordinator.start(SettingsSource.ofEnvironment(System.getenv()));
-        OkHttpClient client = coordinator.wrap(plain, RateLimitConfig.builder().maxConcurrentRequests(maxInFlight)
+        SettingsSource environment = SettingsSource.ofEnvironment(System.getenv());
+        RateLimitCoordinator coordinator = RateLimitCoordinator.start(environment);
+        // from the environment first (PYTEST_ADAPTIVE and whatever else the run was given), then the benchmark's values
+        RateLimitConfig config = RateLimitConfig.builderFrom(environment, RateLimitConfig.DEFAULT_API).maxConcurrentRequests(maxInFlight)
             .rateLimitDelay(spacing).maxRetries(MAX_RETRIES)
-            .baseBackoff(Duration.ofMillis(BASE_BACKOFF_MS)).maxBackoff(Duration.ofSeconds(60)).build());
+            .baseBackoff(Duration.ofMillis(BASE_BACKOFF_MS)).maxBackoff(Duration.ofSeconds(60)).build();
+        OkHttpClient client = coordinator.wrap(plain, config);
+        adaptive = config.describe().lines().filter(l -> l.contains("PYTEST_ADAPTIVE")).map(String::trim).findFirst()
+            .orElse("PYTEST_ADAPTIVE not a setting of this build");
         clusterSize = coordinator::clusterSize;
         send = request -> {
           try (Response r = client.newCall(request).execute()) {
@@ -151,7 +161,7 @@ public final class QuotaWorker {
       TimeUnit.MILLISECONDS.sleep(50);
     }
     send.send(new Request.Builder().url(url + "?warm-up").build()); // class loading, connections, the limiter's path
-    System.out.println("READY members=" + clusterSize.getAsInt());
+    System.out.println("READY members=" + clusterSize.getAsInt() + " adaptive=" + adaptive); // the rest of the line
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     if (!"GO".equals(stdin.readLine())) {
       return;

@@ -1,0 +1,36 @@
+package io.ratelimit.benchmarks.quota;
+
+import java.util.List;
+
+/**
+ * A loopback API under a quota, as the quota benchmark sees it: where to send, and what the API itself
+ * counted since {@link #reset()}. Implemented by {@link QuotaServer} (in this JVM) and {@link RefereeProxy}
+ * (nginx or haproxy in front of a {@link QuotaServer} backend).
+ */
+interface QuotaApi extends AutoCloseable {
+  /** Where the workers send. */
+  String url();
+
+  /** Forgets the counts and the limiter's state: the measured time starts here. */
+  void reset();
+
+  /** Requests that reached the API's limiter since {@link #reset()}. */
+  long attempts();
+
+  /** Of those, how many were refused. */
+  long refused();
+
+  /** Requests answered 200 since {@link #reset()}. */
+  long ok();
+
+  /**
+   * For a fixed window: {admitted, refused} per window since {@link #reset()}, in order; empty for other
+   * policies.
+   */
+  default List<long[]> windows() {
+    return List.of();
+  }
+
+  @Override
+  void close();
+}

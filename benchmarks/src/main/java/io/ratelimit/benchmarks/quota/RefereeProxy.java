@@ -1,0 +1,292 @@
+package io.ratelimit.benchmarks.quota;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A third-party limiter as the referee: nginx {@code limit_req} or haproxy's request rate, started on a
+ * loopback port in front of a {@link QuotaServer#backend()} (which answers everything after 20 ms), with a
+ * configuration generated into a temporary directory. What it refused is read from its access log (one
+ * line per request: epoch time, status), what it admitted from the backend's count.
+ *
+ * <p>Binaries: Debian's {@code nginx-light} (or {@code nginx}) and {@code haproxy} packages
+ * ({@code apt-get install -y nginx-light haproxy}); looked up on the {@code PATH} and in {@code /usr/sbin}.
+ * The process is this JVM's child, in the foreground ({@code daemon off}, {@code haproxy -db}), and is
+ * stopped by {@link #close()} (and by a shutdown hook if the benchmark dies first).
+ */
+final class RefereeProxy implements QuotaApi {
+  private static final Duration START_BOUND = Duration.ofSeconds(15);
+
+  /** Which referee, configured how. */
+  enum Kind {
+    /** nginx {@code limit_req zone rate=Rr/s}, no burst: refuses a request less than 1/R after the last admitted one (ms accounting). */
+    NGINX_LEAKY("nginx"),
+    /** nginx {@code limit_req ... burst=B nodelay}: B requests beyond the rate pass at once, then 1/R. */
+    NGINX_BURST("nginx"),
+    /** haproxy: a stick table storing {@code http_req_rate(1s)}, {@code deny_status 429} once the last second's count passes R (refused requests count too). */
+    HAPROXY_WINDOW("haproxy");
+
+    final String binary;
+
+    Kind(String binary) {
+      this.binary = binary;
+    }
+  }
+
+  private final Kind kind;
+  private final QuotaServer backend;
+  private final Process process;
+  private final Path dir;
+  private final Path accessLog;
+  private final int port;
+  private final Thread hook;
+  private volatile double markEpochSeconds;
+
+  /** The binary's path, or empty when the package is not installed. */
+  static Optional<Path> binary(Kind kind) {
+    String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/local/sbin";
+    return Stream.of(path.split(File.pathSeparator)).filter(p -> !p.isBlank()).map(p -> Path.of(p, kind.binary))
+        .filter(Files::isExecutable).findFirst();
+  }
+
+  /**
+   * Starts the referee: {@code perSecond} requests/s, {@code burst} beyond it (nginx burst only), in front of
+   * a fresh backend.
+   */
+  RefereeProxy(Kind kind, int perSecond, int burst) throws IOException {
+    this.kind = kind;
+    Path exe = binary(kind).orElseThrow(() -> new IOException(kind.binary + " is not installed (apt-get install -y nginx-light haproxy)"));
+    this.backend = QuotaServer.backend();
+    this.dir = Files.createTempDirectory("quota-" + kind.binary + "-");
+    this.accessLog = dir.resolve("access.log");
+    this.port = freePort();
+    ProcessBuilder builder;
+    if (kind == Kind.HAPROXY_WINDOW) {
+      Path config = dir.resolve("haproxy.cfg");
+      Files.writeString(config, haproxyConfig(perSecond), StandardCharsets.UTF_8);
+      builder = new ProcessBuilder(exe.toString(), "-db", "-f", config.toString())
+          .redirectOutput(accessLog.toFile()); // its log goes to stdout: one line per request
+    } else {
+      Path config = dir.resolve("nginx.conf");
+      Files.writeString(config, nginxConfig(perSecond, kind == Kind.NGINX_BURST ? burst : 0), StandardCharsets.UTF_8);
+      builder = new ProcessBuilder(exe.toString(), "-p", dir.toString(), "-c", config.toString(), "-e", dir.resolve("error.log").toString())
+          .redirectOutput(dir.resolve("stdout.log").toFile());
+    }
+    builder.redirectError(dir.resolve("stderr.log").toFile());
+    this.process = builder.start();
+    this.hook = new Thread(process::destroyForcibly, "stop " + kind.binary);
+    Runtime.getRuntime().addShutdownHook(hook);
+    awaitListening();
+    reset();
+  }
+
+  private String nginxConfig(int perSecond, int burst) {
+    String d = dir.toString();
+    return String.join("\n",
+        "daemon off;",
+        "master_process off;",
+        "worker_processes 1;",
+        "pid " + d + "/nginx.pid;",
+        "error_log " + d + "/error.log warn;",
+        "events { worker_connections 2048; }",
+        "http {",
+        "  log_format quota '$msec $status';",
+        "  access_log " + d + "/access.log quota;",
+        "  client_body_temp_path " + d + "/body;",
+        "  proxy_temp_path " + d + "/proxy;",
+        "  fastcgi_temp_path " + d + "/fastcgi;",
+        "  uwsgi_temp_path " + d + "/uwsgi;",
+        "  scgi_temp_path " + d + "/scgi;",
+        "  # every worker sends from 127.0.0.1: one key, the API's whole quota",
+        "  limit_req_zone $binary_remote_addr zone=quota:1m rate=" + perSecond + "r/s;",
+        "  limit_req_status 429;",
+        "  limit_req_log_level info;",
+        "  keepalive_timeout 300s;",
+        "  keepalive_requests 100000;",
+        "  upstream api { server 127.0.0.1:" + backend.port() + "; keepalive 64; }",
+        "  server {",
+        "    listen 127.0.0.1:" + port + ";",
+        "    location / {",
+        "      limit_req zone=quota" + (burst > 0 ? " burst=" + burst + " nodelay" : "") + ";",
+        "      proxy_pass http://api;",
+        "      proxy_http_version 1.1;",
+        "      proxy_set_header Connection \"\";",
+        "    }",
+        "  }",
+        "}",
+        "");
+  }
+
+  private String haproxyConfig(int perSecond) {
+    return String.join("\n",
+        "global",
+        "  log stdout format raw local0 info",
+        "  maxconn 4096",
+        "defaults",
+        "  mode http",
+        "  log global",
+        "  log-format \"%Ts.%ms %ST\"",
+        "  option http-keep-alive",
+        "  timeout connect 5s",
+        "  timeout client 300s",
+        "  timeout server 300s",
+        "  timeout http-keep-alive 300s",
+        "frontend quota",
+        "  bind 127.0.0.1:" + port,
+        "  # every worker sends from 127.0.0.1: one entry, the API's whole quota",
+        "  stick-table type ip size 1k expire 10s store http_req_rate(1s)",
+        "  http-request track-sc0 src",
+        "  http-request deny deny_status 429 if { sc_http_req_rate(0) gt " + perSecond + " }",
+        "  default_backend api",
+        "backend api",
+        "  http-reuse always",
+        "  server api 127.0.0.1:" + backend.port() + " maxconn 512",
+        "");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void awaitListening() throws IOException {
+    long deadline = System.nanoTime() + START_BOUND.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        String why = diagnostics();
+        close();
+        throw new IOException(kind.binary + " exited with " + process.exitValue() + " at start:\n" + why);
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return;
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          String why = diagnostics();
+          close();
+          throw new IOException(kind.binary + " not listening on " + port + " after " + START_BOUND.toSeconds() + " s:\n" + why);
+        }
+        try {
+          TimeUnit.MILLISECONDS.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+    }
+  }
+
+  private String diagnostics() {
+    StringBuilder out = new StringBuilder();
+    for (String name : List.of("stderr.log", "error.log", "stdout.log")) {
+      try {
+        Path p = dir.resolve(name);
+        if (Files.exists(p)) {
+          out.append(name).append(": ").append(Files.readString(p)).append('\n');
+        }
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+    return out.toString();
+  }
+
+  @Override
+  public String url() {
+    return "http://127.0.0.1:" + port + "/quota";
+  }
+
+  @Override
+  public void reset() {
+    backend.reset();
+    markEpochSeconds = System.currentTimeMillis() / 1000.0;
+  }
+
+  /** {total, refused} among the log's lines since the mark. */
+  private long[] countLog() {
+    long[] counts = new long[2];
+    double mark = markEpochSeconds;
+    try (Stream<String> lines = Files.lines(accessLog, StandardCharsets.ISO_8859_1)) {
+      lines.forEach(line -> {
+        String[] parts = line.trim().split("\\s+");
+        if (parts.length < 2) {
+          return; // a notice, not a request
+        }
+        try {
+          if (Double.parseDouble(parts[0]) >= mark) {
+            counts[0]++;
+            if (parts[1].equals("429") || parts[1].equals("503")) {
+              counts[1]++;
+            }
+          }
+        } catch (NumberFormatException notARequest) {
+          // haproxy's start-up notices share the stream
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return counts;
+  }
+
+  @Override
+  public long attempts() {
+    return countLog()[0];
+  }
+
+  @Override
+  public long refused() {
+    return countLog()[1];
+  }
+
+  @Override
+  public long ok() {
+    return backend.ok();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+    backend.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temporary directory left behind
+    }
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "%s on 127.0.0.1:%d in front of 127.0.0.1:%d", kind, port, backend.port());
+  }
+}

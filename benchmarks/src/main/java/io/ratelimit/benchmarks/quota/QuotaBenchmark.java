@@ -149,10 +149,10 @@ public final class QuotaBenchmark {
       env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(s.workers() + 4)));
       env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(s.workers() + 4));
       if (contender.matches(".*:adaptive(\\+[0-9]+%)?$")) {
-        env.put("PYTEST_ADAPTIVE", "true");
+        env.put("PYTEST_ADAPTIVE_DELAY", "true");
       } else if (contender.matches(".*:static(\\+[0-9]+%)?$")) {
-        env.put("PYTEST_ADAPTIVE", "false");
-      } // otherwise the benchmark's own environment passes through, PYTEST_ADAPTIVE included
+        env.put("PYTEST_ADAPTIVE_DELAY", "false");
+      } // otherwise the benchmark's own environment passes through, PYTEST_ADAPTIVE_DELAY included
       for (int w = 1; w <= s.workers(); w++) {
         env.put("PYTEST_WORKER_ID", "w" + w);
         jvms.add(ForkedJvm.start("w" + w, QuotaWorker.class, env, contender, server.url(), Integer.toString(s.threads()),
@@ -164,7 +164,7 @@ public final class QuotaBenchmark {
           String seen = ready.substring(ready.indexOf("adaptive=") + "adaptive=".length());
           NOTES.add(seen.contains("not a setting")
               ? "Note: " + seen + ": the ratelimit-testkit:adaptive and :static rows ran the library's only pacing."
-              : "ratelimit-testkit:" + (env.get("PYTEST_ADAPTIVE").equals("true") ? "adaptive" : "static") + " saw " + seen);
+              : "ratelimit-testkit:" + (env.get("PYTEST_ADAPTIVE_DELAY").equals("true") ? "adaptive" : "static") + " saw " + seen);
         }
       }
       server.reset();

@@ -20,9 +20,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A loopback API that enforces a known quota the way gateways do, and counts what it saw. Admitted
- * requests take {@link #LATENCY_MS} to answer; refused ones are answered at once with 429: with
- * {@code Retry-After: 1} (leaky bucket, sliding window) or {@code Retry-After} = whole seconds to the
- * window's end (fixed window).
+ * requests take {@link #LATENCY_MS} to answer; refused ones are answered at once with 429: with no
+ * {@code Retry-After} (leaky bucket, sliding window: as nginx {@code limit_req} and haproxy answer) or
+ * {@code Retry-After} = whole seconds to the window's end (fixed window).
  */
 final class QuotaServer implements QuotaApi {
   static final long LATENCY_MS = 20;
@@ -130,7 +130,7 @@ final class QuotaServer implements QuotaApi {
     switch (policy) {
       case LEAKY_BUCKET: {
         if (now < theoreticalArrival - burst * intervalNanos) {
-          return new Decision(false, 1, out);
+          return new Decision(false, -1, out);
         }
         theoreticalArrival = Math.max(theoreticalArrival, now) + intervalNanos;
         return new Decision(true, -1, out);
@@ -140,7 +140,7 @@ final class QuotaServer implements QuotaApi {
           admitted.pollFirst();
         }
         if (admitted.size() >= perSecond) {
-          return new Decision(false, 1, out);
+          return new Decision(false, -1, out);
         }
         admitted.addLast(now);
         return new Decision(true, -1, out);
@@ -183,7 +183,9 @@ final class QuotaServer implements QuotaApi {
       }
       if (!decision.admit()) {
         refused.incrementAndGet();
-        exchange.getResponseHeaders().add("Retry-After", Long.toString(decision.retryAfterSeconds()));
+        if (decision.retryAfterSeconds() > 0) {
+          exchange.getResponseHeaders().add("Retry-After", Long.toString(decision.retryAfterSeconds()));
+        }
         exchange.sendResponseHeaders(429, -1);
         return;
       }

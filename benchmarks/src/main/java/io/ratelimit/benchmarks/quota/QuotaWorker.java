@@ -44,7 +44,7 @@ import okhttp3.Response;
  * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs}; a contender
  * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter).
  * {@code ratelimit-testkit:adaptive} and {@code ratelimit-testkit:static} are this library with
- * {@code PYTEST_ADAPTIVE} set to true or false by the benchmark (in this JVM's environment); the library's
+ * {@code PYTEST_ADAPTIVE_DELAY} set to true or false by the benchmark (in this JVM's environment); the library's
  * settings are read from the environment first, so any {@code PYTEST_*} setting the benchmark was started
  * with reaches it, and the values below win over them.
  */
@@ -135,13 +135,13 @@ public final class QuotaWorker {
       case "ratelimit-testkit": {
         SettingsSource environment = SettingsSource.ofEnvironment(System.getenv());
         RateLimitCoordinator coordinator = RateLimitCoordinator.start(environment);
-        // from the environment first (PYTEST_ADAPTIVE and whatever else the run was given), then the benchmark's values
+        // from the environment first (PYTEST_ADAPTIVE_DELAY and whatever else the run was given), then the benchmark's values
         RateLimitConfig config = RateLimitConfig.builderFrom(environment, RateLimitConfig.DEFAULT_API).maxConcurrentRequests(maxInFlight)
             .rateLimitDelay(spacing).maxRetries(MAX_RETRIES)
             .baseBackoff(Duration.ofMillis(BASE_BACKOFF_MS)).maxBackoff(Duration.ofSeconds(60)).build();
         OkHttpClient client = coordinator.wrap(plain, config);
-        adaptive = config.describe().lines().filter(l -> l.contains("PYTEST_ADAPTIVE")).map(String::trim).findFirst()
-            .orElse("PYTEST_ADAPTIVE not a setting of this build");
+        adaptive = config.describe().lines().filter(l -> l.contains("PYTEST_ADAPTIVE_DELAY")).map(String::trim).findFirst()
+            .orElse("PYTEST_ADAPTIVE_DELAY not a setting of this build");
         clusterSize = coordinator::clusterSize;
         send = request -> {
           try (Response r = client.newCall(request).execute()) {

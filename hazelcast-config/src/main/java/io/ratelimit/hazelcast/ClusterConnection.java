@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This JVM's place in the run's cluster: a member or client instance, or none (local mode, by choice
- * or as a fallback, with the reason). Closing it leaves the cluster, within a bound.
+ * This JVM's place in the run's cluster: a member or client instance, or none (local mode by choice, or
+ * no cluster could be had, with the reason). Closing it leaves the cluster, within a bound.
  */
 public final class ClusterConnection implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterConnection.class);
@@ -47,7 +47,7 @@ public final class ClusterConnection implements AutoCloseable {
     return fallbackReason != null;
   }
 
-  /** Why this JVM runs in local mode although a cluster was asked for. */
+  /** Why this JVM has no cluster although one was asked for. */
   public Optional<String> fallbackReason() {
     return Optional.ofNullable(fallbackReason);
   }

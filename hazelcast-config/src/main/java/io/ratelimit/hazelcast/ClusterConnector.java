@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forms, joins or connects to the run's cluster as the settings say, within the join timeout. When that
- * fails for any reason (ports taken, bind refused, join or connect timeout, a missing class), it logs
- * one warning and returns a local connection that says why: the limiter then works within this JVM
- * rather than fail or hang the build.
+ * fails for any reason (ports taken, bind refused, join or connect timeout, a missing class), it returns
+ * a connection without an instance that says why ({@link ClusterConnection#fallbackReason()}), rather
+ * than fail or hang the build; what to do then is the caller's to decide (ratelimit-core's coordinator
+ * keeps an embedded run on its run directory, and makes a {@code members} or {@code client} worker try
+ * again, then refuse to send: never a share of the limits guessed within one JVM).
  */
 public final class ClusterConnector {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterConnector.class);
@@ -56,7 +58,10 @@ public final class ClusterConnector {
     long start = System.nanoTime();
     Supplier<HazelcastInstance> create = switch (settings.mode()) {
       case CLIENT -> () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, serialization));
-      case MEMBERS -> () -> Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+      case MEMBERS -> () -> {
+        Rendezvous.requireAFreePort(settings); // a plain reason, not Hazelcast's error and stack trace, for each try
+        return Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+      };
       default -> () -> Rendezvous.startMember(settings, serialization);
     };
     CompletableFuture<HazelcastInstance> starting = CompletableFuture.supplyAsync(() -> create.get(), runnable -> {
@@ -87,12 +92,14 @@ public final class ClusterConnector {
     if (!warn) {
       return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
     }
-    LOG.warn("ratelimit-testkit: could not {} ({}): {}. This JVM goes on in local mode: its limits hold only within "
-            + "this JVM and are divided by PYTEST_WORKERS to stay on the safe side. Check that the ports {}-{} are free "
-            + "on {}, or set PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_MODE or PYTEST_CLUSTER_JOIN_TIMEOUT.",
-        settings.mode() == ClusterMode.CLIENT ? "connect to the cluster at " + settings.clientAddresses() : "form the cluster",
-        settings.clusterName(), reason, settings.basePort(), settings.basePort() + settings.portCount() - 1,
-        settings.bindInterface());
+    if (settings.mode() == ClusterMode.CLIENT) {
+      LOG.warn("ratelimit-testkit: could not connect to the cluster {} at {} (PYTEST_CLUSTER_ADDRESS): {}. Check that its members "
+          + "run and are reachable, or set PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.clusterName(), settings.clientAddresses(), reason);
+    } else {
+      LOG.warn("ratelimit-testkit: could not form or join the cluster {}: {}. Check that the ports {}-{} are free on {}, or set "
+              + "PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_INTERFACE or PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.clusterName(), reason,
+          settings.basePort(), settings.basePort() + settings.portCount() - 1, settings.bindInterface());
+    }
     return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
   }
 

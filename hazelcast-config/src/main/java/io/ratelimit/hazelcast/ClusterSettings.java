@@ -143,7 +143,11 @@ public final class ClusterSettings {
     return clientAddresses;
   }
 
-  /** {@code PYTEST_CLUSTER_JOIN_TIMEOUT}: bound on forming, joining or connecting; then the JVM falls back to local. */
+  /**
+   * {@code PYTEST_CLUSTER_JOIN_TIMEOUT}: bound on forming, joining or connecting (and, in ratelimit-core, on
+   * trying again after the cluster is lost); then an embedded run stays on its run directory, and a
+   * {@code members} or {@code client} worker refuses to send.
+   */
   public Duration joinTimeout() {
     return joinTimeout;
   }

@@ -13,6 +13,7 @@ import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
 import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.internal.NoCluster;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.RefusingLimiterState;
@@ -67,6 +68,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * start would slow the first requests of the forks that start beside it.
    */
   private static final Duration JOIN_DELAY = Duration.ofSeconds(1);
+  /** Between two tries to join or connect, when a try failed at once (e.g. a bind refused). */
+  private static final Duration CONNECT_PAUSE = Duration.ofSeconds(1);
   /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
   private static final Duration CLOSE_BOUND = Duration.ofSeconds(20);
 
@@ -74,27 +77,64 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private final StatsRecorder recorder;
   private final LimiterState state;
   private final CompletableFuture<ClusterConnection> connection;
-  private final int limitsDivisor;
   private final LeaseBroker leases;
   private final Set<String> described = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closeDone = new CountDownLatch(1);
   private final AttemptGate attemptGate = new AttemptGate();
   private final io.ratelimit.core.internal.PacingBoard pacingBoard = new io.ratelimit.core.internal.PacingBoard();
-  /** Members this JVM started again after losing its own (embedded mode), left on close. */
-  private List<ClusterConnection> rejoined = List.of();
+  /** Connections made after the first, by a JVM that lost its cluster; and a refusal, once made. */
+  private final Reconnections reconnections;
   private volatile Thread shutdownHook;
-  private volatile ExitWatcher.Watch exitWatch;
+  private final List<ExitWatcher.Watch> exitWatches = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final RetryRegistry retries = RetryRegistry.ofDefaults();
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
-      int limitsDivisor, LeaseSettings leaseSettings) {
+      Reconnections reconnections, LeaseSettings leaseSettings) {
     this.workerId = workerId;
     this.recorder = recorder;
     this.state = state;
     this.connection = connection;
-    this.limitsDivisor = limitsDivisor;
+    this.reconnections = reconnections;
     this.leases = new LeaseBroker(state.leases(), workerId, leaseSettings);
+  }
+
+  /**
+   * The connections a JVM makes after its first one (it lost its cluster and connected again), left when
+   * the coordinator closes and watched like the first, so their threads never keep the JVM alive; and
+   * the refusal, once no cluster could be had.
+   */
+  private static final class Reconnections {
+    private final List<ClusterConnection> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile java.util.function.Consumer<ClusterConnection> watch = made -> { };
+    private volatile RefusingLimiterState refusal;
+    private boolean closed; // guarded by this
+
+    synchronized void add(ClusterConnection connection) {
+      if (closed) {
+        connection.close(); // the worker stopped while it connected again
+        return;
+      }
+      made.add(connection);
+      watch.accept(connection);
+    }
+
+    Optional<ClusterConnection> latest() {
+      return made.isEmpty() ? Optional.empty() : Optional.of(made.get(made.size() - 1));
+    }
+
+    /** Logs the refusal once and returns the state that refuses with it. */
+    RefusingLimiterState refuse(String reason, String coordination, String workerId, StatsRecorder recorder) {
+      LOG.warn(reason);
+      RefusingLimiterState refusing = new RefusingLimiterState(reason, coordination, workerId, recorder);
+      refusal = refusing;
+      return refusing;
+    }
+
+    synchronized void closeAll() {
+      closed = true;
+      made.forEach(ClusterConnection::close);
+    }
   }
 
   /** A coordinator whose limits hold within this JVM only, with its own counters; no cluster. */
@@ -102,8 +142,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
     return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
-        CompletableFuture.completedFuture(null), 1,
-        LeaseSettings.DEFAULTS);
+        CompletableFuture.completedFuture(null), new Reconnections(), LeaseSettings.DEFAULTS);
   }
 
   /**
@@ -111,9 +150,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
    * JVMs unless told otherwise). An embedded worker starts at once on the run directory, exact across the
    * JVMs of this machine, joins the cluster in the background and moves there with the others; when no
-   * cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker that
-   * cannot reach its cluster logs one warning and works within this JVM, with each API's limits divided by
-   * {@code PYTEST_WORKERS} (or the number of processors when unset).
+   * cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker joins
+   * or connects before it returns, trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts; if it
+   * still has no cluster, it logs one warning and refuses every request and lease with a message that
+   * names the cluster's addresses, the settings and what to check. It never works on a share of the limits
+   * of its own: the run's other JVMs, possibly on other machines, keep the whole limits in the cluster. A
+   * worker that loses its cluster later waits, sending nothing, while it joins or connects again, within
+   * the same bound, and refuses in the same way if it cannot.
    *
    * <p>Close it when the program is done (try-with-resources), or let it close itself: it does when the
    * JVM is stopped ({@code System.exit}, SIGTERM) and when the program's own threads are done ({@code main}
@@ -135,10 +178,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }
 
     StatsRecorder recorder = new StatsRecorder();
-    int workers = runConfig.workers().orElse(Runtime.getRuntime().availableProcessors());
     RateLimitCoordinator coordinator = clusterSettings.mode() == ClusterMode.EMBEDDED
-        ? startEmbedded(clusterSettings, workerId, recorder, workers, leaseSettings)
-        : startConnected(clusterSettings, workerId, recorder, workers, leaseSettings);
+        ? startEmbedded(clusterSettings, workerId, recorder, leaseSettings)
+        : startConnected(clusterSettings, workerId, recorder, leaseSettings);
     coordinator.endWithTheProgram();
     return coordinator;
   }
@@ -147,10 +189,10 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * An embedded worker starts on the run directory at once and joins the cluster in the background; the
    * run moves to the cluster when every worker on this machine has joined (see {@link SwitchingLimiterState}).
    */
-  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String workerId, StatsRecorder recorder, int workers,
+  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
     RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), workerId, recorder);
-    List<ClusterConnection> rejoined = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Reconnections rejoined = new Reconnections();
     SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));
     CompletableFuture<ClusterConnection> connecting = new CompletableFuture<>();
     Thread join = new Thread(() -> {
@@ -172,7 +214,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
         connection.instance().ifPresentOrElse(hz -> {
           ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder);
           // the run's other forks go on in the cluster: a JVM that loses it joins again, or sends nothing
-          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined), 1,
+          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined),
               "joins the run's cluster again (through the run directory), with the whole limits"));
         }, () -> state.noCluster(connection.fallbackReason().orElse("no cluster")));
         LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
@@ -182,35 +224,90 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }, "ratelimit-cluster-join");
     join.setDaemon(true);
     join.start();
-    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, connecting, 1, leaseSettings);
-    coordinator.rejoined = rejoined;
-    return coordinator;
+    return new RateLimitCoordinator(workerId, recorder, state, connecting, rejoined, leaseSettings);
   }
 
   /** A new member of the run's cluster for a JVM that lost its own, or a state that refuses to guess. */
-  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, List<ClusterConnection> rejoined) {
+  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, Reconnections rejoined) {
     ClusterConnection again = ClusterConnector.connect(settings, ClusterSerialization::register, false);
+    if (again.instance().isEmpty()) {
+      String reason = again.fallbackReason().orElse("no cluster");
+      return rejoined.refuse("ratelimit-testkit: this JVM lost the run's cluster and could not join it again (" + reason
+          + "); the run's other JVMs go on there, so this one sends nothing rather than guess its share of the limits",
+          "none: lost the run's cluster (" + reason + "); requests refused", workerId, recorder);
+    }
     rejoined.add(again);
-    return again.instance().<LimiterState>map(hz -> new ClusterLimiterState(hz, again.clusterName(), workerId, recorder))
-        .orElseGet(() -> new RefusingLimiterState("ratelimit-testkit: this JVM lost the run's cluster and could not join it again ("
-            + again.fallbackReason().orElse("no cluster") + "); the run's other JVMs go on there, so this one sends nothing "
-            + "rather than guess its share of the limits"));
+    return new ClusterLimiterState(again.instance().orElseThrow(), again.clusterName(), workerId, recorder);
   }
 
-  /** Members and client mode: the cluster spans machines, so the worker joins it before its first request. */
-  private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder, int workers,
+  /**
+   * Members and client mode: the run spans machines (or shares a cluster with other jobs), so no state of
+   * this machine, the run directory included, can keep the limits with the JVMs elsewhere. The worker has
+   * its cluster before its first request, or refuses every request with the reason; never a share of the
+   * limits of its own.
+   */
+  private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
-    ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
-    // if the cluster is lost later (a client whose members stop), the state fails over to this JVM's own
-    LimiterState state = connection.instance()
-        .<LimiterState>map(hz -> new FailoverLimiterState(new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder),
-            why -> new LocalLimiterState(workerId, why, recorder), workers))
-        .orElseGet(() -> new LocalLimiterState(workerId, connection.toString(), recorder));
-    int divisor = connection.fellBack() ? workers : 1;
-    RateLimitCoordinator coordinator = new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection),
-        divisor, leaseSettings);
-    LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    return coordinator;
+    Reconnections reconnections = new Reconnections();
+    ClusterConnection connection = connectWithin(settings);
+    LimiterState state;
+    if (connection.instance().isPresent()) {
+      ClusterLimiterState cluster = new ClusterLimiterState(connection.instance().get(), connection.clusterName(), workerId, recorder);
+      state = guarded(cluster, settings, workerId, recorder, reconnections, connection);
+      LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
+    } else {
+      String reason = connection.fallbackReason().orElse("no cluster");
+      state = reconnections.refuse(NoCluster.message(settings, null, reason),
+          NoCluster.coordination(settings, reason), workerId, recorder);
+    }
+    return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), reconnections,
+        leaseSettings);
+  }
+
+  /** {@code cluster}, connected again (within the join timeout) when it is lost, or refusing if it cannot be. */
+  private static LimiterState guarded(ClusterLimiterState cluster, ClusterSettings settings, String workerId, StatsRecorder recorder,
+      Reconnections reconnections, ClusterConnection first) {
+    return new FailoverLimiterState(cluster, why -> {
+      // one instance per JVM: the lost one is left before another is made
+      reconnections.latest().orElse(first).instance().ifPresent(lost -> {
+        try {
+          lost.getLifecycleService().terminate();
+        } catch (RuntimeException alreadyGone) {
+          // nothing to leave
+        }
+      });
+      ClusterConnection again = connectWithin(settings);
+      if (again.instance().isEmpty()) {
+        String reason = again.fallbackReason().orElse("no cluster");
+        return reconnections.refuse(NoCluster.message(settings, why, reason), NoCluster.coordination(settings, "lost, then " + reason),
+            workerId, recorder);
+      }
+      reconnections.add(again);
+      LOG.warn("ratelimit-testkit: worker {} is back in {} after losing it; it sends again", workerId, again);
+      return new ClusterLimiterState(again.instance().get(), again.clusterName(), workerId, recorder);
+    }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
+        + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot");
+  }
+
+  /**
+   * Joins or connects to the run's cluster, trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts when
+   * a try fails early (a try itself gives up after the join timeout, or that plus 5 s when it hangs).
+   */
+  private static ClusterConnection connectWithin(ClusterSettings settings) {
+    long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+    while (true) {
+      ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register, false);
+      long left = deadline - System.nanoTime();
+      if (connection.instance().isPresent() || left <= 0) {
+        return connection;
+      }
+      try {
+        Thread.sleep(Math.max(1, Math.min(CONNECT_PAUSE.toMillis(), TimeUnit.NANOSECONDS.toMillis(left))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return connection;
+      }
+    }
   }
 
   /**
@@ -220,12 +317,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private void endWithTheProgram() {
     shutdownHook = new Thread(this::close, "ratelimit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    // an embedded member starts in the background: watched from when it exists
-    connection.thenAccept(joined -> {
-      if (joined != null) {
-        joined.instance().ifPresent(hz -> exitWatch = ExitWatcher.watch(hz.getName(), this::close));
-      }
-    });
+    // an embedded member starts in the background: watched from when it exists; so is any made later
+    connection.thenAccept(this::watch);
+    reconnections.watch = this::watch;
+  }
+
+  private void watch(ClusterConnection joined) {
+    if (joined != null) {
+      joined.instance().ifPresent(hz -> exitWatches.add(ExitWatcher.watch(hz.getName(), this::close)));
+    }
   }
 
   /** Host name and process id, e.g. {@code 4242@ci-runner}. */
@@ -233,18 +333,25 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return ManagementFactory.getRuntimeMXBean().getName();
   }
 
-  /** How this JVM shares its limits: a cluster member or client, or local (with the fallback's reason). */
+  /**
+   * How this JVM shares its limits: a cluster member or client, the run directory, local, or none (it
+   * refuses every request, with the reason).
+   */
   public String coordination() {
+    RefusingLimiterState refusal = reconnections.refusal;
+    if (refusal != null) {
+      return refusal.coordination();
+    }
     if (state instanceof SwitchingLimiterState switching && !switching.inCluster()) {
       return switching.coordination();
     }
-    ClusterConnection joined = connection.getNow(null);
+    ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
     return joined == null ? "local" : joined.toString();
   }
 
   /** Workers in the run's cluster now (1 in local mode). */
   public int clusterSize() {
-    ClusterConnection joined = connection.getNow(null);
+    ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
     return joined == null ? 1 : joined.clusterSize();
   }
 
@@ -287,7 +394,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
     builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
-    builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters)));
+    builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff()));
     return builder.build();
@@ -320,11 +427,10 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return retries;
   }
 
-  /** The limits to enforce: in a fallback to local mode, this JVM's share of them. */
-  private ApiLimits limits(RateLimitConfig config) {
-    Duration floor = config.rateLimitDelay().multipliedBy(limitsDivisor);
-    return new ApiLimits(config.apiName(), Math.max(1, config.maxConcurrentRequests() / limitsDivisor), floor,
-        config.adaptiveDelay(), widest(floor, config.maxBackoff()));
+  /** The limits to enforce: the whole limits, wherever the state is (never a share guessed from a worker count). */
+  private static ApiLimits limits(RateLimitConfig config) {
+    Duration floor = config.rateLimitDelay();
+    return new ApiLimits(config.apiName(), config.maxConcurrentRequests(), floor, config.adaptiveDelay(), widest(floor, config.maxBackoff()));
   }
 
   /**
@@ -457,9 +563,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       return;
     }
     try {
-      if (exitWatch != null) {
-        exitWatch.close();
-      }
+      exitWatches.forEach(ExitWatcher.Watch::close);
       int unanswered = attemptGate.closeAndDrain(DRAIN_BOUND);
       if (unanswered > 0) {
         LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
@@ -472,7 +576,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
           joined.close();
         }
       });
-      rejoined.forEach(ClusterConnection::close);
+      reconnections.closeAll();
       forgetShutdownHook();
     } finally {
       closeDone.countDown();

@@ -20,16 +20,21 @@ import okhttp3.Response;
  * opens its connections and sends one limited request per thread to {@code /warm-up} (which the
  * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
  * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STREAM} sends on every thread
- * until the JVM is stopped, {@code STATS} prints the merged counters,
- * {@code AWAIT} and a member count waits until the cluster has that many members and prints {@code MEMBERS},
- * {@code DELAY} prints the effective spacing it last saw (nanoseconds), {@code TARGET} and a URL sends there from then on,
- * {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
+ * until the JVM is stopped (a refused request is counted, the first one printed as {@code REFUSED <message>},
+ * and the thread goes on trying), {@code REFUSALS} prints how many were refused, {@code DELAY} prints the effective spacing it last saw
+ * (nanoseconds), {@code TARGET} and a URL sends there from then on, {@code STATS} prints the
+ * merged counters, {@code AWAIT} and a member count waits until the cluster has that many members and
+ * prints {@code MEMBERS}, {@code VIEW} prints this JVM's own view of the cluster at once, asking no other
+ * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
  * its cluster (not in the run directory it starts on).
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
  */
 public final class HammerWorker {
   private HammerWorker() {}
+
+  private static final java.util.concurrent.atomic.AtomicInteger REFUSALS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicBoolean FAILED_SHOWN = new java.util.concurrent.atomic.AtomicBoolean();
 
   public static void main(String[] args) throws Exception {
     String url = args[0]; // TARGET changes it
@@ -66,6 +71,13 @@ public final class HammerWorker {
                   r.body().string();
                 } catch (java.io.IOException e) {
                   return; // the worker is stopping
+                } catch (RuntimeException e) {
+                  // refused (no cluster): nothing was sent; try again a little later, as a test would
+                  boolean refusal = String.valueOf(e.getMessage()).startsWith("ratelimit-testkit:");
+                  if (refusal ? REFUSALS.incrementAndGet() == 1 : FAILED_SHOWN.compareAndSet(false, true)) {
+                    System.out.println((refusal ? "REFUSED " : "FAILED ") + e.getMessage());
+                  }
+                  java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 }
               }
             }, "stream-" + t);
@@ -82,6 +94,20 @@ public final class HammerWorker {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
           }
           System.out.println("MEMBERS " + coordinator.clusterSize() + " " + coordinator.statistics().coordination());
+          break;
+        case "REFUSALS":
+          System.out.println("REFUSALS " + REFUSALS.get());
+          break;
+        case "VIEW": // this member's own member list: no call to any other member, so it answers while one is paused
+          com.hazelcast.core.HazelcastInstance member = com.hazelcast.core.Hazelcast.getAllHazelcastInstances().stream()
+              .filter(hz -> hz.getLifecycleService().isRunning()).findFirst().orElse(null);
+          if (member == null) {
+            System.out.println("VIEW 0 none");
+          } else {
+            java.util.Set<com.hazelcast.cluster.Member> view = member.getCluster().getMembers();
+            System.out.println("VIEW " + view.size() + " " + member.getCluster().getLocalMember().getUuid() + " "
+                + view.stream().map(m -> m.getUuid().toString()).sorted().collect(java.util.stream.Collectors.joining(",")));
+          }
           break;
         case "STATS":
           ApiStats all = coordinator.statistics().totals();

@@ -82,7 +82,8 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.operation.call.timeout.millis", "10000");
     // An operation whose target left is retried while the partition table settles; Hazelcast's budget
     // (250 retries, 500 ms apart) can stall a request for two minutes when two members leave at once.
-    // 30 retries bound that to about 15 s, after which the limiter fails over to local mode and warns.
+    // 30 retries bound that to about 15 s, after which the limiter counts the cluster as lost and joins it
+    // again (or refuses to send), with a warning.
     config.setProperty("hazelcast.invocation.max.retry.count", "30");
     config.setProperty("hazelcast.invocation.retry.pause.millis", "500");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "10");

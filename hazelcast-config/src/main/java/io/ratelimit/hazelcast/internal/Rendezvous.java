@@ -73,7 +73,7 @@ public final class Rendezvous {
    * Fails with a plain reason when no port of the range can be bound (all taken, or an interface this
    * machine does not have), rather than let Hazelcast log the failure as an error with its stack trace.
    */
-  static void requireAFreePort(ClusterSettings settings) {
+  public static void requireAFreePort(ClusterSettings settings) {
     IOException last = null;
     for (int port = settings.basePort(); port < settings.basePort() + settings.portCount(); port++) {
       try (ServerSocket probe = new ServerSocket()) {

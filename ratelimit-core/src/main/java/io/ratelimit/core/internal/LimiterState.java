@@ -100,6 +100,14 @@ public interface LimiterState extends AutoCloseable {
   /** True for the first caller of the run to claim {@code key}, false for every later one. */
   boolean claim(String key);
 
+  /**
+   * Why this state sends nothing (no cluster could be had), checked before a request opens a connection;
+   * empty while requests may go out.
+   */
+  default java.util.Optional<String> refusal() {
+    return java.util.Optional.empty();
+  }
+
   /** Releases what this JVM holds and leaves any cluster; bounded, idempotent. */
   @Override
   void close();

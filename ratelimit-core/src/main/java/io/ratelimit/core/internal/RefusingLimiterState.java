@@ -8,36 +8,55 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The state of a JVM that cannot prove it keeps the run's limits (it lost the cluster the rest of the run
- * works in, and could not join it again): every request and lease fails with the reason, at once, rather
- * than go out on a guess. Statistics and documents stay readable, with this JVM's own counters.
+ * The state of a JVM that cannot prove it keeps the run's limits (it could not reach the cluster the rest
+ * of the run works in, or lost it and could not join it again): every request, lease and claim fails with
+ * the reason, at once, rather than go out on a guess. Statistics and documents stay readable, with this
+ * JVM's own counters.
  */
 public final class RefusingLimiterState implements LimiterState {
   private final String reason;
-  private final LocalLimiterState own = new LocalLimiterState("this JVM", "none (lost the run's cluster)", new StatsRecorder());
+  private final String coordination;
+  private final LocalLimiterState own;
 
-  /** @param reason why nothing may be sent, for every refusal */
-  public RefusingLimiterState(String reason) {
+  /**
+   * @param reason why nothing may be sent and what to do, for every refusal
+   * @param coordination a short form, for the statistics (e.g. {@code none: no cluster (...); requests refused})
+   * @param workerId this JVM's worker id, for the statistics
+   * @param recorder this JVM's counters, kept in the statistics
+   */
+  public RefusingLimiterState(String reason, String coordination, String workerId, StatsRecorder recorder) {
     this.reason = reason;
+    this.coordination = coordination;
+    this.own = new LocalLimiterState(workerId, coordination, recorder);
   }
 
-  private IllegalStateException refusal() {
+  @Override
+  public Optional<String> refusal() {
+    return Optional.of(reason);
+  }
+
+  /** The short form of why this JVM sends nothing. */
+  public String coordination() {
+    return coordination;
+  }
+
+  private IllegalStateException refused() {
     return new IllegalStateException(reason);
   }
 
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) {
-    throw refusal();
+    throw refused();
   }
 
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) {
-    throw refusal();
+    throw refused();
   }
 
   @Override
   public Pacing.Slot reserveStartSlot(ApiLimits limits) {
-    throw refusal();
+    throw refused();
   }
 
   /** Nothing is sent while refusing, so there is nothing to learn. */
@@ -84,7 +103,7 @@ public final class RefusingLimiterState implements LimiterState {
     return new LeaseStore() {
       @Override
       public List<String> take(String key, List<String> items, int count, String leaseId, String owner, Duration maxHold) {
-        throw refusal();
+        throw refused();
       }
 
       @Override
@@ -121,7 +140,7 @@ public final class RefusingLimiterState implements LimiterState {
 
   @Override
   public boolean claim(String key) {
-    throw refusal();
+    throw refused();
   }
 
   @Override

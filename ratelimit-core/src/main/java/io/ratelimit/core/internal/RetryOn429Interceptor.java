@@ -16,20 +16,24 @@ import okhttp3.Response;
  * events (which feed the statistics) and keeps its metrics; the wait is this class's own, so
  * {@code Call.cancel()} ends it within 20 ms. No permit is held while it waits: the permit belongs to the
  * attempt and is released when the response is closed, before the wait. When retries run out, the last
- * response is returned as an ordinary one. Exceptions pass through untouched.
+ * response is returned as an ordinary one. Exceptions pass through untouched. A limiter that refuses to send
+ * (no cluster could be had) fails the call here, before a connection to the server is opened.
  */
 public final class RetryOn429Interceptor implements Interceptor {
   private final StatsRecorder recorder;
   private final StatsRecorder.Counters counters;
   private final Retry retry;
   private final Predicate<Response> retried;
+  private final LimiterState state;
 
   /**
    * @param recorder this JVM's counters, for the per-test ones
    * @param counters the API's counters (requests and exhausted ones; the retry's events feed the rest)
    * @param retry the API's retry, its events already wired to {@code counters}
+   * @param state the limiter state, asked whether it refuses to send; null when rate limiting is off
    */
-  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry) {
+  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry, LimiterState state) {
+    this.state = state;
     this.recorder = recorder;
     this.counters = counters;
     this.retry = retry;
@@ -38,6 +42,12 @@ public final class RetryOn429Interceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    if (state != null) {
+      java.util.Optional<String> refusal = state.refusal();
+      if (refusal.isPresent()) {
+        throw new IllegalStateException(refusal.get()); // as the admission would: nothing sent, no connection opened
+      }
+    }
     StatsRecorder.Counters test = recorder.test(chain.call());
     counters.request();
     test.request();

@@ -287,6 +287,12 @@ public final class SwitchingLimiterState implements LimiterState {
     return leases;
   }
 
+  @Override
+  public Optional<String> refusal() {
+    Joined here = cluster;
+    return here != null ? here.guarded().refusal() : Optional.empty();
+  }
+
   /**
    * Waits until this JVM's first permit has come back (its first request answered), at most {@code bound}:
    * so the member's start, in the background, does not compete with the first request for the CPU.

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 public final class AdmissionInterceptor implements Interceptor {
   private static final Logger LOG = Logs.get(AdmissionInterceptor.class);
   /** Waking later than this after the slot counts as late. */
-  static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
+  static final long LATE_START_NANOS = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(1000);
   /** A request that keeps waking late goes at its third slot anyway. */
   private static final int MAX_SLOT_ATTEMPTS = 3;
   /** Pauses one request waits out before it goes at its slot anyway (each is bounded by PYTEST_MAX_BACKOFF). */

@@ -94,10 +94,19 @@ public final class AdmissionInterceptor implements Interceptor {
       gate.leave();
     }
     if (enforce) {
-      sequentialSwitch.attempted(response.code() == 429);
+      sequentialSwitch.attempted(response.code() == 429 && notForThePacing(slot));
       tellPacing(response, slot);
     }
     return PermitReleasingBody.attach(response, permit);
+  }
+
+  /**
+   * With an adaptive delay, a 429 of a request that started at the configured delay is the pacing's to
+   * answer (it widens the delay run-wide); only 429s that come after it has widened count toward switching
+   * the run to sequential, so a run at the API's published rate stays parallel while the pacing learns.
+   */
+  private boolean notForThePacing(Pacing.Slot slot) {
+    return !limits.adaptive() || slot == Pacing.Slot.NOW || slot.spacingNanos() > limits.spacing().toNanos();
   }
 
   /** Hands what the response says about the API's limits to the run-wide pacing, when it says anything. */

@@ -128,7 +128,7 @@ public final class AdmissionInterceptor implements Interceptor {
       remaining = quota.get().remaining();
       resetAt = nowNanos + Duration.between(now, quota.get().reset()).toNanos();
     }
-    Pacing.Feedback feedback = new Pacing.Feedback(slot.epochNanos(), slot.seq(), refused, pauseUntil, remaining, resetAt);
+    Pacing.Feedback feedback = new Pacing.Feedback(slot.spacingNanos(), slot.seq(), refused, pauseUntil, remaining, resetAt);
     if (feedback.isEmpty() || slot == Pacing.Slot.NOW && !refused) {
       return;
     }

@@ -12,12 +12,15 @@ import java.io.IOException;
  * <p>Three things decide a start, and the latest wins:
  * <ul>
  *   <li><b>Spacing.</b> Starts are at least the effective spacing apart. The configured delay is its floor.
- *       With adaptive pacing, a refused attempt (429/503) widens it by {@link #WIDEN} (multiplicative
- *       increase), once per round trip: a refusal of an attempt that started before the last widening was
- *       already answered by it. Every admission narrows it by a small fixed step back toward the floor
- *       (additive decrease): {@link #NARROW_STEPS} admissions undo a widening of one floor. This is AIMD
- *       on the delay, as TCP and Netflix's concurrency limits do it on a window; the slow return keeps the
- *       spacing just above what the API tolerates, with a refusal every few hundred requests.</li>
+ *       With adaptive pacing, a refused attempt (429/503) widens it to {@link #WIDEN} times the spacing that
+ *       attempt was given (multiplicative increase): a burst of refusals of attempts paced alike widens it
+ *       once, and it widens again only if attempts paced at the wider spacing are refused too. Every
+ *       admission takes {@code 1/}{@link #NARROW_DIVISOR} of the widening back (decrease toward the
+ *       floor, fast when far above it and slow near it). In balance, the widening left is about
+ *       {@code 0.1 x NARROW_DIVISOR} times the share of refusals: a spacing 5% above the floor costs one
+ *       refusal in about 400 requests. This is AIMD on the delay, as TCP and Netflix's concurrency limits
+ *       do it on a window, with a decay in place of the additive step so that a widening caused by a busy
+ *       start (JVMs starting, JIT, GC) is undone within a few hundred requests.</li>
  *   <li><b>Pause.</b> A {@code Retry-After}, or a quota reported as spent, stops every start until it ends.</li>
  *   <li><b>Quota.</b> A response's rate-limit headers say how many requests the window still takes and
  *       when it resets. Admissions are numbered; the quota lets through the numbers up to the reporting
@@ -27,18 +30,17 @@ import java.io.IOException;
  * All times are epoch nanoseconds by the keeper's clock (the clocks of one machine agree).
  */
 public final class Pacing {
-  /** A refusal widens the spacing by this factor. */
+  /** A refusal widens the spacing to this factor of the refused attempt's spacing. */
   static final double WIDEN = 1.1;
   /** The least widening, for a floor of zero. */
   static final long MIN_WIDENING_NANOS = 1_000_000;
-  /** Admissions that narrow the spacing by one floor (or one {@link #MIN_WIDENING_NANOS}). */
-  static final long NARROW_STEPS = 2_000;
+  /** Each admission takes this fraction's inverse of the widening back. */
+  static final long NARROW_DIVISOR = 200;
   /** Resets reported less than this apart belong to one window (servers give the time left in whole seconds). */
   static final long SAME_WINDOW_NANOS = 1_000_000_000L;
 
   private long nextFreeSlot; // 0 before the first
   private long extraNanos; // adaptive widening above the floor
-  private long widenedAtSlot; // attempts that started before this slot were sent before the last widening
   private long pausedUntil;
   private long admitted; // admissions so far: the number of the last one
   private long quotaLastSeq; // the last admission number the known quota lets through
@@ -62,7 +64,8 @@ public final class Pacing {
    *
    * @param epochNanos when to start
    * @param seq the admission's number in the API's sequence (for quota reports)
-   * @param spacingNanos the effective spacing it was given
+   * @param spacingNanos the effective spacing it was given: the floor, or wider after refusals (a quota
+   *     spread over its window may space starts wider still)
    * @param pausedUntil the pause known when it was reserved (0 for none)
    */
   public record Slot(long epochNanos, long seq, long spacingNanos, long pausedUntil) {
@@ -88,14 +91,14 @@ public final class Pacing {
   /**
    * What an attempt's response told about the API.
    *
-   * @param attemptSlot the attempt's start (epoch nanos; 0 when unknown)
+   * @param attemptSpacing the spacing the attempt was given (0 when unknown)
    * @param attemptSeq the attempt's admission number (0 when unknown)
    * @param refused a 429 or 503: widen the spacing
    * @param pauseUntil no start before this (0 for none)
    * @param quotaRemaining requests the window still takes after this attempt (-1 for none known)
    * @param quotaResetAt when the window resets (0 for none known)
    */
-  public record Feedback(long attemptSlot, long attemptSeq, boolean refused, long pauseUntil, long quotaRemaining, long quotaResetAt) {
+  public record Feedback(long attemptSpacing, long attemptSeq, boolean refused, long pauseUntil, long quotaRemaining, long quotaResetAt) {
     /** Nothing to tell. */
     public boolean isEmpty() {
       return !refused && pauseUntil == 0 && quotaRemaining < 0;
@@ -105,9 +108,10 @@ public final class Pacing {
   /** Reserves the next start, not before {@code earliest}. */
   public Slot reserve(Params params, long earliest) {
     if (params.adaptive() && extraNanos > 0) {
-      extraNanos = Math.max(0, extraNanos - Math.max(params.floorNanos(), MIN_WIDENING_NANOS) / NARROW_STEPS);
+      extraNanos -= Math.max(1, extraNanos / NARROW_DIVISOR);
     }
     long spacing = Math.max(params.floorNanos(), Math.min(params.ceilingNanos(), params.floorNanos() + extraNanos));
+    long gap = spacing; // to the next start: the spacing, or wider to spread a quota
     long slot = Math.max(Math.max(earliest, pausedUntil), nextFreeSlot);
     long seq = admitted + 1;
     if (quotaResetAt != 0) {
@@ -117,11 +121,11 @@ public final class Pacing {
         slot = quotaResetAt; // spent: wait for the reset
         forgetQuota();
       } else {
-        spacing = Math.max(spacing, (quotaResetAt - slot) / (quotaLastSeq - seq + 1));
+        gap = Math.max(spacing, (quotaResetAt - slot) / (quotaLastSeq - seq + 1));
       }
     }
     admitted = seq;
-    nextFreeSlot = slot + spacing;
+    nextFreeSlot = slot + gap;
     return new Slot(slot, seq, spacing, pausedUntil);
   }
 
@@ -130,11 +134,10 @@ public final class Pacing {
     if (f.pauseUntil() > now) {
       pausedUntil = Math.max(pausedUntil, f.pauseUntil());
     }
-    if (f.refused() && params.adaptive() && f.attemptSlot() >= widenedAtSlot) {
-      long spacing = params.floorNanos() + extraNanos;
-      long wider = Math.max((long) (spacing * WIDEN), spacing + MIN_WIDENING_NANOS);
-      extraNanos = Math.max(0, Math.min(params.ceilingNanos(), wider) - params.floorNanos());
-      widenedAtSlot = Math.max(nextFreeSlot, now);
+    if (f.refused() && params.adaptive()) {
+      long refusedAt = Math.max(params.floorNanos(), f.attemptSpacing());
+      long wider = Math.min(params.ceilingNanos(), Math.max((long) (refusedAt * WIDEN), refusedAt + MIN_WIDENING_NANOS));
+      extraNanos = Math.max(extraNanos, wider - params.floorNanos());
     }
     if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {
       long lastSeq = f.attemptSeq() + f.quotaRemaining();
@@ -156,7 +159,6 @@ public final class Pacing {
   public void absorb(Pacing other) {
     nextFreeSlot = Math.max(nextFreeSlot, other.nextFreeSlot);
     extraNanos = Math.max(extraNanos, other.extraNanos);
-    widenedAtSlot = Math.max(widenedAtSlot, other.widenedAtSlot);
     pausedUntil = Math.max(pausedUntil, other.pausedUntil);
     admitted = Math.max(admitted, other.admitted);
     if (other.quotaResetAt != 0 && (quotaResetAt == 0 || other.quotaLastSeq < quotaLastSeq)) {
@@ -185,11 +187,10 @@ public final class Pacing {
     quotaLastSeq = 0;
   }
 
-  /** Writes the state (7 longs). */
+  /** Writes the state (6 longs). */
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(nextFreeSlot);
     out.writeLong(extraNanos);
-    out.writeLong(widenedAtSlot);
     out.writeLong(pausedUntil);
     out.writeLong(admitted);
     out.writeLong(quotaLastSeq);
@@ -201,7 +202,6 @@ public final class Pacing {
     Pacing p = new Pacing();
     p.nextFreeSlot = in.readLong();
     p.extraNanos = in.readLong();
-    p.widenedAtSlot = in.readLong();
     p.pausedUntil = in.readLong();
     p.admitted = in.readLong();
     p.quotaLastSeq = in.readLong();

@@ -35,7 +35,7 @@ public final class PaceFeedback extends TimedProcessor<PermitTable, Void> {
   @Override
   void write(ObjectDataOutput out) throws IOException {
     AcquirePermit.writePacing(out, pacing);
-    out.writeLong(feedback.attemptSlot());
+    out.writeLong(feedback.attemptSpacing());
     out.writeLong(feedback.attemptSeq());
     out.writeBoolean(feedback.refused());
     out.writeLong(feedback.pauseUntil());

@@ -49,9 +49,23 @@ final class Advice {
         + "nothing to change", totals.rateLimited(), permitSeconds, 100 * permitSeconds / testSeconds);
   }
 
-  /** 429s: the spacing the API accepted in the seconds it refused some, with a margin. */
+  /** 429s: where the adaptive delay settled, or else the spacing the API accepted in the seconds it refused some, with a margin. */
   private static String rateLimited(ApiStats totals, RateLimitConfig config, Map<String, List<Timeline.Sample>> timeline) {
     String share = String.format(Locale.ROOT, "%.1f%% of attempts were answered 429", 100 * totals.rateLimitedShare());
+    if (config.adaptiveDelay()) {
+      java.util.OptionalDouble settled = settledDelayMs(timeline);
+      if (settled.isPresent()) {
+        double floorMs = config.rateLimitDelay().toNanos() / 1e6;
+        double peakMs = timeline.values().stream().flatMap(List::stream).mapToDouble(Timeline.Sample::delayMs).max().orElse(floorMs);
+        if (settled.getAsDouble() <= floorMs * 1.05 + 0.5) {
+          return String.format(Locale.ROOT, "%s; the adaptive delay answered them (it widened to %.0f ms at most and came back to "
+              + "%.0f ms, PYTEST_RATE_LIMIT_DELAY being its floor): nothing to change", share, peakMs, settled.getAsDouble());
+        }
+        return String.format(Locale.ROOT, "%s; the adaptive delay settled at %.0f ms, above PYTEST_RATE_LIMIT_DELAY (%.0f ms): the API "
+            + "takes less than the limits say; set PYTEST_RATE_LIMIT_DELAY=%.3f", share, settled.getAsDouble(), floorMs,
+            Math.ceil(settled.getAsDouble()) / 1000);
+      }
+    }
     List<Long> accepted = new ArrayList<>();
     perSecond(timeline).values().forEach(s -> {
       if (s[1] > 0 && s[0] - s[1] > 0) {
@@ -73,6 +87,14 @@ final class Advice {
     }
     return String.format(Locale.ROOT, "%s: in the seconds it refused some, the API took about %.1f requests/s, a spacing of %.3f s; "
         + "set PYTEST_RATE_LIMIT_DELAY=%.3f (10%% above it)", share, perSecond, spacing, suggested);
+  }
+
+  /** The effective delay the workers ended with (the median of each worker's last sample), if the timeline has one. */
+  static java.util.OptionalDouble settledDelayMs(Map<String, List<Timeline.Sample>> timeline) {
+    double[] last = timeline.values().stream()
+        .map(samples -> samples.stream().filter(s -> s.delayMs() >= 0).max(Comparator.comparingLong(Timeline.Sample::epochSecond)))
+        .filter(java.util.Optional::isPresent).mapToDouble(s -> s.get().delayMs()).sorted().toArray();
+    return last.length == 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(last[last.length / 2]);
   }
 
   /** Which limit bound: the spacing when the busiest second came near it, else the cap. */

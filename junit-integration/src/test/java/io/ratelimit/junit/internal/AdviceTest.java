@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /** The advice line from the figures of a run, one rule at a time. */
 class AdviceTest {
-  private static final RateLimitConfig CONFIG = RateLimitConfig.builder().rateLimitDelay(Duration.ofMillis(30)).maxConcurrentRequests(8).build();
+  private static final RateLimitConfig CONFIG = RateLimitConfig.builder().rateLimitDelay(Duration.ofMillis(30)).maxConcurrentRequests(8)
+      .adaptiveDelay(false).build();
+  private static final RateLimitConfig ADAPTIVE = CONFIG.toBuilder().adaptiveDelay(true).build();
   private static final ReportData.Suite SUITE = new ReportData.Suite(20_000, 100_000, 5, 52, 4);
 
   private static ApiStats totals(long attempts, long rateLimited, long permitWaitMs) {
@@ -39,6 +41,26 @@ class AdviceTest {
     String advice = Advice.of(totals(250, 50, 0), CONFIG, SUITE, timeline(10, 25, 5), Map.of(), Map.of());
     assertEquals("20.0% of attempts were answered 429: in the seconds it refused some, the API took about 20.0 requests/s, a spacing "
         + "of 0.050 s; set PYTEST_RATE_LIMIT_DELAY=0.055 (10% above it)", advice);
+  }
+
+  /** One worker whose effective delay went from {@code from} ms to {@code to} ms over the run. */
+  private static Map<String, List<Timeline.Sample>> delays(double from, double peak, double to) {
+    return Map.of("w1", List.of(new Timeline.Sample(1_000, 0, 0, 0, from), new Timeline.Sample(1_001, 20, 3, 0, peak),
+        new Timeline.Sample(1_002, 40, 3, 0, to)));
+  }
+
+  @Test
+  void withAnAdaptiveDelayThatCameBackTheAdviceIsToChangeNothing() {
+    String advice = Advice.of(totals(40, 3, 0), ADAPTIVE, SUITE, delays(30, 45, 30.4), Map.of(), Map.of());
+    assertEquals("7.5% of attempts were answered 429; the adaptive delay answered them (it widened to 45 ms at most and came back to 30 ms, "
+        + "PYTEST_RATE_LIMIT_DELAY being its floor): nothing to change", advice);
+  }
+
+  @Test
+  void withAnAdaptiveDelayThatStayedWideTheAdviceIsWhereItSettled() {
+    String advice = Advice.of(totals(40, 3, 0), ADAPTIVE, SUITE, delays(30, 60, 41.2), Map.of(), Map.of());
+    assertEquals("7.5% of attempts were answered 429; the adaptive delay settled at 41 ms, above PYTEST_RATE_LIMIT_DELAY (30 ms): the API "
+        + "takes less than the limits say; set PYTEST_RATE_LIMIT_DELAY=0.042", advice);
   }
 
   @Test

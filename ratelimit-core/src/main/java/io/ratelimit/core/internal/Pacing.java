@@ -18,7 +18,7 @@ import java.io.IOException;
  *       admission takes {@code 1/}{@link #NARROW_DIVISOR} of the widening back (decrease toward the
  *       floor, fast when far above it and slow near it). In balance, the widening left is about
  *       {@code 0.1 x NARROW_DIVISOR} times the share of refusals: a spacing 5% above the floor costs one
- *       refusal in about 400 requests. This is AIMD on the delay, as TCP and Netflix's concurrency limits
+ *       refusal in about 200 requests. This is AIMD on the delay, as TCP and Netflix's concurrency limits
  *       do it on a window, with a decay in place of the additive step so that a widening caused by a busy
  *       start (JVMs starting, JIT, GC) is undone within a few hundred requests.</li>
  *   <li><b>Pause.</b> A {@code Retry-After}, or a quota reported as spent, stops every start until it ends.</li>
@@ -35,7 +35,7 @@ public final class Pacing {
   /** The least widening, for a floor of zero. */
   static final long MIN_WIDENING_NANOS = 1_000_000;
   /** Each admission takes this fraction's inverse of the widening back. */
-  static final long NARROW_DIVISOR = 200;
+  static final long NARROW_DIVISOR = 100;
   /** Resets reported less than this apart belong to one window (servers give the time left in whole seconds). */
   static final long SAME_WINDOW_NANOS = 1_000_000_000L;
 

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How the embedded cluster of a run forms, with real JVMs started together as Surefire starts its forks:
- * through the run directory, into one cluster every time; and safe while it forms (the workers start on
- * the run directory and move to the cluster together), as the server sees it.
+ * through the run directory, into one cluster every time; safe while it forms (the workers start on the
+ * run directory and move to the cluster together), as the server sees it; and one cluster again within
+ * seconds after a member was cut off by a long pause.
  */
 class RunFormationTest {
   private static final Duration BOUND = Duration.ofSeconds(90);
@@ -148,6 +149,98 @@ class RunFormationTest {
         assertTrue(joined.startsWith("2 cluster"), w.output());
       }
     }
+  }
+
+  /** Rounds of the pause and merge; more with {@code -Dmerge.rounds=5}. */
+  private static final int MERGE_ROUNDS = Integer.getInteger("merge.rounds", 1);
+  /** Longest wait for each step of the pause and merge: the others' drop, the merge. */
+  private static final Duration MERGE_BOUND = Duration.ofSeconds(60);
+
+  /**
+   * A member paused past the heartbeat timeout (a long GC pause; SIGSTOP here) is dropped by the others,
+   * and once it runs again the run is one cluster again within seconds. Each round pauses, in turn, the
+   * member that started the cluster (it was given no peers to join) and one that joined it. Membership is
+   * read from each member's own view ({@code VIEW}: no call to another member, so a paused member stalls
+   * no answer); every wait is bounded.
+   */
+  @Test
+  void aMemberCutOffByALongPauseMergesBackWithinSeconds() throws Exception {
+    try (LoopbackApi api = new LoopbackApi(0)) {
+      List<String> merges = new ArrayList<>();
+      for (int round = 1; round <= MERGE_ROUNDS; round++) {
+        env = newRun();
+        for (int w = 1; w <= 3; w++) {
+          worker("p" + round + "w" + w, api.url("/items").toString(), 1, 1);
+        }
+        for (ForkedJvm w : workers) {
+          w.awaitLine(l -> l.startsWith("READY"), BOUND);
+          assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
+        }
+        // the run directory lists the members in the order they joined: the first one started the cluster
+        List<String> listed = read(Path.of(env.get("PYTEST_RUN_DIR"), "members")).lines().map(l -> l.split("@")[0]).toList();
+        boolean pauseTheFirst = round % 2 == 1;
+        long pausedPid = Long.parseLong(pauseTheFirst ? listed.get(0) : listed.get(listed.size() - 1));
+        ForkedJvm paused = workers.stream().filter(w -> w.pid() == pausedPid).findFirst().orElseThrow();
+        List<ForkedJvm> others = workers.stream().filter(w -> w != paused).toList();
+        String pausedUuid = view(paused).local();
+
+        signal("STOP", paused);
+        long stopped = System.nanoTime();
+        try {
+          Await.until(() -> others.stream().map(RunFormationTest::view).allMatch(v -> v.size() == 2 && !v.members().contains(pausedUuid)),
+              MERGE_BOUND, "the others dropped the paused member");
+        } finally {
+          signal("CONT", paused);
+        }
+        long resumed = System.nanoTime();
+        long dropMillis = (resumed - stopped) / 1_000_000;
+        // one cluster again: every member sees the same three, the resumed one included
+        Await.until(() -> {
+          List<View> views = workers.stream().map(RunFormationTest::view).toList();
+          return views.stream().allMatch(v -> v.size() == 3 && v.members().equals(views.get(0).members()));
+        }, MERGE_BOUND, "one cluster of three again");
+        long mergeMillis = (System.nanoTime() - resumed) / 1_000_000;
+        View back = view(paused);
+        String rejoinedAs = back.local().equals(pausedUuid) ? "the same member" : "a new member (" + pausedUuid + " before)";
+        // the resumed member works in the merged cluster: its requests are admitted there
+        int before = api.received();
+        paused.tell("GO");
+        paused.awaitLine(l -> l.startsWith("DONE"), MERGE_BOUND);
+        assertEquals(before + 1, api.received(), paused.output());
+        String what = (pauseTheFirst ? "the first member" : "a joined member") + ": dropped " + dropMillis + " ms after SIGSTOP, "
+            + "one cluster again " + mergeMillis + " ms after SIGCONT";
+        merges.add(what);
+        System.out.println("round " + round + ", " + what + "; back as " + rejoinedAs + ": " + back);
+        stop();
+      }
+      System.out.println("a member paused past the heartbeat timeout merged back: " + merges);
+    }
+  }
+
+  /** A member's own view of the cluster: its size, its own uuid, every member's uuid. */
+  private record View(int size, String local, java.util.Set<String> members) {}
+
+  /** The worker's answer to a new VIEW (a fresh one: answers are counted before asking). */
+  private static View view(ForkedJvm worker) {
+    long before = views(worker).count();
+    try {
+      worker.tell("VIEW");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Await.until(() -> views(worker).count() > before, MERGE_BOUND, "an answer to VIEW");
+    String[] parts = views(worker).reduce((first, second) -> second).orElseThrow().split(" ");
+    return new View(Integer.parseInt(parts[1]), parts[2], parts.length > 3 ? java.util.Set.of(parts[3].split(",")) : java.util.Set.of());
+  }
+
+  private static java.util.stream.Stream<String> views(ForkedJvm worker) {
+    return worker.output().lines().filter(l -> l.startsWith("VIEW "));
+  }
+
+  private static void signal(String signal, ForkedJvm jvm) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm.pid())).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS), "kill -" + signal + " did not end");
+    assertEquals(0, kill.exitValue(), "kill -" + signal);
   }
 
   private static String read(Path file) {

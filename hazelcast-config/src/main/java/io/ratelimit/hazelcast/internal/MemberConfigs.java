@@ -52,8 +52,11 @@ public final class MemberConfigs {
 
     config.getJetConfig().setEnabled(false);
     config.getMetricsConfig().setEnabled(false); // nothing reads them; collecting them costs CPU every few seconds
-    // the limiter's maps: one synchronous backup, so a member's death loses no shared state
-    config.addMapConfig(new MapConfig("ratelimit.*").setBackupCount(1).setAsyncBackupCount(0).setReadBackupData(false));
+    // the limiter's maps: one synchronous backup, so a member's death loses no shared state; kept as objects,
+    // so an entry processor (every admission) works on the table as it is, not on a copy read from bytes and
+    // written back (the wire and the backup still carry bytes)
+    config.addMapConfig(new MapConfig("ratelimit.*").setBackupCount(1).setAsyncBackupCount(0).setReadBackupData(false)
+        .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT));
 
     SerializationConfig serializationConfig = config.getSerializationConfig();
     serializationConfig.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig().setDefaultsDisabled(false));

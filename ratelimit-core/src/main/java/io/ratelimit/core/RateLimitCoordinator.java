@@ -178,9 +178,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }
 
     StatsRecorder recorder = new StatsRecorder();
-    RateLimitCoordinator coordinator = clusterSettings.mode() == ClusterMode.EMBEDDED
-        ? startEmbedded(clusterSettings, workerId, recorder, leaseSettings)
-        : startConnected(clusterSettings, workerId, recorder, leaseSettings);
+    RateLimitCoordinator coordinator = switch (clusterSettings.mode()) {
+      case EMBEDDED -> startEmbedded(clusterSettings, workerId, recorder, leaseSettings);
+      case LOCAL -> new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
+          CompletableFuture.completedFuture(ClusterConnector.connect(clusterSettings, ClusterSerialization::register)),
+          new Reconnections(), leaseSettings); // by choice: a run of one JVM
+      case MEMBERS, CLIENT -> startConnected(clusterSettings, workerId, recorder, leaseSettings);
+    };
     coordinator.endWithTheProgram();
     return coordinator;
   }

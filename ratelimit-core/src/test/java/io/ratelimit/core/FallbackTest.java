@@ -67,4 +67,34 @@ class FallbackTest {
       callers.shutdownNow();
     }
   }
+
+  /** Local mode by choice (a run of one JVM) is neither a refusal nor a wait: this JVM keeps the limits alone. */
+  @Test
+  void localModeByChoiceSendsAtOnceWithTheWholeLimits() throws Exception {
+    try (LoopbackApi api = new LoopbackApi(20);
+        RateLimitCoordinator alone = RateLimitCoordinator.start(SettingsSource.ofEnvironment(Map.of("PYTEST_CLUSTER_MODE", "local",
+            "PYTEST_MAX_CONCURRENT_REQUESTS", "3", "PYTEST_RATE_LIMIT_DELAY", "0", "PYTEST_WORKERS", "4")))) {
+      assertEquals("local", alone.coordination());
+      OkHttpClient client = alone.newClient(RateLimitConfig.builder().maxConcurrentRequests(3).rateLimitDelay(java.time.Duration.ZERO).build());
+      ExecutorService callers = Executors.newFixedThreadPool(8);
+      try {
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+          calls.add(CompletableFuture.supplyAsync(() -> {
+            try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
+              return r.code();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }, callers));
+        }
+        for (CompletableFuture<Integer> call : calls) {
+          assertEquals(200, call.get(60, TimeUnit.SECONDS));
+        }
+      } finally {
+        callers.shutdownNow();
+      }
+      assertEquals(3, api.maxInFlight(), "the whole cap of 3, not divided by PYTEST_WORKERS");
+    }
+  }
 }

@@ -253,11 +253,6 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
     Reconnections reconnections = new Reconnections();
-    if (settings.mode() == ClusterMode.LOCAL) { // asked for: a run of one JVM, nothing to join
-      ClusterConnection none = ClusterConnector.connect(settings, ClusterSerialization::register, false);
-      return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, none.toString(), recorder),
-          CompletableFuture.completedFuture(none), reconnections, leaseSettings);
-    }
     ClusterConnection connection = connectWithin(settings);
     LimiterState state;
     if (connection.instance().isPresent()) {

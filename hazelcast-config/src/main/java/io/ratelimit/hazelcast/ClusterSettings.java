@@ -16,6 +16,13 @@ import java.util.Objects;
  * (or {@code ratelimit.cluster-*} properties) with {@link #from(SettingsSource)}, validated once.
  */
 public final class ClusterSettings {
+  /**
+   * How long a member or client of the run's cluster may go unheard (no heartbeat) before the others drop
+   * it and free what it held: Hazelcast's heartbeat timeout, the same for members and clients. A JVM that
+   * was frozen for a good part of it (a long GC pause, a stopped process) may have been dropped.
+   */
+  public static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
+
   static final SettingKey MODE = SettingKey.of("cluster-mode");
   static final SettingKey RUN_ID = SettingKey.of("run-id");
   static final SettingKey PORT = SettingKey.of("cluster-port");

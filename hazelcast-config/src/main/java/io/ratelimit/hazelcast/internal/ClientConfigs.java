@@ -19,7 +19,7 @@ public final class ClientConfigs {
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.client.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.client.heartbeat.interval", "1000");
-    config.setProperty("hazelcast.client.heartbeat.timeout", "5000");
+    config.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(ClusterSettings.HEARTBEAT_TIMEOUT.toMillis()));
     config.setProperty("hazelcast.client.invocation.timeout.seconds", "10");
     config.getNetworkConfig().setAddresses(settings.clientAddresses()).setConnectionTimeout(2000).setSmartRouting(true);
     ClientConnectionStrategyConfig strategy = config.getConnectionStrategyConfig();

@@ -77,7 +77,7 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.max.join.seconds", Long.toString(joinSeconds));
     config.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(settings.portCount()));
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(ClusterSettings.HEARTBEAT_TIMEOUT.toSeconds()));
     config.setProperty("hazelcast.member.list.publish.interval.seconds", "5");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");

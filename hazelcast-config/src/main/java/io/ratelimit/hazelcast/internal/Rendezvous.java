@@ -100,11 +100,33 @@ public final class Rendezvous {
     List<String[]> entries = new ArrayList<>();
     for (String line : dir.read(MEMBERS).orElse("").split("\n")) {
       String[] parts = line.trim().split(" ");
-      if (parts.length == 2 && RunDirectory.isAlive(parts[0])) {
+      if (parts.length == 2 && isLive(parts[0], parts[1])) {
         entries.add(parts);
       }
     }
     return entries;
+  }
+
+  /**
+   * A member listed by another process lives while that process does. One listed by this process lives
+   * only while this JVM still runs a member at that address: a JVM that left its member (it lost the run's
+   * cluster, or was frozen past the heartbeat timeout) and joins again must not wait for its old self.
+   */
+  private static boolean isLive(String process, String address) {
+    if (!process.equals(RunDirectory.thisProcess())) {
+      return RunDirectory.isAlive(process);
+    }
+    for (HazelcastInstance member : Hazelcast.getAllHazelcastInstances()) {
+      try {
+        Address local = member.getCluster().getLocalMember().getAddress();
+        if (member.getLifecycleService().isRunning() && address.equals(local.getHost() + ":" + local.getPort())) {
+          return true;
+        }
+      } catch (RuntimeException stopping) {
+        // not running
+      }
+    }
+    return false;
   }
 
   /** Lists {@code member} beside the live ones (dead ones are dropped). Called under the lock. */

@@ -8,6 +8,7 @@ import io.ratelimit.core.internal.AttemptGate;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.ExitWatcher;
 import io.ratelimit.core.internal.FailoverLimiterState;
+import io.ratelimit.core.internal.FreezeDetector;
 import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
@@ -88,15 +89,18 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private volatile Thread shutdownHook;
   private final List<ExitWatcher.Watch> exitWatches = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final RetryRegistry retries = RetryRegistry.ofDefaults();
+  /** Tells when this JVM was frozen long enough that the run's cluster may have dropped it. */
+  private final FreezeDetector freezes;
 
   private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
-      Reconnections reconnections, LeaseSettings leaseSettings) {
+      Reconnections reconnections, LeaseSettings leaseSettings, FreezeDetector freezes) {
     this.workerId = workerId;
     this.recorder = recorder;
     this.state = state;
     this.connection = connection;
     this.reconnections = reconnections;
-    this.leases = new LeaseBroker(state.leases(), workerId, leaseSettings);
+    this.freezes = freezes;
+    this.leases = new LeaseBroker(state.leases(), workerId, leaseSettings, freezes);
   }
 
   /**
@@ -142,7 +146,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
     return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
-        CompletableFuture.completedFuture(null), new Reconnections(), LeaseSettings.DEFAULTS);
+        CompletableFuture.completedFuture(null), new Reconnections(), LeaseSettings.DEFAULTS, FreezeDetector.NEVER);
   }
 
   /**
@@ -182,7 +186,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       case EMBEDDED -> startEmbedded(clusterSettings, workerId, recorder, leaseSettings);
       case LOCAL -> new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
           CompletableFuture.completedFuture(ClusterConnector.connect(clusterSettings, ClusterSerialization::register)),
-          new Reconnections(), leaseSettings); // by choice: a run of one JVM
+          new Reconnections(), leaseSettings, FreezeDetector.NEVER); // by choice: a run of one JVM
       case MEMBERS, CLIENT -> startConnected(clusterSettings, workerId, recorder, leaseSettings);
     };
     coordinator.endWithTheProgram();
@@ -197,6 +201,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       LeaseSettings leaseSettings) {
     RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), workerId, recorder);
     Reconnections rejoined = new Reconnections();
+    FreezeDetector freezes = FreezeDetector.jvm();
     SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));
     CompletableFuture<ClusterConnection> connecting = new CompletableFuture<>();
     Thread join = new Thread(() -> {
@@ -208,6 +213,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+      long freezesBefore = freezes.freezes(); // a freeze while it joins counts: the member may have been dropped
       ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register, false);
       connecting.complete(connection);
       if (state.isClosed()) {
@@ -218,8 +224,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
         connection.instance().ifPresentOrElse(hz -> {
           ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder);
           // the run's other forks go on in the cluster: a JVM that loses it joins again, or sends nothing
-          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined),
-              "joins the run's cluster again (through the run directory), with the whole limits"));
+          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined, connection),
+              "joins the run's cluster again (through the run directory), with the whole limits", freezes, freezesBefore));
         }, () -> state.noCluster(connection.fallbackReason().orElse("no cluster")));
         LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
       } catch (RuntimeException e) {
@@ -228,11 +234,16 @@ public final class RateLimitCoordinator implements AutoCloseable {
     }, "ratelimit-cluster-join");
     join.setDaemon(true);
     join.start();
-    return new RateLimitCoordinator(workerId, recorder, state, connecting, rejoined, leaseSettings);
+    return new RateLimitCoordinator(workerId, recorder, state, connecting, rejoined, leaseSettings, freezes);
   }
 
-  /** A new member of the run's cluster for a JVM that lost its own, or a state that refuses to guess. */
-  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, Reconnections rejoined) {
+  /**
+   * A new member of the run's cluster for a JVM that lost its own, or a state that refuses to guess. The
+   * lost member is left first: one member per JVM, and never one that goes on with its own copy of the state.
+   */
+  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, Reconnections rejoined,
+      ClusterConnection first) {
+    leave(rejoined.latest().orElse(first));
     ClusterConnection again = ClusterConnector.connect(settings, ClusterSerialization::register, false);
     if (again.instance().isEmpty()) {
       String reason = again.fallbackReason().orElse("no cluster");
@@ -253,11 +264,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
     Reconnections reconnections = new Reconnections();
+    FreezeDetector freezes = FreezeDetector.jvm();
+    long freezesBefore = freezes.freezes();
     ClusterConnection connection = connectWithin(settings);
     LimiterState state;
     if (connection.instance().isPresent()) {
       ClusterLimiterState cluster = new ClusterLimiterState(connection.instance().get(), connection.clusterName(), workerId, recorder);
-      state = guarded(cluster, settings, workerId, recorder, reconnections, connection);
+      state = guarded(cluster, settings, workerId, recorder, reconnections, connection, freezes, freezesBefore);
       LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
     } else {
       String reason = connection.fallbackReason().orElse("no cluster");
@@ -265,21 +278,14 @@ public final class RateLimitCoordinator implements AutoCloseable {
           NoCluster.coordination(settings, reason), workerId, recorder);
     }
     return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), reconnections,
-        leaseSettings);
+        leaseSettings, freezes);
   }
 
   /** {@code cluster}, connected again (within the join timeout) when it is lost, or refusing if it cannot be. */
   private static LimiterState guarded(ClusterLimiterState cluster, ClusterSettings settings, String workerId, StatsRecorder recorder,
-      Reconnections reconnections, ClusterConnection first) {
+      Reconnections reconnections, ClusterConnection first, FreezeDetector freezes, long freezesBefore) {
     return new FailoverLimiterState(cluster, why -> {
-      // one instance per JVM: the lost one is left before another is made
-      reconnections.latest().orElse(first).instance().ifPresent(lost -> {
-        try {
-          lost.getLifecycleService().terminate();
-        } catch (RuntimeException alreadyGone) {
-          // nothing to leave
-        }
-      });
+      leave(reconnections.latest().orElse(first)); // one instance per JVM: the lost one is left before another is made
       ClusterConnection again = connectWithin(settings);
       if (again.instance().isEmpty()) {
         String reason = again.fallbackReason().orElse("no cluster");
@@ -290,7 +296,24 @@ public final class RateLimitCoordinator implements AutoCloseable {
       LOG.warn("ratelimit-testkit: worker {} is back in {} after losing it; it sends again", workerId, again);
       return new ClusterLimiterState(again.instance().get(), again.clusterName(), workerId, recorder);
     }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
-        + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot");
+        + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot", freezes, freezesBefore);
+  }
+
+  /**
+   * Stops a lost member or client at once, without a graceful leave: the others have dropped it, or will
+   * now, and it must not run on with its own copy of the state (nor merge it back).
+   */
+  private static void leave(ClusterConnection lost) {
+    if (lost == null) {
+      return;
+    }
+    lost.instance().ifPresent(instance -> {
+      try {
+        instance.getLifecycleService().terminate();
+      } catch (RuntimeException alreadyGone) {
+        // nothing to leave
+      }
+    });
   }
 
   /**
@@ -400,7 +423,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
-        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff()));
+        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes));
     return builder.build();
   }
 
@@ -573,6 +596,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
         LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
             + "as sent, without their outcome", workerId, unanswered, DRAIN_BOUND.toMillis());
       }
+      leases.close();
       state.close();
       // a member still starting is left as soon as it has started: nothing of this JVM's outlives it
       connection.thenAccept(joined -> {

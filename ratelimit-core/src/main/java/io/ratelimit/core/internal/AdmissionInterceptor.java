@@ -13,6 +13,9 @@ import org.slf4j.Logger;
  * API's next start slot, counts the attempt and its status, and hands the permit to the response body,
  * which gives it back once the body is read or closed: the request is in flight until the server is done.
  * As a network interceptor it sees every attempt the server receives, redirects and follow-ups included.
+ * An attempt whose JVM froze after it asked for admission (see {@link FreezeDetector}) is not sent: its
+ * permit and slot may have been given to others meanwhile, so it gives them back and is admitted again,
+ * in the state that replaced the lost one.
  */
 public final class AdmissionInterceptor implements Interceptor {
   private static final Logger LOG = Logs.get(AdmissionInterceptor.class);
@@ -22,6 +25,8 @@ public final class AdmissionInterceptor implements Interceptor {
   private static final int MAX_SLOT_ATTEMPTS = 3;
   /** Pauses one request waits out before it goes at its slot anyway (each is bounded by PYTEST_MAX_BACKOFF). */
   private static final int MAX_PAUSES = 3;
+  /** An attempt admitted again after this many freezes of its JVM fails rather than wait on. */
+  private static final int MAX_ADMISSIONS = 3;
   /** The permit name all requests share once the run is sequential. */
   public static final String SEQUENTIAL_PERMIT = "requests:sequential";
 
@@ -35,6 +40,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final AttemptGate gate;
   private final PacingBoard board;
   private final Duration maxPause;
+  private final FreezeDetector freezes;
 
   /**
    * @param state the shared limiter state
@@ -47,10 +53,12 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param gate shut when the worker stops, so every attempt sent is counted before the last flush
    * @param board this JVM's knowledge of pauses and effective spacings
    * @param maxPause the longest pause a response may impose ({@code PYTEST_MAX_BACKOFF})
+   * @param freezes this JVM's freeze detector
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout, StatsRecorder recorder,
       StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate, PacingBoard board,
-      Duration maxPause) {
+      Duration maxPause, FreezeDetector freezes) {
+    this.freezes = freezes;
     this.board = board;
     this.maxPause = maxPause;
     this.recorder = recorder;
@@ -68,15 +76,30 @@ public final class AdmissionInterceptor implements Interceptor {
     StatsRecorder.Counters test = recorder.test(chain.call());
     Pacing.Slot slot = Pacing.Slot.NOW;
     Permit permit = Permit.NONE;
-    if (enforce) {
-      LimiterState.Admission admission = admit(chain, test);
-      permit = admission.permit();
-      slot = admission.slot();
-    }
-    if (!gate.enter()) {
+    for (int admissions = 1; ; admissions++) {
+      long freezesBefore = freezes.freezes();
+      if (enforce) {
+        LimiterState.Admission admission = admit(chain, test);
+        permit = admission.permit();
+        slot = admission.slot();
+      }
+      if (!gate.enter()) {
+        permit.releaseWithoutWaiting();
+        throw new IOException("ratelimit-testkit: this worker is stopping; " + chain.request().method() + " "
+            + chain.request().url().redact() + " was not sent");
+      }
+      // the last look before the request leaves: no freeze since it asked, or it is admitted again
+      if (!enforce || freezes.freezes() == freezesBefore) {
+        break;
+      }
+      gate.leave();
       permit.releaseWithoutWaiting();
-      throw new IOException("ratelimit-testkit: this worker is stopping; " + chain.request().method() + " "
-          + chain.request().url().redact() + " was not sent");
+      if (admissions >= MAX_ADMISSIONS) {
+        throw new IOException("ratelimit-testkit: this JVM froze " + admissions + " times while " + chain.request().method() + " "
+            + chain.request().url().redact() + " waited for its turn; it was not sent");
+      }
+      LOG.debug("ratelimit-testkit: this JVM froze while {} {} waited for its turn; admitted again", chain.request().method(),
+          chain.request().url().redact());
     }
     Response response;
     try {

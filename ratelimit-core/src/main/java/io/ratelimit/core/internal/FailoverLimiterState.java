@@ -19,6 +19,12 @@ import org.slf4j.Logger;
  * the cluster with the whole limits, so any share this JVM took alone would be a guess. A passing failure
  * (a member leaving mid-call) is tried again for about 2 s before the cluster counts as lost. Counters
  * stay in the same recorder, and reach the new cluster with its first flush.
+ *
+ * <p>A JVM frozen past the {@link FreezeDetector}'s threshold (a long GC pause) counts its cluster state
+ * as lost too: the others may have dropped its member and freed what it held, while its own member, once
+ * it runs again, would go on with its own copy of the state until it merged back. So the state is replaced
+ * at once (the lost member or client is left before another is made), and no call made after the freeze
+ * reaches the old state, even one made before the detector's own thread has run again.
  */
 public final class FailoverLimiterState implements LimiterState {
   private static final Logger LOG = Logs.get(FailoverLimiterState.class);
@@ -31,18 +37,29 @@ public final class FailoverLimiterState implements LimiterState {
 
   private final Function<String, LimiterState> reconnect;
   private final String whatNext;
-  private volatile LimiterState current;
+  private final FreezeDetector freezes;
+  private volatile Current current;
   private volatile boolean closed;
+  private final Runnable stopWatching;
+
+  /** The state in use, and how many freezes this JVM had been through before it was made. */
+  private record Current(LimiterState state, long freezesBefore) {}
 
   /**
-   * @param cluster the cluster state, used until it fails
+   * @param cluster the cluster state, used until it fails or this JVM freezes
    * @param reconnect makes the state that takes over, given what failed; bounded: every caller waits for it
    * @param whatNext what the JVM does then, for the warning
+   * @param freezes this JVM's freeze detector
+   * @param freezesBefore {@code freezes.freezes()} from before the cluster was joined: a freeze while it
+   *     joined counts too
    */
-  public FailoverLimiterState(LimiterState cluster, Function<String, LimiterState> reconnect, String whatNext) {
-    this.current = cluster;
+  public FailoverLimiterState(LimiterState cluster, Function<String, LimiterState> reconnect, String whatNext, FreezeDetector freezes,
+      long freezesBefore) {
+    this.current = new Current(cluster, freezesBefore);
     this.reconnect = reconnect;
     this.whatNext = whatNext;
+    this.freezes = freezes;
+    this.stopWatching = freezes.onFreeze(this::afterFreeze); // last: the listener reads the fields above
   }
 
   /** Hazelcast's exceptions (the instance stopped, the client is offline, an operation timed out). */
@@ -70,27 +87,58 @@ public final class FailoverLimiterState implements LimiterState {
 
   @Override
   public Optional<String> refusal() {
-    return current.refusal(); // once the cluster was lost and could not be had again
+    return current.state().refusal(); // once the cluster was lost and could not be had again
+  }
+
+  /** Replaces the state at once after a freeze, rather than at the next call: the lost member is left now. */
+  private void afterFreeze(Duration frozen) {
+    Current now = current;
+    if (!closed && isStale(now)) {
+      try {
+        replaceFrozen(now);
+      } catch (RuntimeException e) {
+        LOG.debug("could not replace the state after a freeze yet: {}", e.toString()); // the next call tries again
+      }
+    }
+  }
+
+  /** Made before this JVM's latest freeze (and not one that refuses every request anyway). */
+  private boolean isStale(Current state) {
+    return state.freezesBefore() < freezes.freezes() && state.state().refusal().isEmpty();
+  }
+
+  private Current replaceFrozen(Current stale) {
+    String frozen = FreezeDetector.seconds(freezes.lastFreeze());
+    return replace(stale, () -> LOG.warn("ratelimit-testkit: this JVM was frozen for {} (a long GC pause, or the process stopped), "
+        + "more than {}: the run's cluster may have dropped its member and freed its permits and leases, and that member would go on "
+        + "with its own copy of the state; this JVM leaves it and {}", frozen, FreezeDetector.seconds(freezes.threshold()), whatNext),
+        "frozen for " + frozen);
+  }
+
+  private Current replaceFailed(Current failed, RuntimeException cause) {
+    return replace(failed, () -> LOG.warn("ratelimit-testkit: lost the run's cluster ({}); this JVM {}", cause, whatNext),
+        cause.getClass().getSimpleName() + ": " + cause.getMessage());
   }
 
   /**
    * Replaces {@code failed} once, however many callers met its failure: the others wait on this monitor
    * (bounded by {@code reconnect}'s own bound) and go on with what it made.
    */
-  private synchronized LimiterState replace(LimiterState failed, RuntimeException cause) {
+  private synchronized Current replace(Current failed, Runnable warning, String why) {
     if (current != failed) {
       return current;
     }
-    LOG.warn("ratelimit-testkit: lost the run's cluster ({}); this JVM {}", cause, whatNext);
-    LimiterState next = reconnect.apply(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    warning.run();
+    long freezesBefore = freezes.freezes();
+    Current next = new Current(reconnect.apply(why), freezesBefore);
     current = next;
     if (closed) {
-      next.close(); // the worker stopped while it connected again
+      next.state().close(); // the worker stopped while it connected again
     }
     // what the lost state holds dies with its member or expires; closing it may wait on the dead cluster
     Thread closing = new Thread(() -> {
       try {
-        failed.close();
+        failed.state().close();
       } catch (RuntimeException ignored) {
         // already gone
       }
@@ -107,9 +155,12 @@ public final class FailoverLimiterState implements LimiterState {
   private <T> T call(Call<T> call) throws InterruptedIOException {
     int replacements = 0;
     for (int attempt = 1; ; attempt++) {
-      LimiterState state = current;
+      Current state = current;
+      if (isStale(state)) {
+        state = replaceFrozen(state); // frozen since it was made: never a call on the old state
+      }
       try {
-        return call.on(state);
+        return call.on(state.state());
       } catch (RuntimeException e) {
         if (!isClusterFailure(e)) {
           throw e; // a refusal, or a bug: never a reason to connect again
@@ -121,7 +172,7 @@ public final class FailoverLimiterState implements LimiterState {
         if (++replacements > MAX_REPLACEMENTS_PER_CALL) {
           throw e;
         }
-        replace(state, e);
+        replaceFailed(state, e);
         attempt = 0;
       }
     }
@@ -164,7 +215,7 @@ public final class FailoverLimiterState implements LimiterState {
 
   @Override
   public AttemptWindow recentAttempts() {
-    return current.recentAttempts(); // the window records asynchronously and never throws
+    return current.state().recentAttempts(); // the window records asynchronously and never throws
   }
 
   @Override
@@ -174,7 +225,7 @@ public final class FailoverLimiterState implements LimiterState {
 
   @Override
   public RunMode runMode() {
-    return current.runMode();
+    return current.state().runMode();
   }
 
   @Override
@@ -210,7 +261,8 @@ public final class FailoverLimiterState implements LimiterState {
   @Override
   public void close() {
     closed = true;
-    current.close();
+    stopWatching.run();
+    current.state().close();
   }
 
   /** The lease tables, failing over with the rest. */
@@ -237,7 +289,7 @@ public final class FailoverLimiterState implements LimiterState {
 
     @Override
     public void awaitChange(String key, long nanos) throws InterruptedException {
-      current.leases().awaitChange(key, nanos);
+      current.state().leases().awaitChange(key, nanos);
     }
 
     @Override
@@ -247,7 +299,7 @@ public final class FailoverLimiterState implements LimiterState {
 
     @Override
     public void close() {
-      current.leases().close();
+      current.state().leases().close();
     }
   }
 }

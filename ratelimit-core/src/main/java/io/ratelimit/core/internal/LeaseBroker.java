@@ -26,6 +26,12 @@ import org.slf4j.Logger;
  * Hands out leases from a {@link LeaseStore}: waits (bounded, woken by changes, re-checking every 100 ms),
  * logs long waits with their holders, explains a lease that did not come, and counts the waits per
  * resource or pool. One per coordinator; {@link #forOwner} gives the per-test view.
+ *
+ * <p>After this JVM was frozen past the {@link FreezeDetector}'s threshold, the run's cluster may have
+ * dropped it and freed its leases, and another test may have taken one since. Each lease still open here is
+ * then taken over in the state that replaced the lost one: kept if it was still this JVM's, taken again if
+ * it was free, lost if another holds it; the last two with a warning that names the resource and its owner,
+ * since another test may have used the resource meanwhile (a lease cannot stop a test that already runs).
  */
 public final class LeaseBroker {
   private static final Logger LOG = Logs.get(LeaseBroker.class);
@@ -41,8 +47,22 @@ public final class LeaseBroker {
   private final LeaseSettings settings;
   private final Map<String, ResourcePool> declared = new ConcurrentHashMap<>();
   private final Map<String, WaitCounters> waits = new ConcurrentHashMap<>();
+  /** The leases of this JVM not yet closed, by lease id. */
+  private final Map<String, Held> open = new ConcurrentHashMap<>();
+  private final Runnable stopWatching;
 
+  /** A broker for a store that no freeze of this JVM can lose (e.g. the leases command's). */
   public LeaseBroker(LeaseStore store, String workerId, LeaseSettings settings) {
+    this(store, workerId, settings, FreezeDetector.NEVER);
+  }
+
+  /**
+   * @param store where the run's lease tables live
+   * @param workerId this worker's id, the first part of every owner
+   * @param settings the lease settings
+   * @param freezes this JVM's freeze detector: after a freeze the open leases are taken over
+   */
+  public LeaseBroker(LeaseStore store, String workerId, LeaseSettings settings, FreezeDetector freezes) {
     this.store = store;
     this.workerId = workerId;
     this.settings = settings;
@@ -50,6 +70,60 @@ public final class LeaseBroker {
     if (cleared > 0) {
       LOG.info("ratelimit-testkit: cleared {} expired lease(s) at start", cleared);
     }
+    this.stopWatching = freezes.onFreeze(this::afterFreeze);
+  }
+
+  /** Stops taking leases over after freezes (the coordinator is closing). */
+  public void close() {
+    stopWatching.run();
+  }
+
+  /**
+   * Takes every open lease over after a freeze: its store calls wait for the state that replaced the lost
+   * one. Taking a lease again with its own id keeps it where it was still this JVM's (moving it to the new
+   * member or client), and takes it back where it was freed and is still free.
+   */
+  private void afterFreeze(Duration frozen) {
+    if (open.isEmpty()) {
+      return;
+    }
+    String why = "this JVM was frozen for " + FreezeDetector.seconds(frozen) + " (a long GC pause, or the process stopped), long "
+        + "enough for the run's cluster to drop it and free its leases";
+    try {
+      Map<String, Map<String, LeaseTable.Lease>> before = store.tables();
+      for (Held held : open.values()) {
+        Map<String, LeaseTable.Lease> table = before.getOrDefault(held.key, Map.of());
+        boolean stillHeld = held.resources.stream().allMatch(r -> table.containsKey(r) && table.get(r).leaseId().equals(held.leaseId));
+        long left = held.expiresAt.toEpochMilli() - System.currentTimeMillis();
+        List<String> again = left <= 0 || held.closed.get() ? List.of()
+            : store.take(held.key, held.resources, held.resources.size(), held.leaseId, held.owner, Duration.ofMillis(left));
+        if (!again.isEmpty() && stillHeld) {
+          continue; // nobody could have taken it: still this JVM's, now renewed by its new member or client
+        }
+        if (!again.isEmpty()) {
+          LOG.warn("ratelimit-testkit: {}: {}'s lease on {} was freed meanwhile; taken again, but another test may have used {} "
+              + "while it was free", why, held.owner, held.resources, held.resources.size() == 1 ? "it" : "them");
+        } else if (!held.closed.get()) {
+          held.lostInFreeze = true;
+          LOG.warn("ratelimit-testkit: {}: {} lost its lease on {}, which another test holds now ({}); it goes on without the lease, so "
+              + "what it does with {} is no longer exclusive", why, held.owner, held.resources, describeHolders(held.key, held.resources),
+              held.resources.size() == 1 ? "it" : "them");
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("ratelimit-testkit: {}; could not check this JVM's {} lease(s) after it ({}): they may be lost", why, open.size(),
+          e.toString());
+    }
+  }
+
+  private String describeHolders(String key, List<String> resources) {
+    List<String> held = new ArrayList<>();
+    store.tables().getOrDefault(key, Map.of()).forEach((item, lease) -> {
+      if (resources.contains(item)) {
+        held.add(item + " by " + lease.owner());
+      }
+    });
+    return held.isEmpty() ? "it has just ended" : String.join(", ", held);
   }
 
   /** Leases owned by {@code owner} of this worker (shown as {@code workerId/owner}). */
@@ -114,7 +188,9 @@ public final class LeaseBroker {
           LOG.info("ratelimit-testkit: {} got {} after waiting {} s", owner, taken, TimeUnit.NANOSECONDS.toSeconds(now - start));
         }
         Instant since = Instant.now();
-        return new Held(key, leaseId, owner, List.copyOf(taken), since, since.plus(settings.leaseTimeout()));
+        Held held = new Held(key, leaseId, owner, List.copyOf(taken), since, since.plus(settings.leaseTimeout()));
+        open.put(leaseId, held);
+        return held;
       }
       if (now - deadline >= 0) {
         counters.record(now - start, false);
@@ -250,6 +326,8 @@ public final class LeaseBroker {
     private final Instant since;
     private final Instant expiresAt;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Lost after a freeze of this JVM to another test (said when it was found). */
+    private volatile boolean lostInFreeze;
 
     Held(String key, String leaseId, String owner, List<String> resources, Instant since, Instant expiresAt) {
       this.key = key;
@@ -290,6 +368,7 @@ public final class LeaseBroker {
       if (!closed.compareAndSet(false, true)) {
         return;
       }
+      open.remove(leaseId);
       List<String> released;
       try {
         released = store.release(key, leaseId);
@@ -297,7 +376,7 @@ public final class LeaseBroker {
         LOG.debug("could not release lease {} on {}: {}", leaseId, resources, e.toString());
         return; // the cluster is going: the lease ends with this member, or expires
       }
-      if (released.size() < resources.size()) {
+      if (released.size() < resources.size() && !lostInFreeze) {
         List<String> lost = new ArrayList<>(resources);
         lost.removeAll(released);
         LOG.warn("ratelimit-testkit: {} lost its lease on {} before it ended (expired after {} s, PYTEST_LEASE_TIMEOUT, or freed "

@@ -50,7 +50,9 @@ public final class LeaseTable implements IdentifiedDataSerializable {
   }
 
   /**
-   * Takes {@code count} of {@code items} not under a live lease, all or none, in the items' order.
+   * Takes {@code count} of {@code items} not under a live lease, all or none, in the items' order. An item
+   * already under the same lease (same id) counts as free: taking it again moves it to the new holder and
+   * keeps its start and hard end (how a JVM that lost its cluster takes its own leases over in the new one).
    *
    * @return the items taken; empty when fewer than {@code count} were free
    */
@@ -58,14 +60,16 @@ public final class LeaseTable implements IdentifiedDataSerializable {
     dropExpired(lease.sinceMillis());
     List<String> free = new ArrayList<>();
     for (String item : items) {
-      if (free.size() < count && !byItem.containsKey(item)) {
+      Lease held = byItem.get(item);
+      if (free.size() < count && (held == null || held.leaseId().equals(lease.leaseId()))) {
         free.add(item);
       }
     }
     if (free.size() < count) {
       return List.of();
     }
-    free.forEach(item -> byItem.put(item, lease));
+    free.forEach(item -> byItem.merge(item, lease, (before, again) -> new Lease(again.leaseId(), again.owner(), again.holder(),
+        before.sinceMillis(), again.renewedUntilMillis(), before.maxUntilMillis())));
     return free;
   }
 

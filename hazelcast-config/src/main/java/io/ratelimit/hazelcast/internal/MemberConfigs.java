@@ -91,12 +91,11 @@ public final class MemberConfigs {
     config.setProperty("hazelcast.invocation.retry.pause.millis", "500");
     config.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
     config.setProperty("hazelcast.health.monitoring.level", "OFF");
-    // thread pools for a handful of entries and a few hundred operations a second, not a server's load:
-    // fewer threads start faster and leave the test run's cores to the tests
+    // two partition threads are plenty for a handful of entries. The IO, generic and event pools keep
+    // Hazelcast's defaults: with one thread each, when a member stopped answering (a long GC pause) while
+    // the run was busy, the healthy members missed each other's heartbeats too and split into clusters of
+    // one, each keeping the limits alone (RunFormationTest, the pause under load: about half the rounds)
     config.setProperty("hazelcast.partition.operation.thread.count", "2");
-    config.setProperty("hazelcast.operation.generic.thread.count", "1");
-    config.setProperty("hazelcast.io.thread.count", "1");
-    config.setProperty("hazelcast.event.thread.count", "1");
     config.setProperty("hazelcast.query.predicate.parallel.evaluation", "false");
   }
 }

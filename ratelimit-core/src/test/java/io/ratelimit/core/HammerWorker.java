@@ -25,7 +25,10 @@ import okhttp3.Response;
  * (nanoseconds), {@code TARGET} and a URL sends there from then on, {@code STATS} prints the
  * merged counters, {@code AWAIT} and a member count waits until the cluster has that many members and
  * prints {@code MEMBERS}, {@code VIEW} prints this JVM's own view of the cluster at once, asking no other
- * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
+ * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code OWN} prints how many
+ * attempts this JVM has sent ({@code OWN <n>}, no cluster call), {@code HOLD} and a resource takes its lease in
+ * the background and keeps it ({@code HELD <resource>} once it has it), {@code LEASES} prints every live lease
+ * of the run as this JVM sees it ({@code LEASES <resource>=<owner>,...}), {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
  * its cluster (not in the run directory it starts on).
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
@@ -94,6 +97,23 @@ public final class HammerWorker {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
           }
           System.out.println("MEMBERS " + coordinator.clusterSize() + " " + coordinator.statistics().coordination());
+          break;
+        case "OWN": // this JVM's own attempts: no cluster call, so it answers while another member is paused
+          long own = coordinator.localStatistics().values().stream().mapToLong(ApiStats::attempts).sum();
+          System.out.println("OWN " + own);
+          break;
+        case "HOLD": // the next line names a resource: leased in the background (the wait may be long), kept
+          String resource = stdin.readLine().trim();
+          Thread holding = new Thread(() -> {
+            ResourceLease lease = coordinator.leases("Hammer#hold").acquire(resource, java.time.Duration.ofSeconds(120));
+            System.out.println("HELD " + lease.resources() + " " + lease.owner());
+          }, "hold-" + resource);
+          holding.setDaemon(true);
+          holding.start();
+          break;
+        case "LEASES":
+          System.out.println("LEASES " + coordinator.leases("Hammer#list").list().stream().map(l -> l.resource() + "=" + l.owner())
+              .collect(java.util.stream.Collectors.joining(",")));
           break;
         case "REFUSALS":
           System.out.println("REFUSALS " + REFUSALS.get());

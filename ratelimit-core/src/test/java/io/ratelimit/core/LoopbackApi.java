@@ -17,13 +17,15 @@ import okhttp3.HttpUrl;
  * A real HTTP server on loopback (mockwebserver3, a thread per connection) that records what it saw:
  * arrival times and how many requests it was serving at once. Each request takes {@code latencyMillis}
  * to serve; the in-flight count drops before the response is written, so it never counts a request the
- * client may already consider done. {@code /warm-up} is answered at once and not counted; {@code /hold}
+ * client may already consider done; {@link #crowdedStarts()} counts arrivals that found another request in
+ * flight. {@code /warm-up} is answered at once and not counted; {@code /hold}
  * is answered only when the test lets go.
  */
 final class LoopbackApi implements AutoCloseable {
   private final MockWebServer server = new MockWebServer();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
+  private final AtomicInteger crowded = new AtomicInteger();
   private final AtomicInteger received = new AtomicInteger();
   private final ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
   private final AtomicInteger holding = new AtomicInteger();
@@ -43,7 +45,11 @@ final class LoopbackApi implements AutoCloseable {
         }
         arrivals.add(System.nanoTime());
         received.incrementAndGet();
-        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        if (now > 1) {
+          crowded.incrementAndGet();
+        }
         try {
           TimeUnit.MILLISECONDS.sleep(latencyMillis); // the server's own work
         } finally {
@@ -61,6 +67,11 @@ final class LoopbackApi implements AutoCloseable {
 
   int maxInFlight() {
     return maxInFlight.get();
+  }
+
+  /** Requests that arrived while another was in flight. */
+  int crowdedStarts() {
+    return crowded.get();
   }
 
   int received() {

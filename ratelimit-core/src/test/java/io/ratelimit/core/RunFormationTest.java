@@ -157,64 +157,143 @@ class RunFormationTest {
   private static final Duration MERGE_BOUND = Duration.ofSeconds(60);
 
   /**
-   * A member paused past the heartbeat timeout (a long GC pause; SIGSTOP here) is dropped by the others,
-   * and once it runs again the run is one cluster again within seconds. Each round pauses, in turn, the
-   * member that started the cluster (it was given no peers to join) and one that joined it. Membership is
-   * read from each member's own view ({@code VIEW}: no call to another member, so a paused member stalls
-   * no answer); every wait is bounded.
+   * A member paused past the heartbeat timeout (a long GC pause; SIGSTOP here) is dropped by the others, who
+   * free what it held; the run keeps its limits across the pause, the resume and the return, as the server
+   * sees it: with a cap of 1 and every worker sending without end, never two requests at once. The resumed
+   * JVM notices its freeze and leaves its lost member before it sends again, then joins the others as a new
+   * member; a lease it held, which another worker took once it was dropped, is lost to it, it says so, and
+   * the run's lease table names one holder. Each round pauses, in turn, the member that started the cluster
+   * (it was given no peers to join) and one that joined it. Membership is read from each member's own view
+   * ({@code VIEW}: no call to another member, so a paused member stalls no answer); every wait is bounded.
    */
   @Test
-  void aMemberCutOffByALongPauseMergesBackWithinSeconds() throws Exception {
-    try (LoopbackApi api = new LoopbackApi(0)) {
-      List<String> merges = new ArrayList<>();
-      for (int round = 1; round <= MERGE_ROUNDS; round++) {
-        env = newRun();
-        for (int w = 1; w <= 3; w++) {
-          worker("p" + round + "w" + w, api.url("/items").toString(), 1, 1);
-        }
-        for (ForkedJvm w : workers) {
-          w.awaitLine(l -> l.startsWith("READY"), BOUND);
-          assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
-        }
-        // the run directory lists the members in the order they joined: the first one started the cluster
-        List<String> listed = read(Path.of(env.get("PYTEST_RUN_DIR"), "members")).lines().map(l -> l.split("@")[0]).toList();
-        boolean pauseTheFirst = round % 2 == 1;
-        long pausedPid = Long.parseLong(pauseTheFirst ? listed.get(0) : listed.get(listed.size() - 1));
-        ForkedJvm paused = workers.stream().filter(w -> w.pid() == pausedPid).findFirst().orElseThrow();
-        List<ForkedJvm> others = workers.stream().filter(w -> w != paused).toList();
-        String pausedUuid = view(paused).local();
-
-        signal("STOP", paused);
-        long stopped = System.nanoTime();
-        try {
-          Await.until(() -> others.stream().map(RunFormationTest::view).allMatch(v -> v.size() == 2 && !v.members().contains(pausedUuid)),
-              MERGE_BOUND, "the others dropped the paused member");
-        } finally {
-          signal("CONT", paused);
-        }
-        long resumed = System.nanoTime();
-        long dropMillis = (resumed - stopped) / 1_000_000;
-        // one cluster again: every member sees the same three, the resumed one included
-        Await.until(() -> {
-          List<View> views = workers.stream().map(RunFormationTest::view).toList();
-          return views.stream().allMatch(v -> v.size() == 3 && v.members().equals(views.get(0).members()));
-        }, MERGE_BOUND, "one cluster of three again");
-        long mergeMillis = (System.nanoTime() - resumed) / 1_000_000;
-        View back = view(paused);
-        String rejoinedAs = back.local().equals(pausedUuid) ? "the same member" : "a new member (" + pausedUuid + " before)";
-        // the resumed member works in the merged cluster: its requests are admitted there
-        int before = api.received();
-        paused.tell("GO");
-        paused.awaitLine(l -> l.startsWith("DONE"), MERGE_BOUND);
-        assertEquals(before + 1, api.received(), paused.output());
-        String what = (pauseTheFirst ? "the first member" : "a joined member") + ": dropped " + dropMillis + " ms after SIGSTOP, "
-            + "one cluster again " + mergeMillis + " ms after SIGCONT";
-        merges.add(what);
-        System.out.println("round " + round + ", " + what + "; back as " + rejoinedAs + ": " + back);
+  void aMemberCutOffByALongPauseIsFencedAndComesBackWithinSeconds() throws Exception {
+    List<String> rounds = new ArrayList<>();
+    for (int round = 1; round <= MERGE_ROUNDS; round++) {
+      env = newRun();
+      env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "1");
+      env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+      try (LoopbackApi api = new LoopbackApi(2)) {
+        rounds.add(pauseAndResume(api, round));
+      } catch (AssertionError e) {
+        throw new AssertionError("round " + round + ": " + e.getMessage() + tails(), e);
+      } finally {
         stop();
       }
-      System.out.println("a member paused past the heartbeat timeout merged back: " + merges);
     }
+    System.out.println("a member paused past the heartbeat timeout was fenced and came back: " + rounds);
+  }
+
+  /** One round: the member paused is the first one in odd rounds, a joined one in even rounds; returns what was seen. */
+  private String pauseAndResume(LoopbackApi api, int round) throws Exception {
+    for (int w = 1; w <= 3; w++) {
+      worker("p" + round + "w" + w, api.url("/items").toString(), 2, 1);
+    }
+    for (ForkedJvm w : workers) {
+      w.awaitLine(l -> l.startsWith("READY"), BOUND);
+      assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
+    }
+    // the run directory lists the members in the order they joined: the first one started the cluster
+    List<String> listed = read(Path.of(env.get("PYTEST_RUN_DIR"), "members")).lines().map(l -> l.split("@")[0]).toList();
+    boolean pauseTheFirst = round % 2 == 1;
+    long pausedPid = Long.parseLong(pauseTheFirst ? listed.get(0) : listed.get(listed.size() - 1));
+    ForkedJvm paused = workers.stream().filter(w -> w.pid() == pausedPid).findFirst().orElseThrow();
+    List<ForkedJvm> others = workers.stream().filter(w -> w != paused).toList();
+    ForkedJvm waiter = others.get(0);
+    String pausedUuid = view(paused).local();
+    // the member about to be paused holds a lease another worker waits for
+    paused.tell("HOLD");
+    paused.tell("billing-account");
+    paused.awaitLine(l -> l.startsWith("HELD"), BOUND);
+    waiter.tell("HOLD");
+    waiter.tell("billing-account");
+    for (ForkedJvm w : workers) {
+      w.tell("STREAM");
+      w.awaitLine(l -> l.startsWith("STREAMING"), BOUND);
+    }
+    Await.until(() -> api.received() >= 100, BOUND, "every worker sends");
+
+    signal("STOP", paused);
+    long stopped = System.nanoTime();
+    try {
+      Await.until(() -> others.stream().map(RunFormationTest::view).allMatch(v -> v.size() == 2 && !v.members().contains(pausedUuid)),
+          MERGE_BOUND, "the others dropped the paused member");
+      // the lease of the member they dropped is free: the waiter has it (before the paused member could take it back)
+      waiter.awaitLine(l -> l.startsWith("HELD"), MERGE_BOUND);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; paused " + pausedUuid + ", the others' views "
+          + others.stream().map(RunFormationTest::view).toList(), e);
+    } finally {
+      signal("CONT", paused);
+    }
+    long resumed = System.nanoTime();
+    long dropMillis = (resumed - stopped) / 1_000_000;
+    int receivedAtResume = api.received();
+    long ownAtResume = own(paused);
+    // one cluster again: every member sees the same three, the resumed one included
+    Await.until(() -> {
+      List<View> views = workers.stream().map(RunFormationTest::view).toList();
+      return views.stream().allMatch(v -> v.size() == 3 && v.members().equals(views.get(0).members()));
+    }, MERGE_BOUND, "one cluster of three again");
+    long mergeMillis = (System.nanoTime() - resumed) / 1_000_000;
+    View back = view(paused);
+    // the resumed member sends again, in the run's cluster, and so do the others
+    Await.until(() -> own(paused) >= ownAtResume + 20, MERGE_BOUND, "the resumed member sends again");
+    long sendingMillis = (System.nanoTime() - resumed) / 1_000_000; // its rejoin, then turns shared with the others
+    int receivedAtMerge = api.received();
+    Await.until(() -> api.received() >= receivedAtMerge + 100, MERGE_BOUND, "the run sends on");
+
+    String output = paused.output();
+    assertTrue(output.contains("this JVM was frozen for") && output.contains("leaves it and joins the run's cluster again"),
+        "the resumed JVM says it was frozen and joins again:\n" + output);
+    assertTrue(output.contains("lost its lease on [billing-account]"), "the resumed JVM says its lease is lost:\n" + output);
+    String waiterOwner = waiter.awaitValue("HELD [billing-account]", BOUND);
+    assertEquals("billing-account=" + waiterOwner, leases(paused), "the run's leases as the resumed JVM sees them");
+    assertEquals("billing-account=" + waiterOwner, leases(waiter));
+    int received = api.received();
+    assertEquals(0, api.crowdedStarts(), "requests that arrived while another was in flight, cap 1 (of " + received + "; "
+        + receivedAtResume + " before SIGCONT)");
+    assertEquals(1, api.maxInFlight());
+    assertTrue(!back.local().equals(pausedUuid), "back as a new member: " + back);
+    String what = (pauseTheFirst ? "the first member" : "a joined member") + ": dropped " + dropMillis + " ms after SIGSTOP, "
+        + "one cluster again " + mergeMillis + " ms after SIGCONT, its 20th request since within " + sendingMillis + " ms; "
+        + received + " requests, " + (received - receivedAtResume) + " after SIGCONT, none beside another";
+    System.out.println("round " + round + ", " + what);
+    return what;
+  }
+
+  /** The last lines of every worker's output, for a failure's message. */
+  private String tails() {
+    StringBuilder out = new StringBuilder();
+    for (ForkedJvm w : workers) {
+      // the answers to VIEW and the stack traces' frames left out
+      List<String> lines = w.output().lines().filter(l -> !l.startsWith("VIEW ") && !l.startsWith("\tat ")).toList();
+      out.append("\n--- pid ").append(w.pid()).append(":\n").append(String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size())));
+    }
+    return out.toString();
+  }
+
+  /** This worker's own attempts so far (a fresh answer). */
+  private static long own(ForkedJvm worker) {
+    return Long.parseLong(ask(worker, "OWN").trim());
+  }
+
+  /** The run's live leases as this worker sees them, {@code resource=owner,...} (a fresh answer). */
+  private static String leases(ForkedJvm worker) {
+    return ask(worker, "LEASES").trim();
+  }
+
+  /** The worker's answer to a new {@code command}, the answer's line without the command's name. */
+  private static String ask(ForkedJvm worker, String command) {
+    java.util.function.Supplier<java.util.stream.Stream<String>> answers = () -> worker.output().lines().filter(l -> l.startsWith(command + " "));
+    long before = answers.get().count();
+    try {
+      worker.tell(command);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Await.until(() -> answers.get().count() > before, MERGE_BOUND, "an answer to " + command);
+    return answers.get().reduce((first, second) -> second).orElseThrow().substring(command.length() + 1);
   }
 
   /** A member's own view of the cluster: its size, its own uuid, every member's uuid. */

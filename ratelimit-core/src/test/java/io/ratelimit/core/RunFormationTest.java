@@ -243,6 +243,11 @@ class RunFormationTest {
     int receivedAtMerge = api.received();
     Await.until(() -> api.received() >= receivedAtMerge + 100, MERGE_BOUND, "the run sends on");
 
+    // what the server saw first, then what the JVMs say
+    int received = api.received();
+    assertEquals(0, api.crowdedStarts(), "requests that arrived while another was in flight, cap 1 (of " + received + "; "
+        + receivedAtResume + " before SIGCONT)");
+    assertEquals(1, api.maxInFlight());
     String output = paused.output();
     assertTrue(output.contains("this JVM was frozen for") && output.contains("leaves it and joins the run's cluster again"),
         "the resumed JVM says it was frozen and joins again:\n" + output);
@@ -250,10 +255,6 @@ class RunFormationTest {
     String waiterOwner = waiter.awaitValue("HELD [billing-account]", BOUND);
     assertEquals("billing-account=" + waiterOwner, leases(paused), "the run's leases as the resumed JVM sees them");
     assertEquals("billing-account=" + waiterOwner, leases(waiter));
-    int received = api.received();
-    assertEquals(0, api.crowdedStarts(), "requests that arrived while another was in flight, cap 1 (of " + received + "; "
-        + receivedAtResume + " before SIGCONT)");
-    assertEquals(1, api.maxInFlight());
     assertTrue(!back.local().equals(pausedUuid), "back as a new member: " + back);
     String what = (pauseTheFirst ? "the first member" : "a joined member") + ": dropped " + dropMillis + " ms after SIGSTOP, "
         + "one cluster again " + mergeMillis + " ms after SIGCONT, its 20th request since within " + sendingMillis + " ms; "

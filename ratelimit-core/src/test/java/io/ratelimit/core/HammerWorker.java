@@ -23,7 +23,7 @@ import okhttp3.Response;
  * until the JVM is stopped (a refused request is counted, the first one printed as {@code REFUSED <message>},
  * and the thread goes on trying), {@code REFUSALS} prints how many were refused, {@code DELAY} prints the effective spacing it last saw
  * (nanoseconds), {@code TARGET} and a URL sends there from then on, {@code STATS} prints the
- * merged counters, {@code AWAIT} and a member count waits until the cluster has that many members and
+ * merged counters, {@code AWAIT} and a member count waits until the cluster has exactly that many members and
  * prints {@code MEMBERS}, {@code VIEW} prints this JVM's own view of the cluster at once, asking no other
  * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code OWN} prints how many
  * attempts this JVM has sent ({@code OWN <n>}, no cluster call), {@code HOLD} and a resource takes its lease in
@@ -93,7 +93,7 @@ public final class HammerWorker {
           int members = Integer.parseInt(stdin.readLine().trim());
           awaitCluster(coordinator);
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-          while (coordinator.clusterSize() < members && System.nanoTime() < deadline) {
+          while (coordinator.clusterSize() != members && System.nanoTime() < deadline) { // exactly: a member just killed may still count
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
           }
           System.out.println("MEMBERS " + coordinator.clusterSize() + " " + coordinator.statistics().coordination());

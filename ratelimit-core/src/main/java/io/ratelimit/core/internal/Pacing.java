@@ -167,16 +167,6 @@ public final class Pacing {
     }
   }
 
-  /** Moves the next free start to {@code slot} if it is earlier. */
-  public void nextFreeAtLeast(long slot) {
-    nextFreeSlot = Math.max(nextFreeSlot, slot);
-  }
-
-  /** The next free start (epoch nanos; 0 before the first). */
-  public long nextFreeSlot() {
-    return nextFreeSlot;
-  }
-
   /** True when nothing has been paced yet. */
   public boolean isEmpty() {
     return nextFreeSlot == 0 && extraNanos == 0 && pausedUntil == 0 && admitted == 0;

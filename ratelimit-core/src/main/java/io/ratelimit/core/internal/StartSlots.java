@@ -1,22 +1,11 @@
 package io.ratelimit.core.internal;
 
 /**
- * Virtual scheduling of request starts: each reservation takes the first free slot at or after now,
- * and moves the next free slot one spacing later. Pure arithmetic, shared by the local and the
- * cluster state so both space requests the same way.
+ * The clock start slots are kept in: epoch nanoseconds, which the JVMs of one machine share (and machines
+ * share through NTP). {@link Pacing} reserves the slots; this converts them to waits.
  */
 public final class StartSlots {
   private StartSlots() {}
-
-  /** The slot a reservation made at {@code now} gets, when the next free slot is {@code nextFree}. */
-  public static long slot(long nextFree, long now) {
-    return Math.max(nextFree, now);
-  }
-
-  /** The next free slot after {@code slot} has been taken. */
-  public static long nextFree(long slot, long spacing) {
-    return slot + spacing;
-  }
 
   /** Now as epoch nanoseconds (microsecond resolution on Linux): the clock slots are kept in, shared by the JVMs of a machine. */
   public static long epochNanosNow() {

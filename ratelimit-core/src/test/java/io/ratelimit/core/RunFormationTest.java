@@ -346,15 +346,23 @@ class RunFormationTest {
       for (ForkedJvm w : workers) {
         assertTrue(w.awaitLine(l -> l.startsWith("READY"), BOUND).contains("READY run directory"), w.output());
       }
-      api.forgetArrivals();
       for (ForkedJvm w : workers) {
         w.tell("STREAM");
       }
-      Await.until(() -> api.received() >= 30, BOUND, "the workers send on the run directory");
-      int beforeMove = api.received();
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("STREAMING"), BOUND);
+      }
+      // the stamps of the first starts, while 9 new threads in 3 JVMs start on 2 cores,
+      // lag by tens of ms (a late stamp is not an early start: see ClockTolerance); measure from the stream
+      int started = api.received();
+      Await.until(() -> api.received() >= started + 6, BOUND, "the streams run");
+      api.forgetArrivals();
+      int streamStart = api.received();
+      Await.until(() -> api.received() >= streamStart + 30, BOUND, "the workers send on the run directory");
+      int beforeMove = api.received() - streamStart;
       holdingBack.close();
       Await.until(() -> RunDirectoryState.hasMoved(dir), BOUND, "the run moved to the cluster");
-      Await.until(() -> api.received() >= beforeMove + 60, BOUND, "the workers send in the cluster");
+      Await.until(() -> api.received() >= streamStart + beforeMove + 60, BOUND, "the workers send in the cluster");
       for (ForkedJvm w : workers) {
         assertTrue(awaitMembers(w, 3).startsWith("3 cluster"), w.output());
       }

@@ -176,7 +176,7 @@ public final class ClusterSettings {
   /** Builds {@link ClusterSettings}. */
   public static final class Builder {
     private ClusterMode mode = ClusterMode.EMBEDDED;
-    private Setting<String> runId = new Setting<>(RUN_ID, RunIdentity.derive(), SettingSource.DEFAULT);
+    private Setting<String> runId; // derived at build() when none is given: walking the process tree costs a little
     private int basePort = 5801;
     private int portCount = 32;
     private List<String> members = List.of();
@@ -233,6 +233,9 @@ public final class ClusterSettings {
 
     /** The settings. */
     public ClusterSettings build() {
+      if (runId == null) {
+        runId = new Setting<>(RUN_ID, RunIdentity.derive(), SettingSource.DEFAULT);
+      }
       if (basePort < 1 || portCount < 1 || basePort + portCount - 1 > 65_535) {
         throw new IllegalArgumentException("invalid port range " + basePort + " + " + portCount);
       }

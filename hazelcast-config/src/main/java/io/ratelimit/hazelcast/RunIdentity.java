@@ -1,9 +1,6 @@
 package io.ratelimit.hazelcast;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -11,12 +8,14 @@ import java.util.Optional;
  * all descend from the same Maven JVM (through a shell of their own), so the nearest ancestor that is a
  * JVM, by its process id and start time, names the build. Two builds on one machine run in two Maven
  * JVMs (or the same pid at different start times), so they never share an identity. Without a JVM among
- * its ancestors, a JVM is named after its parent process.
+ * its ancestors, a JVM is named after its parent process. Plain numbers, no digest: it runs in every fork
+ * before the first request, and a cryptographic provider or a date formatter would cost that request tens
+ * of milliseconds of class loading.
  */
 public final class RunIdentity {
   private RunIdentity() {}
 
-  /** {@code build-} and a short hash of the parent process's pid and start instant. */
+  /** {@code build-}, the pid of the build's JVM and its start time (milliseconds, base 36). */
   public static String derive() {
     ProcessHandle self = ProcessHandle.current();
     ProcessHandle build = self.parent().orElse(self);
@@ -26,20 +25,11 @@ public final class RunIdentity {
         break;
       }
     }
-    String start = build.info().startInstant().map(Object::toString).orElse("unknown-start");
-    return "build-" + hash(build.pid() + "@" + start);
+    String start = build.info().startInstant().map(Instant::toEpochMilli).map(m -> Long.toString(m, 36)).orElse("unknown");
+    return "build-" + build.pid() + "-" + start;
   }
 
   private static boolean isJvm(ProcessHandle process) {
     return process.info().command().map(c -> c.endsWith("/java") || c.endsWith("\\java.exe") || c.equals("java")).orElse(false);
-  }
-
-  private static String hash(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 6);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Lets a program end when its own work ends, even if it never closed the limiter. Hazelcast's member and
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * still working) it does nothing: the program is not done.
  */
 public final class ExitWatcher {
-  private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
+  private static final Logger LOG = Logs.get(ExitWatcher.class);
   /** Rare enough to cost nothing, often enough that a finished program ends promptly. */
   static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** The name the java launcher gives the thread that waits for the last non-daemon thread after {@code main}. */

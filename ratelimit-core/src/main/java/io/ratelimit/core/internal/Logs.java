@@ -9,7 +9,9 @@ import org.slf4j.spi.LoggingEventBuilder;
 /**
  * The library's loggers: SLF4J loggers whose DEBUG messages come out at INFO while {@code PYTEST_DEBUG=true},
  * so that switch shows them whatever the logging back-end and its configuration (a logger set to DEBUG shows
- * them anyway). Everything else passes through unchanged.
+ * them anyway). Everything else passes through unchanged. The back-end is looked up on a logger's first use,
+ * not when it is made: a fork's first request has nothing to log, and a back-end's start (its configuration,
+ * its date formats) would cost that request tens of milliseconds.
  */
 public final class Logs {
   private static volatile boolean debug;
@@ -18,7 +20,7 @@ public final class Logs {
 
   /** A logger named after {@code type}. */
   public static Logger get(Class<?> type) {
-    return new DebugAwareLogger(LoggerFactory.getLogger(type));
+    return new DebugAwareLogger(type.getName());
   }
 
   /** Turns {@code PYTEST_DEBUG} on (or off) for every logger of the library, from now on. */
@@ -33,11 +35,19 @@ public final class Logs {
 
   private static final class DebugAwareLogger extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
-    private final transient Logger delegate;
+    private transient volatile Logger delegate;
 
-    DebugAwareLogger(Logger delegate) {
-      this.delegate = delegate;
-      this.name = delegate.getName();
+    DebugAwareLogger(String name) {
+      this.name = name;
+    }
+
+    private Logger delegate() {
+      Logger here = delegate;
+      if (here == null) {
+        here = LoggerFactory.getLogger(name); // SLF4J caches it: a race makes the same call twice, no harm
+        delegate = here;
+      }
+      return here;
     }
 
     @Override
@@ -47,8 +57,8 @@ public final class Logs {
 
     @Override
     protected void handleNormalizedLoggingCall(Level level, org.slf4j.Marker marker, String message, Object[] arguments, Throwable cause) {
-      Level target = level == Level.DEBUG && debug && !delegate.isDebugEnabled() ? Level.INFO : level;
-      LoggingEventBuilder event = delegate.atLevel(target).setMessage(message);
+      Level target = level == Level.DEBUG && debug && !delegate().isDebugEnabled() ? Level.INFO : level;
+      LoggingEventBuilder event = delegate().atLevel(target).setMessage(message);
       if (arguments != null) {
         for (Object argument : arguments) {
           event = event.addArgument(argument);
@@ -62,27 +72,27 @@ public final class Logs {
 
     @Override
     public boolean isTraceEnabled() {
-      return delegate.isTraceEnabled();
+      return delegate().isTraceEnabled();
     }
 
     @Override
     public boolean isDebugEnabled() {
-      return delegate.isDebugEnabled() || (debug && delegate.isInfoEnabled());
+      return delegate().isDebugEnabled() || (debug && delegate().isInfoEnabled());
     }
 
     @Override
     public boolean isInfoEnabled() {
-      return delegate.isInfoEnabled();
+      return delegate().isInfoEnabled();
     }
 
     @Override
     public boolean isWarnEnabled() {
-      return delegate.isWarnEnabled();
+      return delegate().isWarnEnabled();
     }
 
     @Override
     public boolean isErrorEnabled() {
-      return delegate.isErrorEnabled();
+      return delegate().isErrorEnabled();
     }
   }
 }

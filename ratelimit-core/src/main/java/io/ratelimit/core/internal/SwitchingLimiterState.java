@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An embedded worker's state: the run directory's from the first request on, while this JVM's cluster
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the run's state for good: exact across the JVMs of this machine, said once for the whole run.
  */
 public final class SwitchingLimiterState implements LimiterState {
-  private static final Logger LOG = LoggerFactory.getLogger(SwitchingLimiterState.class);
+  private static final Logger LOG = Logs.get(SwitchingLimiterState.class);
 
   private final RunDirectoryState interim;
   private final Duration joinBound;

@@ -6,6 +6,7 @@ import io.ratelimit.core.RunMode;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.Logs;
 import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StartSlots;
@@ -41,7 +42,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Limiter state shared by the JVMs of one run on one machine through the run directory: every change is
@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * call here throws {@link MovedToCluster} and the caller goes to the cluster.
  */
 public final class RunDirectoryState implements LimiterState {
-  private static final Logger LOG = LoggerFactory.getLogger(RunDirectoryState.class);
+  private static final Logger LOG = Logs.get(RunDirectoryState.class);
   private static final String STATE = "state";
   private static final String STATE_FILE = "state.bin";
   /** Holders keep the lock for microseconds; a JVM stopped while holding it must not hang the build. */

@@ -64,11 +64,13 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
   /**
-   * An embedded worker starts its member this long after its first request is answered (or after twice
-   * this long): the run directory keeps the limits exact meanwhile, and on a small machine the member's
-   * start would slow the first requests of the forks that start beside it.
+   * An embedded worker starts its member this long after its first request is answered (after twice this
+   * long if it sends nothing): the run directory keeps the limits exact meanwhile, and on a small machine
+   * the member's start (1.5-3 CPU s) would slow the first requests of the forks that start beside it.
    */
   private static final Duration JOIN_DELAY = Duration.ofSeconds(1);
+  /** Longest a worker whose first request is under way holds its member's start back for the answer. */
+  private static final Duration FIRST_ANSWER_BOUND = Duration.ofSeconds(10);
   /** Between two tries to join or connect, when a try failed at once (e.g. a bind refused). */
   private static final Duration CONNECT_PAUSE = Duration.ofSeconds(1);
   /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
@@ -207,7 +209,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     Thread join = new Thread(() -> {
       try {
         if (!interim.hasMoved()) { // a JVM that starts after the run moved waits for its member: no delay then
-          state.awaitFirstRelease(JOIN_DELAY);
+          state.awaitFirstRelease(JOIN_DELAY, FIRST_ANSWER_BOUND);
           Thread.sleep(JOIN_DELAY.toMillis());
         }
       } catch (InterruptedException e) {

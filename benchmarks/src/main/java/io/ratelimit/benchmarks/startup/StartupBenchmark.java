@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -q -pl benchmarks exec:exec
  * -Dbenchmark=io.ratelimit.benchmarks.startup.StartupBenchmark} ({@code STARTUP_ROUNDS}, default 3;
- * {@code STARTUP_FORKS}, default {@code 1,2,4,8}; {@code STARTUP_JVM_ARGS}, extra flags for the forks).
+ * {@code STARTUP_FORKS}, default {@code 1,2,4,8}; {@code STARTUP_JVM_ARGS}, extra flags for the forks; {@code STARTUP_PLAIN=true}, the same forks sending with a
+ * plain {@code OkHttpClient} and no limiter, the floor that the JVM and OkHttp set).
  */
 public final class StartupBenchmark {
   private StartupBenchmark() {}
@@ -35,6 +36,7 @@ public final class StartupBenchmark {
     int[] forkCounts = Arrays.stream(System.getenv().getOrDefault("STARTUP_FORKS", "1,2,4,8").split(","))
         .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
     String jvmArgs = System.getenv().getOrDefault("STARTUP_JVM_ARGS", "");
+    boolean plain = Boolean.parseBoolean(System.getenv().getOrDefault("STARTUP_PLAIN", "false"));
     HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     api.createContext("/", exchange -> {
       byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
@@ -45,8 +47,9 @@ public final class StartupBenchmark {
     });
     api.start();
     String url = "http://127.0.0.1:" + api.getAddress().getPort() + "/";
-    System.out.printf(Locale.ROOT, "# start-up, %s, %d cores, Java %s, fork flags [%s], %d rounds%n%n", LocalDate.now(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), jvmArgs, rounds);
+    System.out.printf(Locale.ROOT, "# start-up, %s, %d cores, Java %s, fork flags [%s], %d rounds%s%n%n", LocalDate.now(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), jvmArgs, rounds,
+        plain ? ", plain OkHttp (no limiter)" : "");
     System.out.println("| JVMs together | first answer p50 ms | max ms | CPU s per fork (p50) | RSS MiB (p50) | rounds in one cluster |");
     System.out.println("|---:|---:|---:|---:|---:|---:|");
     for (int n : forkCounts) {
@@ -58,7 +61,7 @@ public final class StartupBenchmark {
         String runId = "startup-" + UUID.randomUUID().toString().substring(0, 8);
         List<Fork> forks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-          forks.add(new Fork(runId, jvmArgs, url, n));
+          forks.add(new Fork(runId, jvmArgs, url, n, plain));
         }
         for (Fork f : forks) {
           f.awaitLine("READY");
@@ -114,12 +117,13 @@ public final class StartupBenchmark {
     private final BufferedReader out;
     private final List<String> seen = new ArrayList<>();
 
-    Fork(String runId, String jvmArgs, String url, int forks) throws IOException {
+    Fork(String runId, String jvmArgs, String url, int forks, boolean plain) throws IOException {
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       if (!jvmArgs.isBlank()) {
         command.addAll(Arrays.asList(jvmArgs.trim().split("\\s+")));
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), StartupFork.class.getName(), url, Integer.toString(forks)));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), StartupFork.class.getName(), url, Integer.toString(forks),
+          plain ? "plain" : "limited"));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.environment().put("PYTEST_RUN_ID", runId);
       process = builder.start();

@@ -18,7 +18,8 @@ import okhttp3.Response;
  * One fork of {@link StartupBenchmark}: waits for the go line on standard input, then does what a test
  * fork does on its first request ({@code RateLimitedClients.create}, one request to the API at args[0]),
  * and prints {@code FIRST ms=.. cpuMs=.. rssMib=..}; then, once told, how many members its cluster has
- * once args[1] have joined (or after 30 s), and exits when told.
+ * once args[1] have joined (or after 30 s), and exits when told. With args[2] {@code plain} it sends the
+ * request with a plain {@code OkHttpClient} instead, no limiter: the floor the JVM and OkHttp set.
  */
 public final class StartupFork {
   private StartupFork() {}
@@ -28,7 +29,8 @@ public final class StartupFork {
     System.out.println("READY");
     in.readLine(); // go
     long start = System.nanoTime();
-    OkHttpClient client = RateLimitedClients.create(RateLimitConfig.fromEnvironment());
+    boolean plain = args.length > 2 && args[2].equals("plain");
+    OkHttpClient client = plain ? new OkHttpClient() : RateLimitedClients.create(RateLimitConfig.fromEnvironment());
     try (Response response = client.newCall(new Request.Builder().url(args[0]).build()).execute()) {
       response.body().string();
     }
@@ -36,6 +38,11 @@ public final class StartupFork {
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     System.out.println("FIRST ms=" + firstMillis + " cpuMs=" + os.getProcessCpuTime() / 1_000_000 + " rssMib=" + residentMib());
     in.readLine(); // report
+    if (plain) {
+      System.out.println("CLUSTER size=" + args[1] + " coordination=none");
+      in.readLine();
+      System.exit(0);
+    }
     RateLimitCoordinator coordinator = RateLimitedClients.coordinator();
     int expected = Integer.parseInt(args[1]);
     long deadline = System.nanoTime() + 30_000_000_000L; // the members join in the background: wait for them, bounded

@@ -38,7 +38,6 @@ import io.ratelimit.settings.SettingsSource;
 import io.ratelimit.settings.ValueParsers;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.io.InterruptedIOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -359,7 +358,25 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /** Host name and process id, e.g. {@code 4242@ci-runner}. */
   static String defaultWorkerId() {
-    return ManagementFactory.getRuntimeMXBean().getName();
+    return ProcessHandle.current().pid() + "@" + hostName();
+  }
+
+  /**
+   * This machine's name as the shell knows it, or as the JVM resolves it: the environment first, since
+   * resolving the local host name (what {@code RuntimeMXBean.getName()} does) waits for DNS on some CI machines.
+   */
+  private static String hostName() {
+    for (String variable : List.of("HOSTNAME", "COMPUTERNAME")) {
+      String name = System.getenv(variable);
+      if (name != null && !name.isBlank()) {
+        return name.trim();
+      }
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
   }
 
   /**

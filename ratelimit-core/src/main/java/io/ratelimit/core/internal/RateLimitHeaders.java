@@ -196,6 +196,9 @@ public final class RateLimitHeaders {
    * later reset.
    */
   public static Optional<Quota> mostRestrictive(List<Quota> quotas, Instant now) {
+    if (quotas.size() < 2) { // the usual case, and no comparator to build on every response (its lambdas cost the first one)
+      return quotas.stream().findFirst();
+    }
     Comparator<Quota> order = Comparator.<Quota>comparingInt(q -> q.exhausted() ? 0 : 1)
         .thenComparingDouble(q -> q.exhausted() ? -seconds(q.untilReset(now)) : 0)
         .thenComparingDouble(q -> q.remaining() / Math.max(seconds(q.untilReset(now)), 1e-3))

@@ -61,6 +61,12 @@ public final class RunDirectoryState implements LimiterState {
   private static final long TICKET_MILLIS = 1_000;
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);
+  /**
+   * The first flush waits for this JVM's first answer, at most this long: the JSON codec's start (about
+   * 0.2 CPU s) would compete with the first requests of the forks starting beside it, and before the first
+   * answer there is little to lose.
+   */
+  private static final Duration FIRST_FLUSH_BOUND = Duration.ofSeconds(10);
   private static final AtomicInteger PARTICIPANTS = new AtomicInteger();
 
   private final RunDirectory dir;
@@ -76,6 +82,8 @@ public final class RunDirectoryState implements LimiterState {
   private volatile long window;
   private volatile boolean moved;
   private volatile String lastFlushed = "";
+  private volatile boolean answered;
+  private final long startedNanos = System.nanoTime();
   private volatile Runnable onMoved = () -> { };
   private volatile String joinedAs;
   private volatile Carrier carrier;
@@ -138,7 +146,7 @@ public final class RunDirectoryState implements LimiterState {
       return t;
     });
     if (participate) {
-      // the first flush a little later: the JSON codec's start would compete with the first requests
+      // the first tick a little later; its first flush waits for the first answer (FIRST_FLUSH_BOUND)
       background.scheduleWithFixedDelay(this::tick, 4 * FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
@@ -289,6 +297,7 @@ public final class RunDirectoryState implements LimiterState {
         RunFile.Permits permits = file.permits.get(held.name());
         return permits != null && permits.held.remove(held.leaseId()) != null;
       });
+      answered = true;
       return done.compareAndSet(false, true);
     }
   }
@@ -530,7 +539,9 @@ public final class RunDirectoryState implements LimiterState {
 
   private void tick() {
     try {
-      flush();
+      if (answered || System.nanoTime() - startedNanos >= FIRST_FLUSH_BOUND.toNanos()) {
+        flush();
+      }
       // a participant that left or died unjoined no longer holds the move back
       if (tryToMove()) {
         throw new MovedToCluster();

@@ -44,7 +44,10 @@ public final class RunDirectory {
   public static RunDirectory at(Path path) {
     try {
       if (!Files.isDirectory(path)) {
-        removeStaleSiblings(path);
+        // in the background: listing a temporary directory full of old runs would delay the first request
+        Thread cleanup = new Thread(() -> removeStaleSiblings(path), "ratelimit-run-directory-cleanup");
+        cleanup.setDaemon(true);
+        cleanup.start();
       }
       Files.createDirectories(path);
     } catch (IOException e) {

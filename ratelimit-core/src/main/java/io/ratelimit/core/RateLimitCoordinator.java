@@ -412,7 +412,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * {@link SharedOkHttp}), so connections are reused across tests and APIs.
    */
   public OkHttpClient newClient(RateLimitConfig config) {
+    expectRequests(); // before OkHttp's own start, which takes over a second when forks start together
     return wrap(SharedOkHttp.client(), config);
+  }
+
+  /** This JVM is about to send: its member's start, in the background, waits for the first answer (bounded). */
+  private void expectRequests() {
+    if (state instanceof SwitchingLimiterState switching) {
+      switching.expectRequests();
+    }
   }
 
   /**
@@ -425,6 +433,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(config, "config");
+    expectRequests();
     if (config.debug()) {
       Logs.debug(true);
     }

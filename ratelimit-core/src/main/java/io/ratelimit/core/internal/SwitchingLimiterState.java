@@ -296,9 +296,19 @@ public final class SwitchingLimiterState implements LimiterState {
   }
 
   /**
+   * A limited client was made: this JVM is about to send, so {@link #awaitFirstRelease} waits for the first
+   * answer however long the client's own start takes (OkHttp's start alone takes over a second when several
+   * forks start together on two cores).
+   */
+  public void expectRequests() {
+    asked = true;
+  }
+
+  /**
    * Waits until this JVM's first permit has come back (its first request answered), so the member's start, in
    * the background, does not compete with that request for the CPU: at most {@code bound}, and only
-   * {@code idle} while this JVM has asked for no permit (a JVM that sends nothing starts its member then).
+   * {@code idle} while this JVM has made no limited client and asked for no permit (a JVM that sends nothing
+   * starts its member then).
    */
   public void awaitFirstRelease(Duration idle, Duration bound) throws InterruptedException {
     long start = System.nanoTime();

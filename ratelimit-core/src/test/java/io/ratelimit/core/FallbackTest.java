@@ -45,19 +45,9 @@ class FallbackTest {
         List<CompletableFuture<Integer>> calls = new ArrayList<>();
         for (RateLimitCoordinator worker : List.of(one, two)) {
           OkHttpClient client = worker.newClient(RateLimitConfig.from(SettingsSource.ofEnvironment(env), "default"));
-          for (int i = 0; i < 16; i++) {
-            calls.add(CompletableFuture.supplyAsync(() -> {
-              try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
-                return r.code();
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            }, callers));
-          }
+          calls.addAll(send(client, api, 16, callers));
         }
-        for (CompletableFuture<Integer> call : calls) {
-          assertEquals(200, call.get(60, TimeUnit.SECONDS));
-        }
+        assertAllOk(calls);
         assertEquals(4, api.maxInFlight(), "the cap of 4, shared exactly by both workers");
         assertTrue(one.coordination().startsWith("run directory"), "no cluster formed: " + one.coordination());
         Await.until(() -> one.statistics().totals().attempts() == 32, java.time.Duration.ofSeconds(30),
@@ -78,23 +68,32 @@ class FallbackTest {
       OkHttpClient client = alone.newClient(RateLimitConfig.builder().maxConcurrentRequests(3).rateLimitDelay(java.time.Duration.ZERO).build());
       ExecutorService callers = Executors.newFixedThreadPool(8);
       try {
-        List<CompletableFuture<Integer>> calls = new ArrayList<>();
-        for (int i = 0; i < 24; i++) {
-          calls.add(CompletableFuture.supplyAsync(() -> {
-            try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
-              return r.code();
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }, callers));
-        }
-        for (CompletableFuture<Integer> call : calls) {
-          assertEquals(200, call.get(60, TimeUnit.SECONDS));
-        }
+        assertAllOk(send(client, api, 24, callers));
       } finally {
         callers.shutdownNow();
       }
       assertEquals(3, api.maxInFlight(), "the whole cap of 3, not divided by PYTEST_WORKERS");
+    }
+  }
+
+  /** {@code count} GETs of {@code /items} through {@code client}, sent at once from {@code callers}; their status codes. */
+  private static List<CompletableFuture<Integer>> send(OkHttpClient client, LoopbackApi api, int count, ExecutorService callers) {
+    List<CompletableFuture<Integer>> calls = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      calls.add(CompletableFuture.supplyAsync(() -> {
+        try (Response r = client.newCall(new Request.Builder().url(api.url("/items")).build()).execute()) {
+          return r.code();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, callers));
+    }
+    return calls;
+  }
+
+  private static void assertAllOk(List<CompletableFuture<Integer>> calls) throws Exception {
+    for (CompletableFuture<Integer> call : calls) {
+      assertEquals(200, call.get(60, TimeUnit.SECONDS));
     }
   }
 }

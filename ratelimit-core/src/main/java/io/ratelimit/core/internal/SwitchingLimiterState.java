@@ -36,7 +36,7 @@ public final class SwitchingLimiterState implements LimiterState {
   private volatile Joined cluster;
   private volatile boolean closed;
   private final java.util.concurrent.CountDownLatch firstRelease = new java.util.concurrent.CountDownLatch(1);
-  private volatile boolean asked;
+  private volatile boolean expectsRequests;
 
   /** The cluster state, and the same wrapped for fail-over when the cluster is lost later. */
   private record Joined(ClusterLimiterState state, LimiterState guarded) {}
@@ -147,13 +147,11 @@ public final class SwitchingLimiterState implements LimiterState {
 
   @Override
   public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    asked = true;
     return call(state -> state.acquirePermit(name, cap, maxWait, condition).map(this::track));
   }
 
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    asked = true;
     return call(state -> state.admit(limits, maxWait, condition).map(a -> new Admission(track(a.permit()), a.slot())));
   }
 
@@ -301,20 +299,19 @@ public final class SwitchingLimiterState implements LimiterState {
    * forks start together on two cores).
    */
   public void expectRequests() {
-    asked = true;
+    expectsRequests = true;
   }
 
   /**
    * Waits until this JVM's first permit has come back (its first request answered), so the member's start, in
    * the background, does not compete with that request for the CPU: at most {@code bound}, and only
-   * {@code idle} while this JVM has made no limited client and asked for no permit (a JVM that sends nothing
-   * starts its member then).
+   * {@code idle} while this JVM has made no limited client (a JVM that sends nothing starts its member then).
    */
   public void awaitFirstRelease(Duration idle, Duration bound) throws InterruptedException {
     long start = System.nanoTime();
     while (!firstRelease.await(20, TimeUnit.MILLISECONDS)) {
       long waited = System.nanoTime() - start;
-      if (waited >= bound.toNanos() || (!asked && waited >= idle.toNanos())) {
+      if (waited >= bound.toNanos() || (!expectsRequests && waited >= idle.toNanos())) {
         return;
       }
     }

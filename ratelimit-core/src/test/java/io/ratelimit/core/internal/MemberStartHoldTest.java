@@ -47,7 +47,7 @@ class MemberStartHoldTest {
     try {
       Thread waiting = holding(state);
       waiting.join(BOUND.toMillis() / 3);
-      assertFalse(waiting.isAlive(), "no client and no permit asked: the idle wait ends the hold, not the bound");
+      assertFalse(waiting.isAlive(), "no limited client made: the idle wait ends the hold, not the bound");
     } finally {
       state.close();
     }

@@ -14,8 +14,8 @@ final class ClockTolerance {
    * Across JVMs (three workers and the server's JVM busy on a 2-core machine) a thread that wakes late for
    * its slot gives it up (see AdmissionInterceptor), but a stall after that check, in the write path or in
    * the server's own stamping, still shows: single gaps as short as the delay minus 19 ms were seen (one in
-   * 120, full build running). The cross-JVM test therefore asserts what a rate-limited API enforces, the
-   * number of starts in any window, which a late start never raises.
+   * 120, full build running), and a first start 48 ms late with a CPU burner beside the build. The cross-JVM
+   * tests therefore assert what a rate-limited API enforces, the number of starts in a window (StartWindows).
    */
 
   private ClockTolerance() {}

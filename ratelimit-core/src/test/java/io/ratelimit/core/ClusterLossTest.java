@@ -110,7 +110,7 @@ class ClusterLossTest {
           + "started); first arrival after it " + (back - lostSeen) / 1_000_000 + " ms after both clients had warned");
       assertEquals(0, whileLost, "requests sent while the clients had no cluster");
       assertTrue(api.maxInFlight() <= CAP, "server saw " + api.maxInFlight() + " in flight across 2 JVMs, cap " + CAP);
-      assertSpacing(api, arrivals);
+      assertSpacing(arrivals);
     }
   }
 
@@ -160,12 +160,8 @@ class ClusterLossTest {
     return Integer.parseInt(last.substring(command.length() + 1).trim());
   }
 
-  /** No window of 10 delays holds more than 11 starts (see CrossWorkerLimitsTest): before, across and after the loss. */
-  private static void assertSpacing(LoopbackApi api, List<Long> arrivals) {
-    long window = (long) (10 * DELAY_SECONDS * 1e9);
-    for (int i = 0; i + 11 < arrivals.size(); i++) {
-      assertTrue(arrivals.get(i + 11) - arrivals.get(i) >= window, "12 starts within 10 delays from arrival " + i + " of "
-          + arrivals.size() + "; gaps (ms) " + api.arrivalGapsNanos().stream().map(g -> g / 100_000 / 10.0).toList());
-    }
+  /** The spacing (see {@link StartWindows}): before, across and after the loss. */
+  private static void assertSpacing(List<Long> arrivals) {
+    StartWindows.assertRateKept(arrivals, Duration.ofNanos((long) (DELAY_SECONDS * 1e9)), "across the loss");
   }
 }

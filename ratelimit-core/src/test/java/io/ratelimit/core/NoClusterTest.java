@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,11 +92,7 @@ class NoClusterTest {
       }
       assertEquals(4 * 3 * 8, api.received());
       assertTrue(api.maxInFlight() <= 2, "server saw " + api.maxInFlight() + " in flight across 4 JVMs, cap 2");
-      List<Long> arrivals = api.arrivalTimesNanos();
-      long window = TimeUnit.MILLISECONDS.toNanos(10 * 40);
-      for (int i = 0; i + 11 < arrivals.size(); i++) {
-        assertTrue(arrivals.get(i + 11) - arrivals.get(i) >= window, "12 starts within 10 delays from arrival " + i);
-      }
+      StartWindows.assertRateKept(api.arrivalTimesNanos(), Duration.ofMillis(40), "4 JVMs through the run directory");
       int warmUps = 4 * 3;
       ForkedJvm reporter = workers.get(0);
       Await.until(() -> warnings() >= 1, BOUND, "a worker found the cluster could not form");

@@ -371,14 +371,8 @@ class RunFormationTest {
       }
 
       assertTrue(api.maxInFlight() <= 3, "server saw " + api.maxInFlight() + " in flight across 3 JVMs, cap 3");
-      // no window of 10 delays holds more than 11 starts (see CrossWorkerLimitsTest), before, across and after the move
-      List<Long> arrivals = api.arrivalTimesNanos();
-      long window = TimeUnit.MILLISECONDS.toNanos(10 * 30);
-      for (int i = 0; i + 11 < arrivals.size(); i++) {
-        assertTrue(arrivals.get(i + 11) - arrivals.get(i) >= window, "12 starts within 10 delays from arrival " + i + " of "
-            + arrivals.size() + " (" + beforeMove + " before the move); gaps (ms) "
-            + api.arrivalGapsNanos().stream().map(g -> g / 100_000 / 10.0).toList());
-      }
+      // the spacing, before, across and after the move
+      StartWindows.assertRateKept(api.arrivalTimesNanos(), Duration.ofMillis(30), beforeMove + " before the move");
     }
   }
 }

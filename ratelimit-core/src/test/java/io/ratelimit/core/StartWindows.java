@@ -8,27 +8,30 @@ import java.util.List;
 
 /**
  * What a rate-limited API enforces, checked on the starts its server saw: no window of 10 delays holds more
- * starts than the spacing allows (11), plus one.
+ * than the 11 starts the spacing allows.
  *
- * <p>The one is for a sender thread that the scheduler stops after its slot check and before its write: it
- * starts late, and a window opening at that late start also reaches one slot further. With several JVMs and
- * the server sharing two busy cores such a stop lasted 48 ms once (a 40 ms delay; see {@link ClockTolerance}).
- * No client-side limiter can prevent it, and it never adds more than one start to a window while the stop
- * stays under two delays. A real burst, two starts more in any window, still fails.
+ * <p>Except at a cold start. When the senders of several JVMs start together on two busy cores, the scheduler
+ * may stop one after its slot check and before its write: it starts late, and a window opening at that late
+ * start reaches one slot further (a first start 48 ms late was seen with a 40 ms delay, a CPU burner beside
+ * the build; see {@link ClockTolerance}). No client-side limiter can prevent that, and nothing in the stamps
+ * tells it from an early start there, since no gap precedes the first. So windows opening at one of the first
+ * {@code coldStarts} arrivals may hold one start more; every later window is held to 11, and a burst (two
+ * more) fails anywhere.
  */
 final class StartWindows {
-  static final int DELAYS = 10;
-  static final int MOST_STARTS = DELAYS + 1 + 1;
+  private static final int DELAYS = 10;
+  private static final int MOST_STARTS = DELAYS + 1;
 
   private StartWindows() {}
 
-  /** Fails naming the first window of {@link #DELAYS} delays that holds more than {@link #MOST_STARTS} starts. */
-  static void assertRateKept(List<Long> arrivalsNanos, Duration delay, String context) {
+  /** Fails naming the first window of 10 delays that holds more starts than allowed. */
+  static void assertRateKept(List<Long> arrivalsNanos, Duration delay, int coldStarts, String context) {
     long window = delay.toNanos() * DELAYS;
-    for (int i = 0; i + MOST_STARTS < arrivalsNanos.size(); i++) {
-      if (arrivalsNanos.get(i + MOST_STARTS) - arrivalsNanos.get(i) < window) {
-        fail((MOST_STARTS + 1) + " starts within " + DELAYS + " delays from arrival " + i + " of "
-            + arrivalsNanos.size() + " (" + context + "); gaps (ms) " + gapsMillis(arrivalsNanos));
+    for (int i = 0; i < arrivalsNanos.size(); i++) {
+      int most = i < coldStarts ? MOST_STARTS + 1 : MOST_STARTS;
+      if (i + most < arrivalsNanos.size() && arrivalsNanos.get(i + most) - arrivalsNanos.get(i) < window) {
+        fail((most + 1) + " starts within " + DELAYS + " delays from arrival " + i + " of " + arrivalsNanos.size() + " ("
+            + context + "; the first " + coldStarts + " count as a cold start); gaps (ms) " + gapsMillis(arrivalsNanos));
       }
     }
   }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,10 +83,7 @@ class ConcurrencyAndSpacingTest {
       // 32.8 ms). A stamp late by less than a delay never adds a start to a window of 10 delays, so the test
       // asserts those windows (see StartWindows) and that the typical single gap is the delay.
       StartWindows.assertRateKept(api.arrivalTimesNanos(), delay, 0, "32 threads of one JVM");
-      List<Long> sorted = new ArrayList<>(gaps);
-      Collections.sort(sorted);
-      long medianGap = sorted.get(sorted.size() / 2);
-      assertTrue(medianGap >= delay.toNanos() - TimeUnit.MILLISECONDS.toNanos(1), "median gap " + medianGap / 1_000 + " us; gaps " + gaps);
+      StartWindows.assertMedianGapIsTheDelay(api.arrivalTimesNanos(), delay);
       assertEquals(CALLERS + 1, coordinator.statistics().totals().attempts(), "the burst and the first request");
     }
   }

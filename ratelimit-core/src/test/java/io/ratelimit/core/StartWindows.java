@@ -36,6 +36,19 @@ final class StartWindows {
     }
   }
 
+  /** Fails unless the median gap between starts is the delay, within 1 ms: the spacing is used, not only kept. */
+  static void assertMedianGapIsTheDelay(List<Long> arrivalsNanos, Duration delay) {
+    List<Long> gaps = new ArrayList<>();
+    for (int i = 1; i < arrivalsNanos.size(); i++) {
+      gaps.add(arrivalsNanos.get(i) - arrivalsNanos.get(i - 1));
+    }
+    gaps.sort(null);
+    long median = gaps.get(gaps.size() / 2);
+    if (median < delay.toNanos() - Duration.ofMillis(1).toNanos()) {
+      fail("median gap " + median / 1_000 + " us, delay " + delay.toMillis() + " ms; gaps (ms) " + gapsMillis(arrivalsNanos));
+    }
+  }
+
   private static List<Double> gapsMillis(List<Long> arrivalsNanos) {
     List<Double> gaps = new ArrayList<>();
     for (int i = 1; i < arrivalsNanos.size(); i++) {

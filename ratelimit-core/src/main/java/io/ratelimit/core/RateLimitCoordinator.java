@@ -506,6 +506,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
     return pacingBoard.effectiveDelays();
   }
 
+  /**
+   * What each API's refusals taught the run, as far as this JVM has seen: the delay between starts the API
+   * needed above its configured one, kept as the floor for the rest of the run (see
+   * {@code PYTEST_ADAPTIVE_DELAY}). APIs that taught nothing are absent.
+   */
+  public Map<String, LearnedDelay> learnedDelays() {
+    return pacingBoard.learnedDelays();
+  }
+
   /** What the limiter did, merged over every worker sharing this coordinator's state. */
   public RateLimitStats statistics() {
     return state.statistics();

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Learning from the API, run-wide: two worker JVMs in one cluster send to a loopback API that refuses
- * strictly, and the server's own record of arrivals is the evidence. A refusal widens everyone's spacing
- * (and the widening wears off while requests succeed), a {@code Retry-After} stops every worker, and a
+ * strictly, and the server's own record of arrivals is the evidence. A refusal teaches everyone a floor
+ * above the configured delay, kept for the run, and widens the spacing for a while (the widening wears off
+ * while requests succeed, down to the learned floor), a {@code Retry-After} stops every worker, and a
  * quota the API announces in its headers is spread over its window instead of spent and refused.
  */
 class AdaptivePacingTest {
@@ -85,6 +86,11 @@ class AdaptivePacingTest {
     return Long.parseLong(jvm.awaitLine(l -> l.startsWith("DELAY "), asked, BOUND).substring("DELAY ".length()).trim());
   }
 
+  private static long learnedNanos(ForkedJvm jvm, int asked) throws IOException {
+    jvm.tell("LEARNED");
+    return Long.parseLong(jvm.awaitLine(l -> l.startsWith("LEARNED "), asked, BOUND).substring("LEARNED ".length()).trim());
+  }
+
   private static double refusedShare(List<StrictLimiterServer.Arrival> arrivals) {
     return arrivals.isEmpty() ? 0 : (double) arrivals.stream().filter(a -> !a.admitted()).count() / arrivals.size();
   }
@@ -111,11 +117,14 @@ class AdaptivePacingTest {
       assertEquals(240, strict.admitted(), "every request got through in the end");
 
       long widened = 0;
+      long learned = 0;
       for (ForkedJvm jvm : jvms) {
         long delay = delayNanos(jvm, 1);
         assertTrue(delay > TimeUnit.MILLISECONDS.toNanos(20), "each worker's spacing widened above the floor: " + delay / 1e6 + " ms");
         widened = Math.max(widened, delay);
+        learned = Math.max(learned, learnedNanos(jvm, 1));
       }
+      assertTrue(learned > TimeUnit.MILLISECONDS.toNanos(20), "the refusals taught the run a floor above the configured delay: " + learned);
 
       // the same workers against an API that refuses nothing: the spacing narrows back, never below the floor
       for (ForkedJvm jvm : jvms) {
@@ -129,8 +138,10 @@ class AdaptivePacingTest {
       for (ForkedJvm jvm : jvms) {
         long delay = delayNanos(jvm, 2);
         System.out.printf("AdaptivePacingTest: effective delay widened to %.1f ms, after 240 successes %.1f ms%n", widened / 1e6, delay / 1e6);
-        assertTrue(delay < widened && delay >= TimeUnit.MILLISECONDS.toNanos(20),
-            "successes narrow the spacing toward the floor: " + widened / 1e6 + " ms, then " + delay / 1e6 + " ms");
+        assertTrue(delay < widened && delay >= learned,
+            "successes narrow the spacing toward the learned floor (" + learned / 1e6 + " ms), never below it: " + widened / 1e6
+                + " ms, then " + delay / 1e6 + " ms");
+        assertTrue(learnedNanos(jvm, 2) >= learned, "what the run learned is kept");
       }
     }
   }

@@ -21,7 +21,7 @@ import okhttp3.Response;
  * loopback server does not count), so the measured run sees a warm JVM. Commands after that:
  * {@code QUIET} sends like {@code GO} but only prints {@code SENT}, {@code STREAM} sends on every thread
  * until the JVM is stopped (a refused request is counted, the first one printed as {@code REFUSED <message>},
- * and the thread goes on trying), {@code REFUSALS} prints how many were refused, {@code DELAY} prints the effective spacing it last saw
+ * and the thread goes on trying), {@code REFUSALS} prints how many were refused, {@code DELAY} prints the effective spacing it last saw, {@code LEARNED} the delay the refusals taught the run
  * (nanoseconds), {@code TARGET} and a URL sends there from then on, {@code STATS} prints the
  * merged counters, {@code AWAIT} and a member count waits until the cluster has exactly that many members and
  * prints {@code MEMBERS}, {@code VIEW} prints this JVM's own view of the cluster at once, asking no other
@@ -136,6 +136,10 @@ public final class HammerWorker {
         case "TARGET": // the next line is the URL to send to from now on
           url = stdin.readLine().trim();
           System.out.println("TARGET " + url);
+          break;
+        case "LEARNED": // the delay the default API's refusals taught the run, as this worker last saw it (0: none)
+          LearnedDelay learned = coordinator.learnedDelays().get(RateLimitConfig.DEFAULT_API);
+          System.out.println("LEARNED " + (learned == null ? 0 : learned.needed().toNanos()));
           break;
         case "DELAY": // the effective spacing of the default API as this worker last saw it
           java.time.Duration delay = coordinator.effectiveDelays().getOrDefault(RateLimitConfig.DEFAULT_API, java.time.Duration.ZERO);

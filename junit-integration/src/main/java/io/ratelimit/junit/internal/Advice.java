@@ -21,8 +21,11 @@ final class Advice {
   private Advice() {}
 
   static String of(ApiStats totals, RateLimitConfig config, ReportData.Suite suite, Map<String, List<Timeline.Sample>> timeline,
-      Map<String, ReportData.LeaseWaits> leaseWaits, Map<String, ReportData.TestFigures> tests) {
+      Map<String, ReportData.LeaseWaits> leaseWaits, Map<String, ReportData.TestFigures> tests, Map<String, ReportData.Learned> learned) {
     double testSeconds = Math.max(1, suite.testTimeMs()) / 1000.0;
+    if (!learned.isEmpty()) {
+      return learned(totals, learned);
+    }
     if (totals.attempts() > 0 && totals.rateLimitedShare() >= 0.01) {
       return rateLimited(totals, config, timeline);
     }
@@ -47,6 +50,24 @@ final class Advice {
     }
     return String.format(Locale.ROOT, "%d 429s and %.1f s of permit waits (%.0f%% of the tests' time): the limits fit this suite; "
         + "nothing to change", totals.rateLimited(), permitSeconds, 100 * permitSeconds / testSeconds);
+  }
+
+  /**
+   * The margin refusals taught the run: the delay each API needed, to configure so that the next run starts
+   * with it (and pays no refusal to learn it again).
+   */
+  private static String learned(ApiStats totals, Map<String, ReportData.Learned> learned) {
+    List<String> needs = new ArrayList<>();
+    List<String> settings = new ArrayList<>();
+    learned.forEach((api, l) -> {
+      needs.add(String.format(Locale.ROOT, "%s needed %.0f ms between starts, not %.0f", RateLimitConfig.DEFAULT_API.equals(api)
+          ? "the API" : "API '" + api + "'", l.neededMs(), l.configuredMs()));
+      String variable = RateLimitConfig.DEFAULT_API.equals(api) ? "PYTEST_RATE_LIMIT_DELAY"
+          : io.ratelimit.settings.SettingKey.of("rate-limit-delay").forApi(api).environment();
+      settings.add(String.format(Locale.ROOT, "%s=%.3f", variable, Math.ceil(l.neededMs() - 1e-6) / 1000));
+    });
+    return String.format(Locale.ROOT, "%s: %d 429s (%.1f%% of attempts) taught the run that margin and it kept it; set %s",
+        String.join("; ", needs), totals.rateLimited(), 100 * totals.rateLimitedShare(), String.join(" and ", settings));
   }
 
   /** 429s: where the adaptive delay settled, or else the spacing the API accepted in the seconds it refused some, with a margin. */

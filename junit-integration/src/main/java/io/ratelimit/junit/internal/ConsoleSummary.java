@@ -30,6 +30,8 @@ final class ConsoleSummary {
     data.topWaiters().stream().findFirst().ifPresent(e -> out.append(String.format(Locale.ROOT,
         "waited most %s: %.1f s (permits %.1f, turn %.1f, leases %.1f)%n", e.getKey(), e.getValue().waitedMs() / 1000.0,
         e.getValue().permitWaitMs() / 1000.0, e.getValue().turnWaitMs() / 1000.0, e.getValue().leaseWaitMs() / 1000.0)));
+    data.learned().forEach((api, l) -> out.append(String.format(Locale.ROOT,
+        "learned     %s needed %.1f ms between starts, not %.1f (kept for the rest of the run)%n", api, l.neededMs(), l.configuredMs())));
     out.append("advice      ").append(data.advice()).append('\n');
     out.append("report      ").append(report.toAbsolutePath()).append('\n');
     out.append("===========================================================");

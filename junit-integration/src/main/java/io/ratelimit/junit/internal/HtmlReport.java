@@ -43,6 +43,13 @@ final class HtmlReport {
     html.append("</div>");
 
     html.append("<h2>What to change</h2><p class=\"advice\">").append(esc(data.advice())).append("</p>");
+    if (!data.learned().isEmpty()) {
+      html.append("<h2>What the API taught the run</h2><table><tr><th>API</th><th>configured delay</th><th>needed</th><th>margin</th></tr>");
+      data.learned().forEach((api, l) -> html.append(String.format(Locale.ROOT,
+          "<tr><td>%s</td><td>%.1f ms</td><td>%.1f ms</td><td>%.1f%%</td></tr>", esc(api), l.configuredMs(), l.neededMs(),
+          l.configuredMs() == 0 ? 0 : 100 * (l.neededMs() - l.configuredMs()) / l.configuredMs())));
+      html.append("</table>");
+    }
 
     html.append("<h2>Run mode</h2><p class=\"mode").append(data.mode().sequential() ? " seq" : "").append("\">")
         .append(data.mode().sequential()

@@ -203,6 +203,9 @@ public final class RateLimitSession {
       Map<String, Object> leaseWaits = new java.util.TreeMap<>();
       coordinator.leaseWaits().forEach((resource, w) -> leaseWaits.put(resource, ReportData.LeaseWaits.of(w)));
       coordinator.publish("leases", Json.write(leaseWaits));
+      Map<String, ReportData.Learned> learned = new java.util.TreeMap<>();
+      coordinator.learnedDelays().forEach((api, d) -> learned.put(api, ReportData.Learned.of(d)));
+      coordinator.publish("learned", Json.write(learned));
       Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
       Map<String, io.ratelimit.core.ApiStats> requests = coordinator.testStatistics();
       testFigures.forEach((test, tally) -> tests.put(test, tally.figures(requests.getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY))));

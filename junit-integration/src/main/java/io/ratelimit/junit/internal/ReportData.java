@@ -24,11 +24,28 @@ import java.util.TreeMap;
  * @param timeline per worker, the cumulative counters sampled once a second
  * @param leaseWaits per resource (or {@code pool <name>}), the waits for leases of every worker
  * @param tests per test ({@code Class#method}), its figures over every worker
+ * @param learned per API, the delay its refusals taught the run (with the adaptive delay; empty when none)
  * @param advice one line saying what to change, computed from the figures ({@link Advice})
  */
 record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<String, Map<String, String>> config,
     Suite suite, Map<String, List<Timeline.Sample>> timeline, Map<String, LeaseWaits> leaseWaits, Map<String, TestFigures> tests,
-    String advice) {
+    Map<String, Learned> learned, String advice) {
+
+  /**
+   * What an API's refusals taught the run (the widest any worker saw): the delay between starts it needed.
+   *
+   * @param configuredMs its configured delay
+   * @param neededMs the delay the run learned it needs, kept as the floor for the rest of the run
+   */
+  record Learned(double configuredMs, double neededMs) {
+    static Learned of(io.ratelimit.core.LearnedDelay d) {
+      return new Learned(d.configured().toNanos() / 1e6, d.needed().toNanos() / 1e6);
+    }
+
+    Learned widest(Learned o) {
+      return neededMs >= o.neededMs ? this : o;
+    }
+  }
 
   /** How many tests the "waited longest" and "got 429s" lists show. */
   static final int TOP = 10;
@@ -159,13 +176,16 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     coordinator.published("leases").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> leaseWaits.merge(e.getKey(),
         new LeaseWaits(e.getValue().get("acquisitions").asLong(), e.getValue().get("unavailable").asLong(),
             e.getValue().get("totalWaitMs").asLong(), e.getValue().get("maxWaitMs").asLong()), LeaseWaits::plus)));
+    Map<String, Learned> learned = new TreeMap<>();
+    coordinator.published("learned").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> learned.merge(e.getKey(),
+        Json.convert(e.getValue(), Learned.class), Learned::widest)));
     Map<String, TestFigures> testFigures = new TreeMap<>();
     coordinator.published("tests").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> testFigures.merge(e.getKey(),
         Json.convert(e.getValue(), TestFigures.class), TestFigures::plus)));
     RateLimitStats stats = coordinator.statistics();
     Suite suite = new Suite(wall, testTime, speedup, tests, suites.size());
     return new ReportData(Instant.now(), stats, coordinator.runMode(), config.describeAsMap(), suite, timeline, leaseWaits, testFigures,
-        Advice.of(stats.totals(), config, suite, timeline, leaseWaits, testFigures));
+        learned, Advice.of(stats.totals(), config, suite, timeline, leaseWaits, testFigures, learned));
   }
 
   /** The JSON document: totals, workers, apis, mode, config, suite, lease waits, advice, tests, timeline. */
@@ -185,6 +205,7 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     doc.put("config", config);
     doc.put("suite", suite);
     doc.put("leaseWaits", leaseWaits);
+    doc.put("learnedDelays", learned);
     doc.put("advice", advice);
     doc.put("tests", tests);
     doc.put("topWaiters", topWaiters().stream().map(Map.Entry::getKey).toList());

@@ -102,6 +102,7 @@ public final class AdmissionInterceptor implements Interceptor {
           chain.request().url().redact());
     }
     Response response;
+    long lateNanos = slot == Pacing.Slot.NOW ? 0 : StartSlots.epochNanosNow() - slot.epochNanos();
     try {
       counters.attempt();
       test.attempt();
@@ -118,7 +119,7 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     if (enforce) {
       sequentialSwitch.attempted(response.code() == 429 && notForThePacing(slot));
-      tellPacing(response, slot);
+      tellPacing(response, slot, lateNanos);
     }
     return PermitReleasingBody.attach(response, permit);
   }
@@ -129,11 +130,15 @@ public final class AdmissionInterceptor implements Interceptor {
    * the run to sequential, so a run at the API's published rate stays parallel while the pacing learns.
    */
   private boolean notForThePacing(Pacing.Slot slot) {
-    return !limits.adaptive() || slot == Pacing.Slot.NOW || slot.spacingNanos() > limits.spacing().toNanos();
+    return !limits.adaptive() || slot == Pacing.Slot.NOW || slot.spacingNanos() > limits.spacing().toNanos() + slot.learnedNanos();
   }
 
-  /** Hands what the response says about the API's limits to the run-wide pacing, when it says anything. */
-  private void tellPacing(Response response, Pacing.Slot slot) {
+  /**
+   * Hands what the response says about the API's limits to the run-wide pacing, when it says anything. A
+   * refusal teaches the pacing about spacing only when the attempt left on time and the quota was not
+   * reported spent: a late start crowded the next one, a spent window refuses any spacing.
+   */
+  private void tellPacing(Response response, Pacing.Slot slot, long lateNanos) {
     Instant now = Instant.now();
     long nowNanos = StartSlots.epochNanosNow();
     boolean refused = response.code() == 429 || response.code() == 503;
@@ -151,7 +156,9 @@ public final class AdmissionInterceptor implements Interceptor {
       remaining = quota.get().remaining();
       resetAt = nowNanos + Duration.between(now, quota.get().reset()).toNanos();
     }
-    Pacing.Feedback feedback = new Pacing.Feedback(slot.spacingNanos(), slot.seq(), refused, pauseUntil, remaining, resetAt);
+    boolean aboutSpacing = refused && lateNanos <= LATE_START_NANOS && remaining != 0;
+    Pacing.Feedback feedback = new Pacing.Feedback(slot.spacingNanos(), slot.seq(), slot.learnedNanos(), aboutSpacing, pauseUntil,
+        remaining, resetAt);
     if (feedback.isEmpty() || slot == Pacing.Slot.NOW && !refused) {
       return;
     }
@@ -215,7 +222,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private Pacing.Slot waitForOnTimeStart(Pacing.Slot first, WaitCondition cancelled) throws IOException {
     Pacing.Slot slot = first;
     for (int attempt = 1, pauses = 0; ; attempt++) {
-      board.saw(limits.api(), slot);
+      board.saw(limits, slot);
       Duration wait = slot.startIn();
       long due = System.nanoTime() + wait.toNanos();
       Waits.sleep(wait, cancelled);

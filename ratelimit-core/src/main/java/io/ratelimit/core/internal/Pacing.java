@@ -11,16 +11,23 @@ import java.io.IOException;
  *
  * <p>Three things decide a start, and the latest wins:
  * <ul>
- *   <li><b>Spacing.</b> Starts are at least the effective spacing apart. The configured delay is its floor.
- *       With adaptive pacing, a refused attempt (429/503) widens it to {@link #WIDEN} times the spacing that
- *       attempt was given (multiplicative increase): a burst of refusals of attempts paced alike widens it
- *       once, and it widens again only if attempts paced at the wider spacing are refused too. Every
- *       admission takes {@code 1/}{@link #NARROW_DIVISOR} of the widening back (decrease toward the
- *       floor, fast when far above it and slow near it). In balance, the widening left is about
- *       {@code 0.1 x NARROW_DIVISOR} times the share of refusals: a spacing 5% above the floor costs one
- *       refusal in about 200 requests. This is AIMD on the delay, as TCP and Netflix's concurrency limits
- *       do it on a window, with a decay in place of the additive step so that a widening caused by a busy
- *       start (JVMs starting, JIT, GC) is undone within a few hundred requests.</li>
+ *   <li><b>Spacing.</b> Starts are at least the effective spacing apart. The configured delay is its floor,
+ *       and with adaptive pacing a refusal (429/503) does two things:
+ *       <ul>
+ *         <li><b>It teaches the run a margin.</b> The spacing it was given was nearly right (the API's limits
+ *             are what the user copied; what is missing is the margin the API's clock and the machine's
+ *             jitter need), so the floor is raised by {@link #LEARN_STEP} of itself, for the rest of the run.
+ *             Refusals of attempts reserved before the last lesson teach nothing more (a burst of refusals
+ *             of attempts paced alike is one lesson), nor do refusals that say nothing about spacing: an
+ *             attempt beyond a quota known to be spent, or one that started late (the interceptor leaves
+ *             those out). An API whose limits are far off is taught step by step, a step per refusal.</li>
+ *         <li><b>It widens the spacing for a while</b>, to {@link #WIDEN} times the spacing the attempt was
+ *             given (multiplicative increase): a busy start (JVMs starting, JIT, GC) refuses attempts that the
+ *             floor alone would not explain. Every admission takes {@code 1/}{@link #NARROW_DIVISOR} of that
+ *             widening back, down to the learned floor and never below it.</li>
+ *       </ul>
+ *       So against a strict API at its published rate the run pays one refusal (and its {@code Retry-After})
+ *       to learn a margin of a few percent, instead of walking back into a refusal every few seconds.</li>
  *   <li><b>Pause.</b> A {@code Retry-After}, or a quota reported as spent, stops every start until it ends.</li>
  *   <li><b>Quota.</b> A response's rate-limit headers say how many requests the window still takes and
  *       when it resets. Admissions are numbered; the quota lets through the numbers up to the reporting
@@ -30,8 +37,12 @@ import java.io.IOException;
  * All times are epoch nanoseconds by the keeper's clock (the clocks of one machine agree).
  */
 public final class Pacing {
-  /** A refusal widens the spacing to this factor of the refused attempt's spacing. */
+  /** A refusal widens the spacing, for a while, to this factor of the refused attempt's spacing. */
   static final double WIDEN = 1.1;
+  /** A lesson raises the learned floor by this share of itself. */
+  static final double LEARN_STEP = 0.02;
+  /** The least a lesson raises the floor by (the share of a small floor is below any clock's grain). */
+  static final long MIN_LEARN_NANOS = 500_000;
   /** The least widening, for a floor of zero. */
   static final long MIN_WIDENING_NANOS = 1_000_000;
   /** Each admission takes this fraction's inverse of the widening back. */
@@ -40,7 +51,9 @@ public final class Pacing {
   static final long SAME_WINDOW_NANOS = 1_000_000_000L;
 
   private long nextFreeSlot; // 0 before the first
-  private long extraNanos; // adaptive widening above the floor
+  private long learnedNanos; // the margin refusals taught, above the configured floor: kept for the run
+  private long lessons; // how many refusals taught it
+  private long extraNanos; // adaptive widening above the learned floor, decaying
   private long pausedUntil;
   private long admitted; // admissions so far: the number of the last one
   private long quotaLastSeq; // the last admission number the known quota lets through
@@ -67,10 +80,11 @@ public final class Pacing {
    * @param spacingNanos the effective spacing it was given: the floor, or wider after refusals (a quota
    *     spread over its window may space starts wider still)
    * @param pausedUntil the pause known when it was reserved (0 for none)
+   * @param learnedNanos the margin the run had learned above the configured floor when it was reserved
    */
-  public record Slot(long epochNanos, long seq, long spacingNanos, long pausedUntil) {
+  public record Slot(long epochNanos, long seq, long spacingNanos, long pausedUntil, long learnedNanos) {
     /** A start at once, outside any pacing. */
-    public static final Slot NOW = new Slot(0, 0, 0, 0);
+    public static final Slot NOW = new Slot(0, 0, 0, 0, 0);
 
     /** How long from now until the start; zero if it has come. */
     public java.time.Duration startIn() {
@@ -79,12 +93,12 @@ public final class Pacing {
 
     /** The slot as the cluster sends it back. */
     public long[] toArray() {
-      return new long[] {epochNanos, seq, spacingNanos, pausedUntil};
+      return new long[] {epochNanos, seq, spacingNanos, pausedUntil, learnedNanos};
     }
 
     /** The slot from {@link #toArray()}. */
     public static Slot of(long[] a) {
-      return new Slot(a[0], a[1], a[2], a[3]);
+      return new Slot(a[0], a[1], a[2], a[3], a[4]);
     }
   }
 
@@ -93,12 +107,13 @@ public final class Pacing {
    *
    * @param attemptSpacing the spacing the attempt was given (0 when unknown)
    * @param attemptSeq the attempt's admission number (0 when unknown)
-   * @param refused a 429 or 503: widen the spacing
+   * @param attemptLearned the learned margin the attempt was reserved under ({@link Slot#learnedNanos()})
+   * @param refused a 429 or 503 that says something about spacing: teach a margin and widen the spacing
    * @param pauseUntil no start before this (0 for none)
    * @param quotaRemaining requests the window still takes after this attempt (-1 for none known)
    * @param quotaResetAt when the window resets (0 for none known)
    */
-  public record Feedback(long attemptSpacing, long attemptSeq, boolean refused, long pauseUntil, long quotaRemaining, long quotaResetAt) {
+  public record Feedback(long attemptSpacing, long attemptSeq, long attemptLearned, boolean refused, long pauseUntil, long quotaRemaining, long quotaResetAt) {
     /** Nothing to tell. */
     public boolean isEmpty() {
       return !refused && pauseUntil == 0 && quotaRemaining < 0;
@@ -110,7 +125,8 @@ public final class Pacing {
     if (params.adaptive() && extraNanos > 0) {
       extraNanos -= Math.max(1, extraNanos / NARROW_DIVISOR);
     }
-    long spacing = Math.max(params.floorNanos(), Math.min(params.ceilingNanos(), params.floorNanos() + extraNanos));
+    long floor = learnedFloor(params);
+    long spacing = Math.max(floor, Math.min(params.ceilingNanos(), floor + extraNanos));
     long gap = spacing; // to the next start: the spacing, or wider to spread a quota
     long slot = Math.max(Math.max(earliest, pausedUntil), nextFreeSlot);
     long seq = admitted + 1;
@@ -126,7 +142,12 @@ public final class Pacing {
     }
     admitted = seq;
     nextFreeSlot = slot + gap;
-    return new Slot(slot, seq, spacing, pausedUntil);
+    return new Slot(slot, seq, spacing, pausedUntil, learnedNanos);
+  }
+
+  /** The configured floor plus the margin refusals taught, within the ceiling. */
+  private long learnedFloor(Params params) {
+    return Math.min(params.ceilingNanos(), params.floorNanos() + learnedNanos);
   }
 
   /** Takes in what a response told; {@code now} by the keeper's clock. */
@@ -134,10 +155,17 @@ public final class Pacing {
     if (f.pauseUntil() > now) {
       pausedUntil = Math.max(pausedUntil, f.pauseUntil());
     }
-    if (f.refused() && params.adaptive()) {
-      long refusedAt = Math.max(params.floorNanos(), f.attemptSpacing());
+    boolean beyondQuota = quotaResetAt != 0 && f.attemptSeq() > quotaLastSeq; // the window was spent, not the spacing
+    if (f.refused() && params.adaptive() && !beyondQuota) {
+      if (f.attemptLearned() >= learnedNanos) { // no lesson since the attempt was reserved
+        long floor = learnedFloor(params);
+        learnedNanos = Math.min(params.ceilingNanos(), floor + Math.max(MIN_LEARN_NANOS, (long) (floor * LEARN_STEP))) - params.floorNanos();
+        lessons++;
+      }
+      long floor = learnedFloor(params);
+      long refusedAt = Math.max(floor, f.attemptSpacing());
       long wider = Math.min(params.ceilingNanos(), Math.max((long) (refusedAt * WIDEN), refusedAt + MIN_WIDENING_NANOS));
-      extraNanos = Math.max(extraNanos, wider - params.floorNanos());
+      extraNanos = Math.max(extraNanos, wider - floor);
     }
     if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {
       long lastSeq = f.attemptSeq() + f.quotaRemaining();
@@ -159,6 +187,8 @@ public final class Pacing {
   public void absorb(Pacing other) {
     nextFreeSlot = Math.max(nextFreeSlot, other.nextFreeSlot);
     extraNanos = Math.max(extraNanos, other.extraNanos);
+    learnedNanos = Math.max(learnedNanos, other.learnedNanos);
+    lessons = Math.max(lessons, other.lessons);
     pausedUntil = Math.max(pausedUntil, other.pausedUntil);
     admitted = Math.max(admitted, other.admitted);
     if (other.quotaResetAt != 0 && (quotaResetAt == 0 || other.quotaLastSeq < quotaLastSeq)) {
@@ -169,7 +199,17 @@ public final class Pacing {
 
   /** True when nothing has been paced yet. */
   public boolean isEmpty() {
-    return nextFreeSlot == 0 && extraNanos == 0 && pausedUntil == 0 && admitted == 0;
+    return nextFreeSlot == 0 && extraNanos == 0 && learnedNanos == 0 && pausedUntil == 0 && admitted == 0;
+  }
+
+  /** The margin refusals taught above the configured floor, kept for the rest of the run. */
+  public long learnedNanos() {
+    return learnedNanos;
+  }
+
+  /** How many refusals taught it. */
+  public long lessons() {
+    return lessons;
   }
 
   private void forgetQuota() {
@@ -177,10 +217,12 @@ public final class Pacing {
     quotaLastSeq = 0;
   }
 
-  /** Writes the state (6 longs). */
+  /** Writes the state (8 longs). */
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(nextFreeSlot);
     out.writeLong(extraNanos);
+    out.writeLong(learnedNanos);
+    out.writeLong(lessons);
     out.writeLong(pausedUntil);
     out.writeLong(admitted);
     out.writeLong(quotaLastSeq);
@@ -192,11 +234,13 @@ public final class Pacing {
     Pacing p = new Pacing();
     p.nextFreeSlot = in.readLong();
     p.extraNanos = in.readLong();
+    p.learnedNanos = in.readLong();
+    p.lessons = in.readLong();
     p.pausedUntil = in.readLong();
     p.admitted = in.readLong();
     p.quotaLastSeq = in.readLong();
     p.quotaResetAt = in.readLong();
-    if (p.extraNanos < 0 || p.admitted < 0) {
+    if (p.extraNanos < 0 || p.learnedNanos < 0 || p.lessons < 0 || p.admitted < 0) {
       throw new IOException("implausible pacing state");
     }
     return p;

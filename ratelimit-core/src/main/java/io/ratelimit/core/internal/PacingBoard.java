@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.LearnedDelay;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What this JVM knows of each API's pacing: the latest effective spacing it was given (for the report's
- * timeline) and the latest pause it heard of. A request whose start slot was reserved before a pause
+ * timeline), the margin the run has learned above the configured delay (for the report's advice) and the
+ * latest pause it heard of. A request whose start slot was reserved before a pause
  * began checks here before it starts, so a pause another thread learned of stops it too: the shared
  * state gives later slots after the pause, this catches the slots given out before it.
  */
@@ -16,6 +18,8 @@ public final class PacingBoard {
 
   private static final class Known {
     volatile long spacingNanos = -1;
+    volatile long configuredNanos;
+    volatile long learnedNanos;
     volatile long pausedUntil;
   }
 
@@ -23,13 +27,16 @@ public final class PacingBoard {
     return apis.computeIfAbsent(api, a -> new Known());
   }
 
-  /** Notes a slot the shared state gave out: its spacing and the pause it knew. */
-  public void saw(String api, Pacing.Slot slot) {
+  /** Notes a slot the shared state gave out for an API: its spacing, the learned margin and the pause it knew. */
+  public void saw(ApiLimits limits, Pacing.Slot slot) {
     if (slot == Pacing.Slot.NOW) {
       return;
     }
+    String api = limits.api();
     Known k = known(api);
+    k.configuredNanos = limits.spacing().toNanos();
     k.spacingNanos = slot.spacingNanos();
+    k.learnedNanos = Math.max(k.learnedNanos, slot.learnedNanos()); // slots reserved before a lesson may come back later
     paused(api, slot.pausedUntil());
   }
 
@@ -45,6 +52,17 @@ public final class PacingBoard {
   public long pausedUntil(String api) {
     Known k = apis.get(api);
     return k == null ? 0 : k.pausedUntil;
+  }
+
+  /** What each API's refusals taught the run, for the APIs that taught anything. */
+  public Map<String, LearnedDelay> learnedDelays() {
+    Map<String, LearnedDelay> learned = new TreeMap<>();
+    apis.forEach((api, k) -> {
+      if (k.learnedNanos > 0) {
+        learned.put(api, new LearnedDelay(api, Duration.ofNanos(k.configuredNanos), Duration.ofNanos(k.configuredNanos + k.learnedNanos)));
+      }
+    });
+    return learned;
   }
 
   /** Each API's latest effective spacing, for the APIs that have been paced. */

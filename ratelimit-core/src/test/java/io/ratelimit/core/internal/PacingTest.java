@@ -16,11 +16,11 @@ class PacingTest {
   private final Pacing pacing = new Pacing();
 
   private static Pacing.Feedback refused(Pacing.Slot attempt) {
-    return new Pacing.Feedback(attempt.spacingNanos(), attempt.seq(), true, 0, -1, 0);
+    return new Pacing.Feedback(attempt.spacingNanos(), attempt.seq(), attempt.learnedNanos(), true, 0, -1, 0);
   }
 
   private static Pacing.Feedback quota(Pacing.Slot attempt, long remaining, long resetAt) {
-    return new Pacing.Feedback(attempt.spacingNanos(), attempt.seq(), false, 0, remaining, resetAt);
+    return new Pacing.Feedback(attempt.spacingNanos(), attempt.seq(), attempt.learnedNanos(), false, 0, remaining, resetAt);
   }
 
   @Test
@@ -35,26 +35,50 @@ class PacingTest {
   }
 
   @Test
-  void refusalsAtOneSpacingWidenOnceAndSuccessesNarrowBackToTheFloor() {
+  void oneRefusalTeachesAMarginForTheRestOfTheRun() {
     Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
     Pacing.Slot second = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(first), first.epochNanos() + 20 * MS);
-    pacing.feedback(ADAPTIVE, refused(second), second.epochNanos() + 20 * MS); // paced alike: no second widening
+    pacing.feedback(ADAPTIVE, refused(second), second.epochNanos() + 20 * MS); // reserved before the lesson: no second one
+    assertEquals(1, pacing.lessons());
+    assertEquals(1 * MS, pacing.learnedNanos(), "2% of the 50 ms floor");
     Pacing.Slot wider = pacing.reserve(ADAPTIVE, 0);
-    assertEquals(55 * MS, wider.spacingNanos(), 0.1 * MS, "widened by 10%, once");
-    pacing.feedback(ADAPTIVE, refused(wider), wider.epochNanos() + 20 * MS); // refused at the wider spacing: widens again
-    long widest = pacing.reserve(ADAPTIVE, 0).spacingNanos();
-    assertEquals(60.5 * MS, widest, 0.3 * MS, "10% above the refused attempt's spacing (less one admission's narrowing)");
-    long spacing = widest;
+    assertEquals(56.1 * MS, wider.spacingNanos(), 0.1 * MS, "widened for a while to 10% above the refused spacing, from the learned floor");
+    assertEquals(1 * MS, wider.learnedNanos());
+    long spacing = wider.spacingNanos();
     int admissions = 0;
-    while (spacing > 50 * MS) {
+    while (spacing > 51 * MS) {
       spacing = pacing.reserve(ADAPTIVE, 0).spacingNanos();
       admissions++;
       if (admissions == 100) {
-        assertTrue(spacing < 55 * MS && spacing > 53 * MS, "a decay: about a third of the widening left after 100: " + spacing);
+        assertTrue(spacing < 54 * MS && spacing > 52 * MS, "a decay: about a third of the widening left after 100: " + spacing);
       }
     }
-    assertEquals(50 * MS, spacing, "back at the floor, never below");
+    for (int i = 0; i < 1_000; i++) {
+      spacing = Math.min(spacing, pacing.reserve(ADAPTIVE, 0).spacingNanos());
+    }
+    assertEquals(51 * MS, spacing, "back at the learned floor, never below it");
+  }
+
+  @Test
+  void aRefusalAtTheLearnedFloorTeachesOneStepMore() {
+    Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
+    pacing.feedback(ADAPTIVE, refused(first), 1);
+    Pacing.Slot later = pacing.reserve(ADAPTIVE, 0);
+    pacing.feedback(ADAPTIVE, refused(later), 2);
+    assertEquals(2, pacing.lessons());
+    assertEquals(52.02 * MS, 50 * MS + pacing.learnedNanos(), 0.01 * MS, "two steps of 2%");
+  }
+
+  @Test
+  void refusalsThatSayNothingAboutSpacingTeachNothing() {
+    long now = 1_000 * MS;
+    Pacing.Slot reporter = pacing.reserve(ADAPTIVE, now);
+    Pacing.Slot beyond = pacing.reserve(ADAPTIVE, now); // went before the report came back
+    pacing.feedback(ADAPTIVE, quota(reporter, 0, now + 5_000 * MS), now + 20 * MS);
+    pacing.feedback(ADAPTIVE, refused(beyond), now + 70 * MS);
+    assertEquals(0, pacing.lessons(), "a refusal beyond a spent quota is the window's, not the spacing's");
+    assertEquals(0, pacing.learnedNanos());
   }
 
   @Test
@@ -65,6 +89,7 @@ class PacingTest {
     }
     long widest = pacing.reserve(ADAPTIVE, 0).spacingNanos();
     assertTrue(widest <= 400 * MS && widest > 395 * MS, "at the ceiling: " + widest);
+    assertTrue(pacing.learnedNanos() <= 350 * MS, "the learned floor within the ceiling too: " + pacing.learnedNanos());
     Pacing fixed = new Pacing();
     Pacing.Params params = Pacing.Params.fixed(50 * MS);
     Pacing.Slot s = fixed.reserve(params, 0);
@@ -75,7 +100,7 @@ class PacingTest {
   @Test
   void aPauseHoldsEveryLaterStart() {
     Pacing.Slot s = pacing.reserve(ADAPTIVE, 1_000 * MS);
-    pacing.feedback(ADAPTIVE, new Pacing.Feedback(s.epochNanos(), s.seq(), true, 3_000 * MS, -1, 0), 1_020 * MS);
+    pacing.feedback(ADAPTIVE, new Pacing.Feedback(s.epochNanos(), s.seq(), 0, true, 3_000 * MS, -1, 0), 1_020 * MS);
     Pacing.Slot next = pacing.reserve(ADAPTIVE, 1_030 * MS);
     assertEquals(3_000 * MS, next.epochNanos());
     assertEquals(3_000 * MS, next.pausedUntil());

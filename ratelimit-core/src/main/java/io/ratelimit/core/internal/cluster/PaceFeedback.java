@@ -9,7 +9,7 @@ import java.util.Map;
 /** Hands an attempt's response (a refusal, a pause, a quota) to the API's pacing, kept in its permit entry. */
 public final class PaceFeedback extends TimedProcessor<PermitTable, Void> {
   private Pacing.Params pacing = Pacing.Params.fixed(0);
-  private Pacing.Feedback feedback = new Pacing.Feedback(0, 0, false, 0, -1, 0);
+  private Pacing.Feedback feedback = new Pacing.Feedback(0, 0, 0, false, 0, -1, 0);
 
   /** For deserialization. */
   public PaceFeedback() {}
@@ -37,6 +37,7 @@ public final class PaceFeedback extends TimedProcessor<PermitTable, Void> {
     AcquirePermit.writePacing(out, pacing);
     out.writeLong(feedback.attemptSpacing());
     out.writeLong(feedback.attemptSeq());
+    out.writeLong(feedback.attemptLearned());
     out.writeBoolean(feedback.refused());
     out.writeLong(feedback.pauseUntil());
     out.writeLong(feedback.quotaRemaining());
@@ -46,6 +47,6 @@ public final class PaceFeedback extends TimedProcessor<PermitTable, Void> {
   @Override
   void read(ObjectDataInput in) throws IOException {
     pacing = AcquirePermit.readPacing(in);
-    feedback = new Pacing.Feedback(in.readLong(), in.readLong(), in.readBoolean(), in.readLong(), in.readLong(), in.readLong());
+    feedback = new Pacing.Feedback(in.readLong(), in.readLong(), in.readLong(), in.readBoolean(), in.readLong(), in.readLong(), in.readLong());
   }
 }

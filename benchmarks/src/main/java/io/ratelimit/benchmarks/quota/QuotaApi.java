@@ -31,6 +31,18 @@ interface QuotaApi extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * One request as the API's limiter saw it: when it arrived (epoch microseconds), which worker JVM sent
+   * it (its {@code X-Worker} header, 0 when absent), and whether it was admitted or refused.
+   */
+  record Arrival(long epochMicros, int worker, boolean admitted, boolean refused) {}
+
+  /** Every request that arrived since {@link #reset()}, in order of arrival. */
+  List<Arrival> arrivals();
+
+  /** When {@link #reset()} last ran, epoch microseconds: second 0 of the run, and a fixed window's origin. */
+  long resetEpochMicros();
+
   @Override
   void close();
 }

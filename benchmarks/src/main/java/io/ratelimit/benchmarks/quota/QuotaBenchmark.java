@@ -21,16 +21,21 @@ import java.util.stream.Collectors;
 /**
  * The quota benchmark: W worker JVMs x T threads send requests as fast as their client lets them, for a
  * fixed time, to a loopback API enforcing a quota of R requests/s. One row per policy and contender: the
- * share of the quota used by successful requests, the share of attempts answered 429, the share of logical
- * requests that succeeded (after retries), the latency tests saw, and for a fixed window its worst window's
- * use and most 429s in one window.
+ * share of the quota used by successful requests in the QUOTA_SECONDS after {@code GO}, the share of attempts
+ * answered 429; the same two over the whole window (as the API saw it: from 1 s after the last worker's first
+ * arrival to the first worker's last arrival, when all W JVMs were sending; {@link ServerView}); the share of
+ * logical requests that succeeded (after retries), the latency tests saw, and for a fixed window its worst
+ * window's use and most 429s in one window.
  *
  * <p>{@code mvn -B -q -pl benchmarks exec:exec -Dbenchmark=io.ratelimit.benchmarks.quota.QuotaBenchmark}.
  * Environment: {@code QUOTA_WORKERS}, {@code QUOTA_THREADS}, {@code QUOTA_PER_SECOND}, {@code QUOTA_SECONDS}
  * (W, T, R and the time per row; defaults 4, 8, 20, 20); {@code QUOTA_CONTENDERS} (a comma-separated subset);
  * {@code QUOTA_POLICIES} (a comma-separated subset of the policies below, or {@code all}; default
  * {@code leaky,sliding,leaky-burst,fixed-headers}); {@code QUOTA_BURST} (5), {@code QUOTA_WINDOW_SECONDS} (5)
- * and {@code QUOTA_HEADERS} ({@code ietf,x}: the fixed window's rate-limit headers, {@code none} for none).
+ * and {@code QUOTA_HEADERS} ({@code ietf,x}: the fixed window's rate-limit headers, {@code none} for none);
+ * {@code QUOTA_RETRY_AFTER} ({@code none}: a whole number N of seconds makes every 429 of the leaky bucket, the
+ * sliding window and the nginx and haproxy referees carry {@code Retry-After: N}); {@code QUOTA_TIMELINE}
+ * ({@code false}: {@code true} prints, after the table, each row's run second by second as the API saw it).
  *
  * <p>Policies: {@code leaky} (GCRA at R/s, no burst), {@code leaky-burst} (burst B), {@code sliding} (R in
  * any 1 s), {@code fixed-headers} (Q = R x W / 2 per W s, so the contenders' spacing 1/R is twice too fast;
@@ -45,6 +50,7 @@ public final class QuotaBenchmark {
   private static final Duration BOUND = Duration.ofSeconds(120);
   private static final String DEFAULT_POLICIES = "leaky,sliding,leaky-burst,fixed-headers";
   private static final Set<String> NOTES = new LinkedHashSet<>();
+  private static final List<String> TIMELINES = new ArrayList<>();
 
   /** A row's API: a policy of {@link QuotaServer} or a {@link RefereeProxy}. */
   private enum Policy {
@@ -74,12 +80,16 @@ public final class QuotaBenchmark {
 
   /** The run's settings, checked before anything starts. */
   private record Settings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
-      Set<QuotaServer.Header> headers, List<Policy> policies, List<String> contenders) {
+      Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, List<Policy> policies, List<String> contenders) {
     int windowQuota() {
       return perSecond * windowSeconds / 2;
     }
 
     String label(Policy p) {
+      return p == Policy.FIXED_HEADERS || retryAfter == 0 ? policyLabel(p) : policyLabel(p) + ", Retry-After " + retryAfter;
+    }
+
+    private String policyLabel(Policy p) {
       switch (p) {
         case LEAKY: return "leaky bucket " + perSecond + "/s";
         case LEAKY_BURST: return "leaky bucket " + perSecond + "/s, burst " + burst;
@@ -103,13 +113,26 @@ public final class QuotaBenchmark {
       return (double) perSecond * seconds + (withBurst ? burst : 0);
     }
 
+    /**
+     * What the API allows from {@code start} to {@code end} s after reset: R per second (+ B with a burst); for
+     * the fixed window, Q for each window the stretch touches (as {@link #allowed} counts every started window).
+     */
+    double allowed(Policy p, double start, double end) {
+      if (p == Policy.FIXED_HEADERS) {
+        long touched = (long) Math.floor(end / windowSeconds) - (long) Math.floor(start / windowSeconds) + 1;
+        return (double) windowQuota() * touched;
+      }
+      boolean withBurst = p == Policy.LEAKY_BURST || p == Policy.NGINX_BURST;
+      return perSecond * (end - start) + (withBurst ? burst : 0);
+    }
+
     QuotaApi start(Policy p) throws IOException {
       switch (p) {
-        case LEAKY: return QuotaServer.leakyBucket(perSecond, 0);
-        case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst);
-        case SLIDING: return QuotaServer.slidingWindow(perSecond);
+        case LEAKY: return QuotaServer.leakyBucket(perSecond, 0, retryAfter);
+        case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst, retryAfter);
+        case SLIDING: return QuotaServer.slidingWindow(perSecond, retryAfter);
         case FIXED_HEADERS: return QuotaServer.fixedWindow(windowQuota(), windowSeconds, headers);
-        default: return new RefereeProxy(p.referee(), perSecond, burst);
+        default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter);
       }
     }
   }
@@ -120,14 +143,16 @@ public final class QuotaBenchmark {
     Settings s = settings();
     int maxInFlight = 8;
     System.out.printf(Locale.ROOT, "W=%d workers x T=%d threads, R=%d requests/s, %d s per row, in flight cap %d (where the contender has one), "
-        + "server latency %d ms%n%n", s.workers(), s.threads(), s.perSecond(), s.seconds(), maxInFlight, QuotaServer.LATENCY_MS);
-    System.out.println("| quota | contender | quota use | 429 share of attempts | success after retries | p50 ms | p99 ms | logical requests "
-        + "| worst window's use | most 429s in a window |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        + "server latency %d ms, %s%n%n", s.workers(), s.threads(), s.perSecond(), s.seconds(), maxInFlight, QuotaServer.LATENCY_MS,
+        s.retryAfter() == 0 ? "429s without Retry-After (but the fixed window's)" : "every 429 with Retry-After " + s.retryAfter()
+            + " (the fixed window's: to its end)");
+    System.out.println("| quota | contender | quota use | 429 share of attempts | whole-window quota use | whole-window 429 share | whole window s "
+        + "| success after retries | p50 ms | p99 ms | logical requests | worst window's use | most 429s in a window |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Policy policy : s.policies()) {
       RefereeProxy.Kind referee = policy.referee();
       if (referee != null && RefereeProxy.binary(referee).isEmpty()) {
-        System.out.printf(Locale.ROOT, "| %s | - | skipped: %s is not installed (apt-get install -y nginx-light haproxy) | | | | | | | |%n",
+        System.out.printf(Locale.ROOT, "| %s | - | skipped: %s is not installed (apt-get install -y nginx-light haproxy) | | | | | | | | | | |%n",
             s.label(policy), referee.binary);
         continue;
       }
@@ -138,6 +163,10 @@ public final class QuotaBenchmark {
     if (!NOTES.isEmpty()) {
       System.out.println();
       NOTES.forEach(System.out::println);
+    }
+    for (String timeline : TIMELINES) {
+      System.out.println();
+      System.out.print(timeline);
     }
   }
 
@@ -156,7 +185,8 @@ public final class QuotaBenchmark {
       for (int w = 1; w <= s.workers(); w++) {
         env.put("PYTEST_WORKER_ID", "w" + w);
         jvms.add(ForkedJvm.start("w" + w, QuotaWorker.class, env, contender, server.url(), Integer.toString(s.threads()),
-            Integer.toString(s.perSecond()), Integer.toString(s.workers()), Integer.toString(maxInFlight), Long.toString(s.seconds() * 1000L)));
+            Integer.toString(s.perSecond()), Integer.toString(s.workers()), Integer.toString(maxInFlight), Long.toString(s.seconds() * 1000L),
+            Integer.toString(w)));
       }
       for (ForkedJvm jvm : jvms) {
         String ready = jvm.awaitLine(l -> l.startsWith("READY"), BOUND);
@@ -177,6 +207,7 @@ public final class QuotaBenchmark {
       List<Long> latencies = new ArrayList<>();
       long logical = 0;
       long ok = 0;
+      long movedMillis = -1; // the earliest any worker saw the run's state in the cluster
       for (ForkedJvm jvm : jvms) {
         String result = jvm.awaitValue("RESULT", BOUND.multipliedBy(3));
         for (String part : result.split(" ")) {
@@ -184,6 +215,13 @@ public final class QuotaBenchmark {
           switch (kv[0]) {
             case "logical": logical += Long.parseLong(kv[1]); break;
             case "ok": ok += Long.parseLong(kv[1]); break;
+            case "moved": {
+              long seen = Long.parseLong(kv[1]);
+              if (seen >= 0 && (movedMillis < 0 || seen < movedMillis)) {
+                movedMillis = seen;
+              }
+              break;
+            }
             case "latencies":
               for (String l : kv[1].split(",")) {
                 if (!l.isEmpty()) {
@@ -200,6 +238,23 @@ public final class QuotaBenchmark {
       long attempts = server.attempts();
       double refusedShare = attempts == 0 ? 0 : (double) server.refused() / attempts;
       double success = logical == 0 ? 0 : (double) ok / logical;
+      ServerView view = new ServerView(server.arrivals(), server.resetEpochMicros(), s.workers());
+      ServerView.Window whole = view.wholeWindow();
+      String wholeUse = "-";
+      String wholeRefused = "-";
+      String wholeSpan = "-";
+      if (whole == null) {
+        NOTES.add("No whole window for " + s.label(policy) + " / " + contender + ": " + view.why() + ".");
+      } else {
+        wholeUse = String.format(Locale.ROOT, "%.0f%%", 100 * whole.admitted() / s.allowed(policy, whole.start(), whole.end()));
+        wholeRefused = String.format(Locale.ROOT, "%.1f%%", whole.attempts() == 0 ? 0 : 100.0 * whole.refused() / whole.attempts());
+        wholeSpan = String.format(Locale.ROOT, "%.1f-%.1f", whole.start(), whole.end());
+      }
+      if (s.timeline()) {
+        boolean watched = contender.startsWith("ratelimit-testkit");
+        TIMELINES.add(view.timeline("Per second, " + s.label(policy) + " / " + contender + " (as the API saw it; second 0 begins at GO):",
+            whole, watched, movedMillis < 0 ? -1 : movedMillis * 1000));
+      }
       String worstWindow = "-";
       String most429 = "-";
       if (policy == Policy.FIXED_HEADERS) {
@@ -217,8 +272,9 @@ public final class QuotaBenchmark {
         worstWindow = complete == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * worst / s.windowQuota());
         most429 = Long.toString(most);
       }
-      return String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.1f%% | %.1f%% | %d | %d | %d | %s | %s |",
-          s.label(policy), contender, 100 * quotaUse, 100 * refusedShare, 100 * success, percentile(latencies, 0.50),
+      return String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.1f%% | %s | %s | %s | %.1f%% | %d | %d | %d | %s | %s |",
+          s.label(policy), contender, 100 * quotaUse, 100 * refusedShare, wholeUse, wholeRefused, wholeSpan, 100 * success,
+          percentile(latencies, 0.50),
           percentile(latencies, 0.99), logical, worstWindow, most429);
     } finally {
       for (ForkedJvm jvm : jvms) {
@@ -252,6 +308,24 @@ public final class QuotaBenchmark {
       }
     }
 
+    int retryAfter = 0;
+    String retryAfterValue = value("QUOTA_RETRY_AFTER", "none").trim();
+    if (!retryAfterValue.equals("none")) {
+      retryAfter = integer("QUOTA_RETRY_AFTER", 0, 1, 3_600, problems);
+      if (retryAfter == 0) {
+        problems.set(problems.size() - 1, "QUOTA_RETRY_AFTER='" + System.getenv("QUOTA_RETRY_AFTER")
+            + "': expected none or a whole number of seconds from 1 to 3600");
+      }
+    }
+
+    boolean timeline = false;
+    String timelineValue = value("QUOTA_TIMELINE", "false").trim();
+    if (timelineValue.equalsIgnoreCase("true")) {
+      timeline = true;
+    } else if (!timelineValue.equalsIgnoreCase("false")) {
+      problems.add("QUOTA_TIMELINE='" + System.getenv("QUOTA_TIMELINE") + "': expected true or false");
+    }
+
     List<Policy> policies = new ArrayList<>();
     String policiesValue = value("QUOTA_POLICIES", DEFAULT_POLICIES);
     List<String> keys = Arrays.stream(Policy.values()).map(p -> p.key).toList();
@@ -278,7 +352,7 @@ public final class QuotaBenchmark {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
     }
-    return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, policies, contenders);
+    return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, policies, contenders);
   }
 
   private static String value(String name, String defaultValue) {

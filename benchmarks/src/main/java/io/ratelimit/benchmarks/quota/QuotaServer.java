@@ -21,8 +21,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A loopback API that enforces a known quota the way gateways do, and counts what it saw. Admitted
  * requests take {@link #LATENCY_MS} to answer; refused ones are answered at once with 429: with no
- * {@code Retry-After} (leaky bucket, sliding window: as nginx {@code limit_req} and haproxy answer) or
- * {@code Retry-After} = whole seconds to the window's end (fixed window).
+ * {@code Retry-After} (leaky bucket, sliding window: as nginx {@code limit_req} and haproxy answer by default),
+ * or {@code Retry-After: N} when built with a fixed {@code retryAfterSeconds} N (leaky bucket, sliding window),
+ * or {@code Retry-After} = whole seconds to the window's end (fixed window). Every arrival since
+ * {@link #reset()} is kept ({@link #arrivals()}): when, from which worker ({@code X-Worker}), admitted or not.
  */
 final class QuotaServer implements QuotaApi {
   static final long LATENCY_MS = 20;
@@ -57,6 +59,7 @@ final class QuotaServer implements QuotaApi {
   private final int windowQuota;
   private final long windowNanos;
   private final Set<Header> headers;
+  private final int retryAfterSeconds;
   private final Deque<Long> admitted = new ArrayDeque<>();
   private long theoreticalArrival;
   private long origin;
@@ -65,9 +68,16 @@ final class QuotaServer implements QuotaApi {
   private final AtomicLong attempts = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong ok = new AtomicLong();
+  // the clock arrivals are stamped with: epoch microseconds from nanoTime, so comparable with other JVMs' currentTimeMillis
+  private final long baseNanos = System.nanoTime();
+  private final long baseEpochMicros = System.currentTimeMillis() * 1000;
+  // every arrival since reset; guarded by itself (not kept for a backend: its referee's log has them)
+  private final List<Arrival> arrivals = new ArrayList<>();
 
-  private QuotaServer(Policy policy, int perSecond, int burst, int windowQuota, int windowSeconds, Set<Header> headers) throws IOException {
+  private QuotaServer(Policy policy, int perSecond, int burst, int windowQuota, int windowSeconds, Set<Header> headers,
+      int retryAfterSeconds) throws IOException {
     this.policy = policy;
+    this.retryAfterSeconds = retryAfterSeconds;
     this.perSecond = perSecond;
     this.burst = burst;
     this.intervalNanos = perSecond > 0 ? SECOND / perSecond : 0;
@@ -82,23 +92,27 @@ final class QuotaServer implements QuotaApi {
     server.start();
   }
 
-  /** The leaky bucket of the table's first rows: GCRA at {@code perSecond}, {@code burst} requests beyond it (B + 1 at once from idle). */
-  static QuotaServer leakyBucket(int perSecond, int burst) throws IOException {
-    return new QuotaServer(Policy.LEAKY_BUCKET, perSecond, burst, 0, 0, Set.of());
+  /**
+   * The leaky bucket of the table's first rows: GCRA at {@code perSecond}, {@code burst} requests beyond it (B + 1
+   * at once from idle); each 429 carries {@code Retry-After: retryAfterSeconds} (0: no {@code Retry-After}).
+   */
+  static QuotaServer leakyBucket(int perSecond, int burst, int retryAfterSeconds) throws IOException {
+    return new QuotaServer(Policy.LEAKY_BUCKET, perSecond, burst, 0, 0, Set.of(), retryAfterSeconds);
   }
 
-  static QuotaServer slidingWindow(int perSecond) throws IOException {
-    return new QuotaServer(Policy.SLIDING_WINDOW, perSecond, 0, 0, 0, Set.of());
+  /** At most {@code perSecond} admitted in any 1 s; each 429 carries {@code Retry-After: retryAfterSeconds} (0: none). */
+  static QuotaServer slidingWindow(int perSecond, int retryAfterSeconds) throws IOException {
+    return new QuotaServer(Policy.SLIDING_WINDOW, perSecond, 0, 0, 0, Set.of(), retryAfterSeconds);
   }
 
   /** {@code quota} requests per {@code windowSeconds}, {@code Retry-After} to the window's end, {@code headers} on every response. */
   static QuotaServer fixedWindow(int quota, int windowSeconds, Set<Header> headers) throws IOException {
-    return new QuotaServer(Policy.FIXED_WINDOW, 0, 0, quota, windowSeconds, headers.isEmpty() ? Set.of() : EnumSet.copyOf(headers));
+    return new QuotaServer(Policy.FIXED_WINDOW, 0, 0, quota, windowSeconds, headers.isEmpty() ? Set.of() : EnumSet.copyOf(headers), 0);
   }
 
   /** Admits everything after {@link #LATENCY_MS}: what a reverse proxy enforcing the quota sends to. */
   static QuotaServer backend() throws IOException {
-    return new QuotaServer(Policy.BACKEND, 0, 0, 0, 0, Set.of());
+    return new QuotaServer(Policy.BACKEND, 0, 0, 0, 0, Set.of(), 0);
   }
 
   @Override
@@ -118,8 +132,39 @@ final class QuotaServer implements QuotaApi {
     ok.set(0);
     admitted.clear();
     windows.clear();
+    synchronized (arrivals) {
+      arrivals.clear();
+    }
     origin = System.nanoTime();
     theoreticalArrival = origin;
+  }
+
+  private long epochMicros(long nanos) {
+    return baseEpochMicros + (nanos - baseNanos) / 1000;
+  }
+
+  @Override
+  public synchronized long resetEpochMicros() {
+    return epochMicros(origin);
+  }
+
+  @Override
+  public List<Arrival> arrivals() {
+    List<Arrival> copy;
+    synchronized (arrivals) {
+      copy = new ArrayList<>(arrivals);
+    }
+    copy.sort(java.util.Comparator.comparingLong(Arrival::epochMicros));
+    return copy;
+  }
+
+  private static int worker(HttpExchange exchange) {
+    String value = exchange.getRequestHeaders().getFirst("X-Worker");
+    try {
+      return value == null ? 0 : Integer.parseInt(value.trim());
+    } catch (NumberFormatException notOurs) {
+      return 0;
+    }
   }
 
   /** What to answer one arrival: 200 or 429, the headers to send. */
@@ -130,7 +175,7 @@ final class QuotaServer implements QuotaApi {
     switch (policy) {
       case LEAKY_BUCKET: {
         if (now < theoreticalArrival - burst * intervalNanos) {
-          return new Decision(false, -1, out);
+          return new Decision(false, retryAfterSeconds > 0 ? retryAfterSeconds : -1, out);
         }
         theoreticalArrival = Math.max(theoreticalArrival, now) + intervalNanos;
         return new Decision(true, -1, out);
@@ -140,7 +185,7 @@ final class QuotaServer implements QuotaApi {
           admitted.pollFirst();
         }
         if (admitted.size() >= perSecond) {
-          return new Decision(false, -1, out);
+          return new Decision(false, retryAfterSeconds > 0 ? retryAfterSeconds : -1, out);
         }
         admitted.addLast(now);
         return new Decision(true, -1, out);
@@ -177,7 +222,14 @@ final class QuotaServer implements QuotaApi {
     try (exchange) {
       exchange.getRequestBody().readAllBytes();
       attempts.incrementAndGet();
-      Decision decision = decide(System.nanoTime());
+      long now = System.nanoTime();
+      Decision decision = decide(now);
+      if (policy != Policy.BACKEND) {
+        Arrival arrival = new Arrival(epochMicros(now), worker(exchange), decision.admit(), !decision.admit());
+        synchronized (arrivals) {
+          arrivals.add(arrival);
+        }
+      }
       for (String[] header : decision.headers()) {
         exchange.getResponseHeaders().add(header[0], header[1]);
       }

@@ -12,9 +12,11 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.ratelimit.core.RateLimitConfig;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.ClusterConnection;
 import io.ratelimit.hazelcast.ClusterConnector;
 import io.ratelimit.hazelcast.ClusterSettings;
+import io.ratelimit.hazelcast.RunDirectory;
 import io.ratelimit.settings.SettingsSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,9 +41,12 @@ import okhttp3.Response;
  * One worker JVM of the quota benchmark: sets up one contender's limiter (joining the run's cluster for
  * the distributed ones), says {@code READY} once every worker is in, waits for {@code GO}, then runs
  * {@code threads} threads that send logical requests back to back for {@code durationMs}, and prints
- * {@code RESULT logical=.. ok=.. latencies=..}.
+ * {@code RESULT logical=.. ok=.. moved=.. latencies=..}. Every request carries {@code X-Worker: n} (this JVM's
+ * number), so the API can tell the workers' arrivals apart. For {@code ratelimit-testkit}, a background thread
+ * polls the run directory ({@code RunDirectoryState.hasMoved}) every 100 ms until the run's state has moved to
+ * the Hazelcast cluster: {@code moved} is when it first saw it (epoch ms), -1 if never.
  *
- * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs}; a contender
+ * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs [n]}; a contender
  * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter).
  * {@code ratelimit-testkit:adaptive} and {@code ratelimit-testkit:static} are this library with
  * {@code PYTEST_ADAPTIVE_DELAY} set to true or false by the benchmark (in this JVM's environment); the library's
@@ -75,6 +80,7 @@ public final class QuotaWorker {
     int workers = Integer.parseInt(args[4]);
     int maxInFlight = Integer.parseInt(args[5]);
     long durationMs = Long.parseLong(args[6]);
+    String workerNumber = args.length > 7 ? args[7] : "0";
     Duration spacing = Duration.ofNanos(TimeUnit.SECONDS.toNanos(1) * (100 + marginPercent) / 100 / perSecond);
     OkHttpClient plain = new OkHttpClient.Builder().connectionPool(new ConnectionPool(threads, 5, TimeUnit.MINUTES))
         .callTimeout(Duration.ofMinutes(2)).build();
@@ -143,6 +149,7 @@ public final class QuotaWorker {
         adaptive = config.describe().lines().filter(l -> l.contains("PYTEST_ADAPTIVE_DELAY")).map(String::trim).findFirst()
             .orElse("PYTEST_ADAPTIVE_DELAY not a setting of this build");
         clusterSize = coordinator::clusterSize;
+        watchMove(RunDirectory.of(ClusterSettings.fromEnvironment()));
         send = request -> {
           try (Response r = client.newCall(request).execute()) {
             r.body().string();
@@ -166,11 +173,33 @@ public final class QuotaWorker {
     if (!"GO".equals(stdin.readLine())) {
       return;
     }
-    run(send, url, threads, durationMs);
+    run(send, url, workerNumber, threads, durationMs);
     System.exit(0);
   }
 
-  private static void run(Contender send, String url, int threads, long durationMs) throws Exception {
+  /** When this JVM first saw the run's state in the cluster, epoch ms; -1 until then. */
+  private static final AtomicLong MOVED_AT = new AtomicLong(-1);
+
+  /** Polls {@code dir} in the background until the run's state has moved to its cluster (the lock is held for microseconds). */
+  private static void watchMove(RunDirectory dir) {
+    Thread watch = new Thread(() -> {
+      try {
+        while (MOVED_AT.get() < 0) {
+          if (RunDirectoryState.hasMoved(dir)) {
+            MOVED_AT.set(System.currentTimeMillis());
+            return;
+          }
+          TimeUnit.MILLISECONDS.sleep(100);
+        }
+      } catch (InterruptedException | RuntimeException stop) {
+        // not seen: reported as -1
+      }
+    }, "quota-move-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+
+  private static void run(Contender send, String url, String workerNumber, int threads, long durationMs) throws Exception {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMs);
     ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
     AtomicLong ok = new AtomicLong();
@@ -180,7 +209,7 @@ public final class QuotaWorker {
       done.add(pool.submit(() -> {
         while (System.nanoTime() < end) {
           long start = System.nanoTime();
-          int status = send.send(new Request.Builder().url(url).build());
+          int status = send.send(new Request.Builder().url(url).header("X-Worker", workerNumber).build());
           latencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
           if (status == 200) {
             ok.incrementAndGet();
@@ -195,7 +224,7 @@ public final class QuotaWorker {
     pool.shutdown();
     StringBuilder all = new StringBuilder();
     latencies.forEach(l -> all.append(all.length() == 0 ? "" : ",").append(l));
-    System.out.println("RESULT logical=" + latencies.size() + " ok=" + ok.get() + " latencies=" + all);
+    System.out.println("RESULT logical=" + latencies.size() + " ok=" + ok.get() + " moved=" + MOVED_AT.get() + " latencies=" + all);
   }
 
   /** The same retry policy for every contender that has none of its own: up to 3, Retry-After honoured, else 200 ms x 2^n. */

@@ -22,7 +22,10 @@ import java.util.stream.Stream;
  * A third-party limiter as the referee: nginx {@code limit_req} or haproxy's request rate, started on a
  * loopback port in front of a {@link QuotaServer#backend()} (which answers everything after 20 ms), with a
  * configuration generated into a temporary directory. What it refused is read from its access log (one
- * line per request: epoch time, status), what it admitted from the backend's count.
+ * line per request: epoch time, status, the arrival's time, the sender's {@code X-Worker} header), what it
+ * admitted from the backend's count. With {@code retryAfterSeconds} N &gt; 0 every 429 carries
+ * {@code Retry-After: N} (nginx: {@code add_header ... always} of a value mapped from {@code $status}; haproxy:
+ * {@code deny ... hdr Retry-After N}); with 0, none, as both answer by default.
  *
  * <p>Binaries: Debian's {@code nginx-light} (or {@code nginx}) and {@code haproxy} packages
  * ({@code apt-get install -y nginx-light haproxy}); looked up on the {@code PATH} and in {@code /usr/sbin}.
@@ -55,6 +58,7 @@ final class RefereeProxy implements QuotaApi {
   private final Path accessLog;
   private final int port;
   private final Thread hook;
+  private final int retryAfterSeconds;
   private volatile double markEpochSeconds;
 
   /** The binary's path, or empty when the package is not installed. */
@@ -66,10 +70,11 @@ final class RefereeProxy implements QuotaApi {
 
   /**
    * Starts the referee: {@code perSecond} requests/s, {@code burst} beyond it (nginx burst only), in front of
-   * a fresh backend.
+   * a fresh backend; each 429 with {@code Retry-After: retryAfterSeconds} (0: without).
    */
-  RefereeProxy(Kind kind, int perSecond, int burst) throws IOException {
+  RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds) throws IOException {
     this.kind = kind;
+    this.retryAfterSeconds = retryAfterSeconds;
     Path exe = binary(kind).orElseThrow(() -> new IOException(kind.binary + " is not installed (apt-get install -y nginx-light haproxy)"));
     this.backend = QuotaServer.backend();
     this.dir = Files.createTempDirectory("quota-" + kind.binary + "-");
@@ -105,7 +110,8 @@ final class RefereeProxy implements QuotaApi {
         "error_log " + d + "/error.log warn;",
         "events { worker_connections 2048; }",
         "http {",
-        "  log_format quota '$msec $status';",
+        "  # the answer's time, status, the request's time (arrival = msec - request_time), the sending worker",
+        "  log_format quota '$msec $status $request_time $http_x_worker';",
         "  access_log " + d + "/access.log quota;",
         "  client_body_temp_path " + d + "/body;",
         "  proxy_temp_path " + d + "/proxy;",
@@ -116,6 +122,7 @@ final class RefereeProxy implements QuotaApi {
         "  limit_req_zone $binary_remote_addr zone=quota:1m rate=" + perSecond + "r/s;",
         "  limit_req_status 429;",
         "  limit_req_log_level info;",
+        retryAfterSeconds > 0 ? "  map $status $retry_after { 429 \"" + retryAfterSeconds + "\"; default \"\"; } # empty: no header" : "",
         "  keepalive_timeout 300s;",
         "  keepalive_requests 100000;",
         "  upstream api { server 127.0.0.1:" + backend.port() + "; keepalive 64; }",
@@ -123,6 +130,7 @@ final class RefereeProxy implements QuotaApi {
         "    listen 127.0.0.1:" + port + ";",
         "    location / {",
         "      limit_req zone=quota" + (burst > 0 ? " burst=" + burst + " nodelay" : "") + ";",
+        retryAfterSeconds > 0 ? "      add_header Retry-After $retry_after always;" : "",
         "      proxy_pass http://api;",
         "      proxy_http_version 1.1;",
         "      proxy_set_header Connection \"\";",
@@ -140,7 +148,8 @@ final class RefereeProxy implements QuotaApi {
         "defaults",
         "  mode http",
         "  log global",
-        "  log-format \"%Ts.%ms %ST\"",
+        "  # the answer's accept time, status, the arrival (epoch ms, set below), the sending worker",
+        "  log-format \"%Ts.%ms %ST %[var(txn.arrival)] %[var(txn.worker)]\"",
         "  option http-keep-alive",
         "  timeout connect 5s",
         "  timeout client 300s",
@@ -150,8 +159,11 @@ final class RefereeProxy implements QuotaApi {
         "  bind 127.0.0.1:" + port,
         "  # every worker sends from 127.0.0.1: one entry, the API's whole quota",
         "  stick-table type ip size 1k expire 10s store http_req_rate(1s)",
+        "  http-request set-var(txn.arrival) date(0,ms)",
+        "  http-request set-var(txn.worker) req.hdr(X-Worker)",
         "  http-request track-sc0 src",
-        "  http-request deny deny_status 429 if { sc_http_req_rate(0) gt " + perSecond + " }",
+        "  http-request deny deny_status 429" + (retryAfterSeconds > 0 ? " hdr Retry-After " + retryAfterSeconds : "")
+            + " if { sc_http_req_rate(0) gt " + perSecond + " }",
         "  default_backend api",
         "backend api",
         "  http-reuse always",
@@ -243,6 +255,45 @@ final class RefereeProxy implements QuotaApi {
       throw new UncheckedIOException(e);
     }
     return counts;
+  }
+
+  @Override
+  public long resetEpochMicros() {
+    return Math.round(markEpochSeconds * 1_000_000);
+  }
+
+  /**
+   * Every request the log shows arriving since the mark: nginx's arrival is {@code $msec - $request_time}
+   * (limit_req decides as the request's header is read), haproxy's the date its {@code http-request} rules ran.
+   */
+  @Override
+  public List<Arrival> arrivals() {
+    long mark = resetEpochMicros();
+    List<Arrival> out = new java.util.ArrayList<>();
+    try (Stream<String> lines = Files.lines(accessLog, StandardCharsets.ISO_8859_1)) {
+      lines.forEach(line -> {
+        String[] parts = line.trim().split("\\s+");
+        if (parts.length < 4) {
+          return; // a notice, not a request
+        }
+        try {
+          long arrival = kind == Kind.HAPROXY_WINDOW ? Long.parseLong(parts[2]) * 1000
+              : Math.round((Double.parseDouble(parts[0]) - Double.parseDouble(parts[2])) * 1_000_000);
+          if (arrival < mark) {
+            return;
+          }
+          int worker = parts[3].matches("[0-9]{1,6}") ? Integer.parseInt(parts[3]) : 0;
+          boolean refused = parts[1].equals("429") || parts[1].equals("503");
+          out.add(new Arrival(arrival, worker, parts[1].equals("200"), refused));
+        } catch (NumberFormatException notARequest) {
+          // haproxy's start-up notices share the stream
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.sort(Comparator.comparingLong(Arrival::epochMicros));
+    return out;
   }
 
   @Override

@@ -34,7 +34,10 @@ import java.util.stream.Collectors;
  * {@code leaky,sliding,leaky-burst,fixed-headers}); {@code QUOTA_BURST} (5), {@code QUOTA_WINDOW_SECONDS} (5)
  * and {@code QUOTA_HEADERS} ({@code ietf,x}: the fixed window's rate-limit headers, {@code none} for none);
  * {@code QUOTA_RETRY_AFTER} ({@code none}: a whole number N of seconds makes every 429 of the leaky bucket, the
- * sliding window and the nginx and haproxy referees carry {@code Retry-After: N}); {@code QUOTA_TIMELINE}
+ * sliding window and the nginx and haproxy referees carry {@code Retry-After: N}); {@code QUOTA_COLD_START}
+ * ({@code true}: ratelimit-testkit's workers send their first request at GO, while their members start and the
+ * run's state moves into the cluster, as a user's forks do; {@code false}: they wait for the cluster and send
+ * a warm-up request first, as the figures before it did); {@code QUOTA_TIMELINE}
  * ({@code false}: {@code true} prints, after the table, each row's run second by second as the API saw it).
  *
  * <p>Policies: {@code leaky} (GCRA at R/s, no burst), {@code leaky-burst} (burst B), {@code sliding} (R in
@@ -177,6 +180,7 @@ public final class QuotaBenchmark {
       env.put("PYTEST_RUN_ID", "quota-" + UUID.randomUUID());
       env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(s.workers() + 4)));
       env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(s.workers() + 4));
+      env.put("QUOTA_COLD_START", value("QUOTA_COLD_START", "true").trim());
       if (contender.matches(".*:adaptive(\\+[0-9]+%)?$")) {
         env.put("PYTEST_ADAPTIVE_DELAY", "true");
       } else if (contender.matches(".*:static(\\+[0-9]+%)?$")) {
@@ -316,6 +320,11 @@ public final class QuotaBenchmark {
         problems.set(problems.size() - 1, "QUOTA_RETRY_AFTER='" + System.getenv("QUOTA_RETRY_AFTER")
             + "': expected none or a whole number of seconds from 1 to 3600");
       }
+    }
+
+    String coldValue = value("QUOTA_COLD_START", "true").trim();
+    if (!coldValue.equals("true") && !coldValue.equals("false")) {
+      problems.add("QUOTA_COLD_START='" + System.getenv("QUOTA_COLD_START") + "': expected true or false");
     }
 
     boolean timeline = false;

@@ -18,9 +18,10 @@ import java.io.IOException;
  *             are what the user copied; what is missing is the margin the API's clock and the machine's
  *             jitter need), so the floor is raised by {@link #LEARN_STEP} of itself, for the rest of the run.
  *             Refusals of attempts reserved before the last lesson teach nothing more (a burst of refusals
- *             of attempts paced alike is one lesson), nor do refusals that say nothing about spacing: an
- *             attempt beyond a quota known to be spent, or one that started late (the interceptor leaves
- *             those out). An API whose limits are far off is taught step by step, a step per refusal.</li>
+ *             of attempts paced alike is one lesson), nor do refusals that say nothing about the floor: an
+ *             attempt paced at or above what the lesson would set (the machine's jitter refused it, not the
+ *             floor), an attempt beyond a quota known to be spent, or one that started late (the
+ *             interceptor leaves those out). An API whose limits are far off is taught step by step.</li>
  *         <li><b>It widens the spacing for a while</b>, to {@link #WIDEN} times the spacing the attempt was
  *             given (multiplicative increase): a busy start (JVMs starting, JIT, GC) refuses attempts that the
  *             floor alone would not explain. Every admission takes {@code 1/}{@link #NARROW_DIVISOR} of that
@@ -40,13 +41,16 @@ public final class Pacing {
   /** A refusal widens the spacing, for a while, to this factor of the refused attempt's spacing. */
   static final double WIDEN = 1.1;
   /** A lesson raises the learned floor by this share of itself. */
-  static final double LEARN_STEP = 0.02;
+  static final double LEARN_STEP = 0.04;
   /** The least a lesson raises the floor by (the share of a small floor is below any clock's grain). */
   static final long MIN_LEARN_NANOS = 500_000;
   /** The least widening, for a floor of zero. */
   static final long MIN_WIDENING_NANOS = 1_000_000;
-  /** Each admission takes this fraction's inverse of the widening back. */
-  static final long NARROW_DIVISOR = 100;
+  /**
+   * Each admission takes this fraction's inverse of the widening back: about 20 admissions undo most of it
+   * (the lesson is kept in the learned floor, so the widening only has to outlast a busy moment).
+   */
+  static final long NARROW_DIVISOR = 20;
   /** Resets reported less than this apart belong to one window (servers give the time left in whole seconds). */
   static final long SAME_WINDOW_NANOS = 1_000_000_000L;
 
@@ -157,12 +161,15 @@ public final class Pacing {
     }
     boolean beyondQuota = quotaResetAt != 0 && f.attemptSeq() > quotaLastSeq; // the window was spent, not the spacing
     if (f.refused() && params.adaptive() && !beyondQuota) {
-      if (f.attemptLearned() >= learnedNanos) { // no lesson since the attempt was reserved
-        long floor = learnedFloor(params);
-        learnedNanos = Math.min(params.ceilingNanos(), floor + Math.max(MIN_LEARN_NANOS, (long) (floor * LEARN_STEP))) - params.floorNanos();
-        lessons++;
-      }
       long floor = learnedFloor(params);
+      long lesson = Math.min(params.ceilingNanos(), floor + Math.max(MIN_LEARN_NANOS, (long) (floor * LEARN_STEP)));
+      // a lesson only when none came since the attempt was reserved, and when the attempt was paced below what
+      // the lesson sets: a refusal at a wider spacing is the machine's jitter, which no higher floor would fix
+      if (f.attemptLearned() >= learnedNanos && f.attemptSpacing() < lesson) {
+        learnedNanos = lesson - params.floorNanos();
+        lessons++;
+        floor = lesson;
+      }
       long refusedAt = Math.max(floor, f.attemptSpacing());
       long wider = Math.min(params.ceilingNanos(), Math.max((long) (refusedAt * WIDEN), refusedAt + MIN_WIDENING_NANOS));
       extraNanos = Math.max(extraNanos, wider - floor);

@@ -28,6 +28,9 @@ import org.slf4j.Logger;
 public final class SwitchingLimiterState implements LimiterState {
   private static final Logger LOG = Logs.get(SwitchingLimiterState.class);
 
+  /** How long a joined JVM waits for the cluster's partitions to settle before it counts as joined. */
+  private static final Duration PREPARE_BOUND = Duration.ofSeconds(3);
+
   private final RunDirectoryState interim;
   private final Duration joinBound;
   private final CompletableFuture<Joined> joined = new CompletableFuture<>();
@@ -66,6 +69,9 @@ public final class SwitchingLimiterState implements LimiterState {
       guarded.close(); // the worker stopped while its member started
       return;
     }
+    // ready the cluster path while the directory still keeps the limits: the move and the first calls after
+    // it then meet no partition migration and no cold code
+    state.prepare(interim.permitNames(), PREPARE_BOUND);
     joined.complete(new Joined(state, guarded));
     if (interim.markJoined(state.holder(), state::carry)) {
       LOG.debug("ratelimit-testkit: every worker has joined; the run's state moved from {} to the cluster", interim.directory());

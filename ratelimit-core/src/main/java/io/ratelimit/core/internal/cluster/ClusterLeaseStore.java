@@ -106,8 +106,8 @@ public final class ClusterLeaseStore implements LeaseStore {
    * Takes over a lease table from the run directory when the run moves here (no lease of the run is taken
    * in the cluster before that): {@code leases} with their holders as members, renewed from now.
    */
-  void carry(String key, Map<String, LeaseTable.Lease> leases) {
-    tables.set(key, LeaseTable.of(leases));
+  java.util.concurrent.CompletableFuture<Void> carry(String key, Map<String, LeaseTable.Lease> leases) {
+    return tables.setAsync(key, LeaseTable.of(leases)).toCompletableFuture();
   }
 
   /** Renews and, on close, releases a lease of this JVM's taken before the run moved here. */

@@ -280,13 +280,44 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   /**
+   * Readies this JVM's path into the cluster before it says it has joined, while the run directory still
+   * keeps the run's limits: waits (bounded) until no partition is migrating, so the move and the first
+   * admissions after it do not stall in Hazelcast's migration retries, and makes the first calls (code
+   * loaded, connections and record stores warm) on the entries the move will use. Bounded by {@code bound}; a
+   * cluster that stays unsafe is moved into anyway (Hazelcast retries the calls), only later.
+   *
+   * @param permitNames the permit names the run directory holds (their entries are read once)
+   */
+  public void prepare(Set<String> permitNames, Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    try {
+      com.hazelcast.partition.PartitionService partitions = hazelcast.getPartitionService();
+      while (!partitions.isClusterSafe() && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+    } catch (UnsupportedOperationException client) {
+      // a client has no view of migrations: its calls are routed by the members
+    }
+    try {
+      permitNames.forEach(permits::get);
+      window.get(WINDOW_KEY);
+      leases.clearExpired(); // a cluster the run joins may hold leases that ended while no one was there
+    } catch (RuntimeException e) {
+      LOG.debug("could not ready the cluster path before the move: {}", e.toString()); // the move makes the same calls
+    }
+  }
+
+  /**
    * Takes over the run directory's state when the run moves here, under the directory's lock (see
    * {@link RunDirectoryState.Carrier}): held permits and their start slots, leases, the run mode, claims,
-   * documents, the counters of workers that already left, the window of recent attempts.
+   * documents, the counters of workers that already left, the window of recent attempts. Every write is
+   * sent at once and waited for together, so the directory's lock is held for one round trip, not one
+   * per entry.
    */
   public void carry(RunFile state, Map<String, String> statistics, Map<String, Map<String, String>> documents,
       Map<String, String> claims) {
     long now = System.currentTimeMillis();
+    java.util.List<java.util.concurrent.CompletableFuture<?>> writes = new java.util.ArrayList<>();
     state.permits.forEach((name, entry) -> {
       Map<String, String> holders = new LinkedHashMap<>();
       entry.held.forEach((leaseId, participant) -> {
@@ -295,7 +326,7 @@ public final class ClusterLimiterState implements LimiterState {
           holders.put(leaseId, member);
         }
       });
-      permits.executeOnKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.pacing));
+      writes.add(permits.submitToKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.pacing)).toCompletableFuture());
     });
     state.leases.forEach((key, items) -> {
       Map<String, LeaseTable.Lease> carried = new TreeMap<>();
@@ -306,16 +337,27 @@ public final class ClusterLimiterState implements LimiterState {
               lease.maxUntilMillis()));
         }
       });
-      leases.carry(key, carried);
+      writes.add(leases.carry(key, carried));
     });
-    leases.clearExpired(); // a cluster the run joins may hold leases that ended while no one was there
     if (state.mode != null) {
-      run.executeOnKey(MODE_KEY, new SwitchMode(state.mode));
+      writes.add(run.submitToKey(MODE_KEY, new SwitchMode(state.mode)).toCompletableFuture());
     }
+    documents.forEach((kind, byWorker) -> byWorker.forEach((worker, document) ->
+        writes.add(this.documents.setAsync(kind + "/" + worker, document).toCompletableFuture())));
+    writes.add(window.setAsync(WINDOW_KEY, state.window).toCompletableFuture());
+    // IMap has no asynchronous putIfAbsent: these few go one by one while the writes above are on their way
     claims.forEach((key, worker) -> run.putIfAbsent("claim/" + key, worker));
-    documents.forEach((kind, byWorker) -> byWorker.forEach((worker, document) -> this.documents.set(kind + "/" + worker, document)));
     statistics.forEach(stats::putIfAbsent);
-    window.set(WINDOW_KEY, state.window);
+    try {
+      java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(LEASE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while carrying the run's state into its cluster", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // the directory stays the run's state: nothing is marked moved, the next tick tries again
+      throw new IllegalStateException("could not carry the run's state into its cluster: " + e, e);
+    }
   }
 
   /** This JVM's member or client UUID: the holder of its permits and leases. */

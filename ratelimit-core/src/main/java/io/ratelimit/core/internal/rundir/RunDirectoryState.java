@@ -458,6 +458,15 @@ public final class RunDirectoryState implements LimiterState {
     return tryToMove();
   }
 
+  /** The names of the permits the run has used here so far (the entries a move will carry). */
+  public java.util.Set<String> permitNames() {
+    try {
+      return update(file -> new java.util.TreeSet<>(file.permits.keySet()));
+    } catch (MovedToCluster moved) {
+      return java.util.Set.of();
+    }
+  }
+
   /** Moves the run if every live participant has joined (this one included); see {@link #markJoined}. */
   private boolean tryToMove() {
     String member = joinedAs;

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * The report's one line of advice, computed from the run's figures, the most pressing first: 429s (what
- * spacing the API took), long waits for shared resources, permit waits with no 429 (limits tighter than the
+ * spacing the API took), the margin a few refusals taught the run (the delay to configure), long waits for shared resources, permit waits with no 429 (limits tighter than the
  * API needs), long waits for a turn; else the limits fit.
  */
 final class Advice {
@@ -23,11 +23,11 @@ final class Advice {
   static String of(ApiStats totals, RateLimitConfig config, ReportData.Suite suite, Map<String, List<Timeline.Sample>> timeline,
       Map<String, ReportData.LeaseWaits> leaseWaits, Map<String, ReportData.TestFigures> tests, Map<String, ReportData.Learned> learned) {
     double testSeconds = Math.max(1, suite.testTimeMs()) / 1000.0;
-    if (!learned.isEmpty()) {
-      return learned(totals, learned);
-    }
     if (totals.attempts() > 0 && totals.rateLimitedShare() >= 0.01) {
       return rateLimited(totals, config, timeline);
+    }
+    if (!learned.isEmpty()) { // a few refusals taught the run its margin: the delay to start with next time
+      return learned(totals, learned);
     }
     long leaseMs = tests.values().stream().mapToLong(ReportData.TestFigures::leaseWaitMs).sum();
     if (leaseMs >= 1000 && leaseMs / 1000.0 >= 0.25 * testSeconds) {

@@ -34,9 +34,13 @@ public final class PacingBoard {
     }
     String api = limits.api();
     Known k = known(api);
-    k.configuredNanos = limits.spacing().toNanos();
+    if (k.configuredNanos == 0) {
+      k.configuredNanos = limits.spacing().toNanos(); // an API's limits are fixed for the run
+    }
     k.spacingNanos = slot.spacingNanos();
-    k.learnedNanos = Math.max(k.learnedNanos, slot.learnedNanos()); // slots reserved before a lesson may come back later
+    if (slot.learnedNanos() > k.learnedNanos) { // written only on a lesson; slots reserved before one may come back later
+      k.learnedNanos = slot.learnedNanos();
+    }
     paused(api, slot.pausedUntil());
   }
 

@@ -18,9 +18,9 @@ import java.io.IOException;
  *             are what the user copied; what is missing is the margin the API's clock and the machine's
  *             jitter need), so the floor is raised by {@link #LEARN_STEP} of itself, for the rest of the run.
  *             Refusals of attempts reserved before the last lesson teach nothing more (a burst of refusals
- *             of attempts paced alike is one lesson), nor do refusals that say nothing about the floor: an
+ *             of attempts paced alike is one lesson), nor do refusals that say nothing about the floor: one
  *             attempt paced at or above what the lesson would set (the machine's jitter refused it, not the
- *             floor), an attempt beyond a quota known to be spent, or one that started late (the
+ *             floor; a second such refusal since the last lesson does teach), an attempt beyond a quota known to be spent, or one that started late (the
  *             interceptor leaves those out). An API whose limits are far off is taught step by step.</li>
  *         <li><b>It widens the spacing for a while</b>, to {@link #WIDEN} times the spacing the attempt was
  *             given (multiplicative increase): a busy start (JVMs starting, JIT, GC) refuses attempts that the
@@ -57,6 +57,7 @@ public final class Pacing {
   private long nextFreeSlot; // 0 before the first
   private long learnedNanos; // the margin refusals taught, above the configured floor: kept for the run
   private long lessons; // how many refusals taught it
+  private long wideRefusals; // refusals since the last lesson of attempts paced above what a lesson would set
   private long extraNanos; // adaptive widening above the learned floor, decaying
   private long pausedUntil;
   private long admitted; // admissions so far: the number of the last one
@@ -164,10 +165,13 @@ public final class Pacing {
       long floor = learnedFloor(params);
       long lesson = Math.min(params.ceilingNanos(), floor + Math.max(MIN_LEARN_NANOS, (long) (floor * LEARN_STEP)));
       // a lesson only when none came since the attempt was reserved, and when the attempt was paced below what
-      // the lesson sets: a refusal at a wider spacing is the machine's jitter, which no higher floor would fix
-      if (f.attemptLearned() >= learnedNanos && f.attemptSpacing() < lesson) {
+      // the lesson sets: one refusal at a wider spacing is the machine's jitter, which no higher floor would fix;
+      // a second one since the last lesson says the API needs more (limits far off)
+      boolean fresh = f.attemptLearned() >= learnedNanos;
+      if (fresh && (f.attemptSpacing() < lesson || ++wideRefusals >= 2)) {
         learnedNanos = lesson - params.floorNanos();
         lessons++;
+        wideRefusals = 0;
         floor = lesson;
       }
       long refusedAt = Math.max(floor, f.attemptSpacing());
@@ -196,6 +200,7 @@ public final class Pacing {
     extraNanos = Math.max(extraNanos, other.extraNanos);
     learnedNanos = Math.max(learnedNanos, other.learnedNanos);
     lessons = Math.max(lessons, other.lessons);
+    wideRefusals = Math.max(wideRefusals, other.wideRefusals);
     pausedUntil = Math.max(pausedUntil, other.pausedUntil);
     admitted = Math.max(admitted, other.admitted);
     if (other.quotaResetAt != 0 && (quotaResetAt == 0 || other.quotaLastSeq < quotaLastSeq)) {
@@ -224,12 +229,13 @@ public final class Pacing {
     quotaLastSeq = 0;
   }
 
-  /** Writes the state (8 longs). */
+  /** Writes the state (9 longs). */
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(nextFreeSlot);
     out.writeLong(extraNanos);
     out.writeLong(learnedNanos);
     out.writeLong(lessons);
+    out.writeLong(wideRefusals);
     out.writeLong(pausedUntil);
     out.writeLong(admitted);
     out.writeLong(quotaLastSeq);
@@ -243,6 +249,7 @@ public final class Pacing {
     p.extraNanos = in.readLong();
     p.learnedNanos = in.readLong();
     p.lessons = in.readLong();
+    p.wideRefusals = in.readLong();
     p.pausedUntil = in.readLong();
     p.admitted = in.readLong();
     p.quotaLastSeq = in.readLong();

@@ -74,6 +74,11 @@ class PacingTest {
     pacing.feedback(ADAPTIVE, refused(later), 3); // at the learned floor: one step more
     assertEquals(2, pacing.lessons());
     assertEquals(54.08 * MS, 50 * MS + pacing.learnedNanos(), 0.01 * MS, "two steps of 4%");
+    for (int wide = 1; wide <= 2; wide++) {
+      Pacing.Slot again = pacing.reserve(ADAPTIVE, 0); // widened: above what the next lesson would set
+      pacing.feedback(ADAPTIVE, refused(again), 3 + wide);
+    }
+    assertEquals(3, pacing.lessons(), "a second refusal at a wider spacing says the API needs more");
   }
 
   @Test

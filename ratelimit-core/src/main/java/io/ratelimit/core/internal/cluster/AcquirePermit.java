@@ -43,16 +43,19 @@ public final class AcquirePermit extends TimedProcessor<PermitTable, long[]> {
   @Override
   long[] process(Map.Entry<String, PermitTable> entry, long nowMillis, long nowEpochNanos) {
     PermitTable table = entry.getValue() == null ? new PermitTable() : entry.getValue();
-    table.dropExpired(nowMillis);
+    boolean changed = table.dropExpired(nowMillis);
     long[] slot = null;
     if (table.size() < cap && table.isTurnOf(leaseId)) {
       table.stopWaiting(leaseId);
       table.add(leaseId, holder, nowMillis + leaseMillis);
       slot = (pacing.paces() ? table.reserveSlot(pacing, nowEpochNanos + leadNanos) : Pacing.Slot.NOW).toArray();
+      changed = true;
     } else if (ticketMillis > 0) {
-      table.wait(leaseId, nowMillis + ticketMillis);
+      changed |= table.keepWaiting(leaseId, nowMillis + ticketMillis, nowMillis + ticketMillis / 2);
     }
-    entry.setValue(table);
+    if (changed) { // a refused waiter asking again writes nothing: no update event wakes the other waiters for it
+      entry.setValue(table);
+    }
     return slot;
   }
 

@@ -55,7 +55,7 @@ public final class ClusterLimiterState implements LimiterState {
   /** A lease not renewed for this long is free again, even if its holder was never seen to leave. */
   static final Duration LEASE = Duration.ofSeconds(15);
   private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
-  /** Longest a waiter sleeps between attempts when no release event arrives (events can be lost). */
+  /** Longest a waiter sleeps between attempts when no change event arrives (a safety net: events can be lost). */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** A waiter's place in the cluster-wide queue lasts this long after its last try (it tries every 100 ms). */
   private static final long TICKET_MILLIS = 1_000;
@@ -90,16 +90,45 @@ public final class ClusterLimiterState implements LimiterState {
 
   private record HeldLease(String name, String leaseId) {}
 
-  /** Local waiters for one permit name: only the head of the queue asks the cluster, the rest wait here. */
+  /**
+   * Local waiters for one permit name: only the head of the queue asks the cluster, the rest wait here.
+   * Changes to the name's entry are counted, so a change that arrives between the head's ask and its wait
+   * is not lost: the head asks again at once instead of sleeping to the recheck.
+   */
   private static final class Waiters {
     final ReentrantLock turn = new ReentrantLock(true);
     final ReentrantLock signalLock = new ReentrantLock();
     final Condition changed = signalLock.newCondition();
+    private long changes; // guarded by signalLock
+    private long seenByHead; // written by the head only, which holds turn
 
     void signal() {
       signalLock.lock();
       try {
+        changes++;
         changed.signalAll();
+      } finally {
+        signalLock.unlock();
+      }
+    }
+
+    /** The head is about to ask the cluster: changes from now on wake it. */
+    void asking() {
+      signalLock.lock();
+      try {
+        seenByHead = changes;
+      } finally {
+        signalLock.unlock();
+      }
+    }
+
+    /** Waits at most {@code nanos} for a change since the head last asked. */
+    void awaitChange(long nanos) throws InterruptedException {
+      signalLock.lock();
+      try {
+        while (changes == seenByHead && nanos > 0) {
+          nanos = changed.awaitNanos(nanos);
+        }
       } finally {
         signalLock.unlock();
       }
@@ -190,7 +219,10 @@ public final class ClusterLimiterState implements LimiterState {
     // the head of this JVM's line asks again when a release event arrives or after a short recheck
     // interval, so waiters never hammer the cluster
     return TurnTaking.acquire(w.turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> tryAcquire(name, cap, leaseId, ticket, pacing), left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
+        ticket -> {
+          w.asking();
+          return tryAcquire(name, cap, leaseId, ticket, pacing);
+        }, left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
         () -> withdraw(name, leaseId));
   }
 
@@ -219,14 +251,11 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   private static void awaitRelease(Waiters w, long nanos) throws InterruptedIOException {
-    w.signalLock.lock();
     try {
-      w.changed.awaitNanos(nanos);
+      w.awaitChange(nanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a permit");
-    } finally {
-      w.signalLock.unlock();
     }
   }
 

@@ -22,10 +22,10 @@ public final class PermitTable implements IdentifiedDataSerializable {
 
   record Lease(String holder, long expiresAtMillis) {}
 
-  /** Drops leases whose expiry has passed, and the tickets of waiters that stopped asking. */
-  void dropExpired(long nowMillis) {
-    leases.values().removeIf(lease -> lease.expiresAtMillis() <= nowMillis);
-    waiting.values().removeIf(expiry -> expiry <= nowMillis);
+  /** Drops leases whose expiry has passed, and the tickets of waiters that stopped asking; true if any went. */
+  boolean dropExpired(long nowMillis) {
+    boolean leasesWent = leases.values().removeIf(lease -> lease.expiresAtMillis() <= nowMillis);
+    return waiting.values().removeIf(expiry -> expiry <= nowMillis) || leasesWent;
   }
 
   /** Reserves the API's next start slot, paced as {@code params} say and not before {@code earliest}. */
@@ -48,9 +48,20 @@ public final class PermitTable implements IdentifiedDataSerializable {
     return waiting.isEmpty() || waiting.keySet().iterator().next().equals(ticket);
   }
 
-  /** Queues {@code ticket} (keeping its place if already queued) until {@code expiresAtMillis}. */
-  void wait(String ticket, long expiresAtMillis) {
+  /**
+   * Queues {@code ticket} until {@code expiresAtMillis}, or keeps it queued: a ticket that lasts past
+   * {@code renewAfterMillis} already is left as it is, so a waiter asking again changes nothing (and
+   * wakes no one) until its ticket is half spent.
+   *
+   * @return true if the table changed
+   */
+  boolean keepWaiting(String ticket, long expiresAtMillis, long renewAfterMillis) {
+    Long expiry = waiting.get(ticket);
+    if (expiry != null && expiry > renewAfterMillis) {
+      return false;
+    }
     waiting.put(ticket, expiresAtMillis);
+    return true;
   }
 
   void stopWaiting(String ticket) {

@@ -30,7 +30,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Per request, on a two-member cluster (the benchmark's JVM and a forked {@link PeerMember}), with no
  * network call to an API: this library's cluster state (a permit with its start slot, one entry processor
- * call, then the release, a second one; the request path sends it without waiting) against Bucket4j's
+ * call, then the release, a second one, waited for in {@code ratelimitTestkit}; {@code ratelimitTestkitRequestPath}
+ * is what a request waits for: the admission, the release sent without waiting) against Bucket4j's
  * {@code tryConsume} (one call) on the same cluster, for keys owned by
  * this member or by the other one.
  */
@@ -106,6 +107,14 @@ public class ClusterOverhead {
     LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
+  }
+
+  /** What the request path waits for: the admission (permit and start slot in one call); the release goes without waiting. */
+  @Benchmark
+  public void ratelimitTestkitRequestPath(Blackhole hole) throws InterruptedIOException {
+    LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    hole.consume(admission.startIn());
+    admission.permit().releaseWithoutWaiting(); // as PermitReleasingBody does when the response is done
   }
 
   @Benchmark

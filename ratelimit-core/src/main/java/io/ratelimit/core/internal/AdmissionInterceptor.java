@@ -203,7 +203,13 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     Pacing.Slot slot;
     try {
-      slot = waitForOnTimeStart(admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
+      slot = admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits));
+      if (slot != Pacing.Slot.NOW && board.firstStart(limits.api())) {
+        // this JVM's first request to the API runs the HTTP write path cold (class loading, no JIT) after its
+        // slot and reaches the server late, crowding whoever has the next slot: leave that next slot empty
+        state.reserveStartSlot(limits);
+      }
+      slot = waitForOnTimeStart(slot, cancelled);
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       throw e;
@@ -232,7 +238,10 @@ public final class AdmissionInterceptor implements Interceptor {
         slot = state.reserveStartSlot(limits);
         continue;
       }
-      if (wait.isZero() || System.nanoTime() - due <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
+      // late against the slot itself, not only against the wait: a slot that came back already past (a cold or
+      // busy JVM, a slow trip to the shared state) crowds the next one just as a late wake-up does
+      long late = slot == Pacing.Slot.NOW ? 0 : Math.max(System.nanoTime() - due, StartSlots.epochNanosNow() - slot.epochNanos());
+      if (late <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
         return slot;
       }
       slot = state.reserveStartSlot(limits);

@@ -60,6 +60,8 @@ public final class RunDirectoryState implements LimiterState {
   private static final Duration LOCK_BOUND = Duration.ofSeconds(30);
   private static final long TICKET_MILLIS = 1_000;
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /** Earliest slot ahead of now: covers the file lock and the trip back to the caller. */
+  private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);
   /**
    * The first flush waits for this JVM's first answer, at most this long: the JSON codec's start (about
@@ -243,7 +245,7 @@ public final class RunDirectoryState implements LimiterState {
       if (permits.held.size() < cap && turnCame) {
         permits.waiting.remove(leaseId);
         permits.held.put(leaseId, participant);
-        return pacing.paces() ? permits.pacing.reserve(pacing, StartSlots.epochNanosNow()) : Pacing.Slot.NOW;
+        return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
       }
       if (ticketMillis > 0) {
         permits.waiting.put(leaseId, now + ticketMillis);
@@ -309,7 +311,12 @@ public final class RunDirectoryState implements LimiterState {
       return Pacing.Slot.NOW;
     }
     return update(file -> file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()).pacing
-        .reserve(pacing, StartSlots.epochNanosNow()));
+        .reserve(pacing, earliestSlot(pacing)));
+  }
+
+  /** The earliest start to give: a little ahead, so the slot is still to come when the caller has it back. */
+  private static long earliestSlot(Pacing.Params pacing) {
+    return StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
   }
 
   @Override

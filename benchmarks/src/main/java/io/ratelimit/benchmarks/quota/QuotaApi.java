@@ -33,9 +33,14 @@ interface QuotaApi extends AutoCloseable {
 
   /**
    * One request as the API's limiter saw it: when it arrived (epoch microseconds), which worker JVM sent
-   * it (its {@code X-Worker} header, 0 when absent), and whether it was admitted or refused.
+   * it (its {@code X-Worker} header, 0 when absent), whether it was admitted or refused, and when it was
+   * answered (epoch microseconds; -1 when the API does not know: only an nginx referee logs it).
    */
-  record Arrival(long epochMicros, int worker, boolean admitted, boolean refused) {}
+  record Arrival(long epochMicros, int worker, boolean admitted, boolean refused, long answerMicros) {
+    Arrival(long epochMicros, int worker, boolean admitted, boolean refused) {
+      this(epochMicros, worker, admitted, refused, -1);
+    }
+  }
 
   /** Every request that arrived since {@link #reset()}, in order of arrival. */
   List<Arrival> arrivals();

@@ -38,14 +38,20 @@ import java.util.stream.Collectors;
  * ({@code true}: ratelimit-testkit's workers send their first request at GO, while their members start and the
  * run's state moves into the cluster, as a user's forks do; {@code false}: they wait for the cluster and send
  * a warm-up request first, as the figures before it did); {@code QUOTA_TIMELINE}
- * ({@code false}: {@code true} prints, after the table, each row's run second by second as the API saw it).
+ * ({@code false}: {@code true} prints, after the table, each row's run second by second as the API saw it);
+ * {@code QUOTA_CONN_CAP} (C, 4) and {@code QUOTA_CONN_LATENCY_MS} (L, 100): the {@code nginx-conn} policy's cap
+ * on requests in flight and its backend's latency.
  *
  * <p>Policies: {@code leaky} (GCRA at R/s, no burst), {@code leaky-burst} (burst B), {@code sliding} (R in
  * any 1 s), {@code fixed-headers} (Q = R x W / 2 per W s, so the contenders' spacing 1/R is twice too fast;
  * 429 with {@code Retry-After} to the window's end; RateLimit headers on every response), all in this JVM;
  * and third-party referees started on loopback in front of a backend in this JVM, when installed:
  * {@code nginx-leaky} ({@code limit_req} rate=Rr/s), {@code nginx-burst} (burst=B nodelay),
- * {@code haproxy-window} ({@code http_req_rate(1s)} above R denied).
+ * {@code haproxy-window} ({@code http_req_rate(1s)} above R denied), {@code nginx-conn} ({@code limit_conn}
+ * C: at most C requests in flight run-wide, in front of a backend taking L ms, so a ceiling of C / L requests/s;
+ * its contenders are configured for the cap, not a rate: in-flight cap C, spacing 0, and its quota use is the
+ * share of that ceiling; a note gives the mean requests in flight at nginx over the whole window, and with
+ * {@code QUOTA_TIMELINE} its per-second table has that mean for each second).
  */
 public final class QuotaBenchmark {
   private static final List<String> CONTENDERS = List.of("none", "resilience4j-full", "resilience4j-divided", "bucket4j-hazelcast",
@@ -63,7 +69,8 @@ public final class QuotaBenchmark {
     FIXED_HEADERS("fixed-headers"),
     NGINX_LEAKY("nginx-leaky"),
     NGINX_BURST("nginx-burst"),
-    HAPROXY_WINDOW("haproxy-window");
+    HAPROXY_WINDOW("haproxy-window"),
+    NGINX_CONN("nginx-conn");
 
     final String key;
 
@@ -76,6 +83,7 @@ public final class QuotaBenchmark {
         case NGINX_LEAKY: return RefereeProxy.Kind.NGINX_LEAKY;
         case NGINX_BURST: return RefereeProxy.Kind.NGINX_BURST;
         case HAPROXY_WINDOW: return RefereeProxy.Kind.HAPROXY_WINDOW;
+        case NGINX_CONN: return RefereeProxy.Kind.NGINX_CONN;
         default: return null;
       }
     }
@@ -83,9 +91,25 @@ public final class QuotaBenchmark {
 
   /** The run's settings, checked before anything starts. */
   private record Settings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
-      Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, List<Policy> policies, List<String> contenders) {
+      Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, int connCap, int connLatencyMs, List<Policy> policies,
+      List<String> contenders) {
     int windowQuota() {
       return perSecond * windowSeconds / 2;
+    }
+
+    /** nginx-conn's ceiling, requests/s: C requests in flight, each L ms. */
+    double connCeiling() {
+      return connCap * 1000.0 / connLatencyMs;
+    }
+
+    /** The rate each contender is given: R, or 0 (no rate, no spacing) where the API caps requests in flight only. */
+    int contenderPerSecond(Policy p) {
+      return p == Policy.NGINX_CONN ? 0 : perSecond;
+    }
+
+    /** The in-flight cap each contender that has one is given: the benchmark's, or C where the API caps exactly that. */
+    int contenderInFlight(Policy p, int maxInFlight) {
+      return p == Policy.NGINX_CONN ? connCap : maxInFlight;
     }
 
     String label(Policy p) {
@@ -103,6 +127,7 @@ public final class QuotaBenchmark {
         case NGINX_LEAKY: return "nginx limit_req " + perSecond + "r/s";
         case NGINX_BURST: return "nginx limit_req " + perSecond + "r/s burst=" + burst + " nodelay";
         case HAPROXY_WINDOW: return "haproxy http_req_rate(1s) > " + perSecond;
+        case NGINX_CONN: return "nginx limit_conn " + connCap + ", backend " + connLatencyMs + " ms (ceiling " + number(connCeiling()) + "/s)";
         default: throw new IllegalStateException();
       }
     }
@@ -111,6 +136,9 @@ public final class QuotaBenchmark {
     double allowed(Policy p) {
       if (p == Policy.FIXED_HEADERS) {
         return (double) windowQuota() * Math.ceil((double) seconds / windowSeconds);
+      }
+      if (p == Policy.NGINX_CONN) {
+        return connCeiling() * seconds;
       }
       boolean withBurst = p == Policy.LEAKY_BURST || p == Policy.NGINX_BURST;
       return (double) perSecond * seconds + (withBurst ? burst : 0);
@@ -125,6 +153,9 @@ public final class QuotaBenchmark {
         long touched = (long) Math.floor(end / windowSeconds) - (long) Math.floor(start / windowSeconds) + 1;
         return (double) windowQuota() * touched;
       }
+      if (p == Policy.NGINX_CONN) {
+        return connCeiling() * (end - start);
+      }
       boolean withBurst = p == Policy.LEAKY_BURST || p == Policy.NGINX_BURST;
       return perSecond * (end - start) + (withBurst ? burst : 0);
     }
@@ -135,6 +166,7 @@ public final class QuotaBenchmark {
         case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst, retryAfter);
         case SLIDING: return QuotaServer.slidingWindow(perSecond, retryAfter);
         case FIXED_HEADERS: return QuotaServer.fixedWindow(windowQuota(), windowSeconds, headers);
+        case NGINX_CONN: return RefereeProxy.nginxConn(connCap, connLatencyMs, retryAfter);
         default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter);
       }
     }
@@ -149,6 +181,11 @@ public final class QuotaBenchmark {
         + "server latency %d ms, %s%n%n", s.workers(), s.threads(), s.perSecond(), s.seconds(), maxInFlight, QuotaServer.LATENCY_MS,
         s.retryAfter() == 0 ? "429s without Retry-After (but the fixed window's)" : "every 429 with Retry-After " + s.retryAfter()
             + " (the fixed window's: to its end)");
+    if (s.policies().contains(Policy.NGINX_CONN)) {
+      System.out.printf(Locale.ROOT, "nginx-conn: nginx limit_conn C=%d in front of a backend taking L=%d ms, a ceiling of C / L = %s requests/s; "
+          + "its contenders get in-flight cap C and spacing 0 (resilience4j and Bucket4j a rate of %d/s), its quota use is successes / "
+          + "(C / L x time)%n%n", s.connCap(), s.connLatencyMs(), number(s.connCeiling()), QuotaWorker.UNLIMITED_PER_SECOND);
+    }
     System.out.println("| quota | contender | quota use | 429 share of attempts | whole-window quota use | whole-window 429 share | whole window s "
         + "| success after retries | p50 ms | p99 ms | logical requests | worst window's use | most 429s in a window |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -189,7 +226,8 @@ public final class QuotaBenchmark {
       for (int w = 1; w <= s.workers(); w++) {
         env.put("PYTEST_WORKER_ID", "w" + w);
         jvms.add(ForkedJvm.start("w" + w, QuotaWorker.class, env, contender, server.url(), Integer.toString(s.threads()),
-            Integer.toString(s.perSecond()), Integer.toString(s.workers()), Integer.toString(maxInFlight), Long.toString(s.seconds() * 1000L),
+            Integer.toString(s.contenderPerSecond(policy)), Integer.toString(s.workers()), Integer.toString(s.contenderInFlight(policy, maxInFlight)),
+            Long.toString(s.seconds() * 1000L),
             Integer.toString(w)));
       }
       for (ForkedJvm jvm : jvms) {
@@ -253,11 +291,17 @@ public final class QuotaBenchmark {
         wholeUse = String.format(Locale.ROOT, "%.0f%%", 100 * whole.admitted() / s.allowed(policy, whole.start(), whole.end()));
         wholeRefused = String.format(Locale.ROOT, "%.1f%%", whole.attempts() == 0 ? 0 : 100.0 * whole.refused() / whole.attempts());
         wholeSpan = String.format(Locale.ROOT, "%.1f-%.1f", whole.start(), whole.end());
+        if (policy == Policy.NGINX_CONN) {
+          double inFlight = view.meanInFlight(whole.start(), whole.end());
+          NOTES.add(String.format(Locale.ROOT, "%s / %s: mean requests in flight at nginx over the whole window (%.1f-%.1f s): %s of the cap %d "
+              + "(each request from its arrival, $msec - $request_time, to its answer, $msec; refused ones too).", s.label(policy), contender,
+              whole.start(), whole.end(), Double.isNaN(inFlight) ? "-" : String.format(Locale.ROOT, "%.2f", inFlight), s.connCap()));
+        }
       }
       if (s.timeline()) {
         boolean watched = contender.startsWith("ratelimit-testkit");
         TIMELINES.add(view.timeline("Per second, " + s.label(policy) + " / " + contender + " (as the API saw it; second 0 begins at GO):",
-            whole, watched, movedMillis < 0 ? -1 : movedMillis * 1000));
+            whole, watched, movedMillis < 0 ? -1 : movedMillis * 1000, policy == Policy.NGINX_CONN));
       }
       String worstWindow = "-";
       String most429 = "-";
@@ -322,6 +366,10 @@ public final class QuotaBenchmark {
       }
     }
 
+    // the backend answers at most 64 at once (its thread pool, nginx's upstream keepalive): a larger cap would queue there
+    int connCap = integer("QUOTA_CONN_CAP", 4, 1, 64, problems);
+    int connLatencyMs = integer("QUOTA_CONN_LATENCY_MS", 100, 1, 60_000, problems);
+
     String coldValue = value("QUOTA_COLD_START", "true").trim();
     if (!coldValue.equals("true") && !coldValue.equals("false")) {
       problems.add("QUOTA_COLD_START='" + System.getenv("QUOTA_COLD_START") + "': expected true or false");
@@ -361,7 +409,8 @@ public final class QuotaBenchmark {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
     }
-    return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, policies, contenders);
+    return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
+        policies, contenders);
   }
 
   private static String value(String name, String defaultValue) {
@@ -384,6 +433,11 @@ public final class QuotaBenchmark {
     }
     problems.add(name + "='" + value + "': expected a whole number from " + min + " to " + max);
     return defaultValue;
+  }
+
+  /** A rate for a label: whole when it is, else one decimal. */
+  private static String number(double value) {
+    return value == Math.rint(value) ? Long.toString((long) value) : String.format(Locale.ROOT, "%.1f", value);
   }
 
   private static long percentile(List<Long> sorted, double p) {

@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A loopback API that enforces a known quota the way gateways do, and counts what it saw. Admitted
- * requests take {@link #LATENCY_MS} to answer; refused ones are answered at once with 429: with no
+ * requests take {@link #LATENCY_MS} to answer (a {@link #backend(long)}: the latency it was built with);
+ * refused ones are answered at once with 429: with no
  * {@code Retry-After} (leaky bucket, sliding window: as nginx {@code limit_req} and haproxy answer by default),
  * or {@code Retry-After: N} when built with a fixed {@code retryAfterSeconds} N (leaky bucket, sliding window),
  * or {@code Retry-After} = whole seconds to the window's end (fixed window). Every arrival since
@@ -60,6 +61,8 @@ final class QuotaServer implements QuotaApi {
   private final long windowNanos;
   private final Set<Header> headers;
   private final int retryAfterSeconds;
+  private final long latencyMs;
+  private final boolean emptyBody;
   private final Deque<Long> admitted = new ArrayDeque<>();
   private long theoreticalArrival;
   private long origin;
@@ -75,8 +78,15 @@ final class QuotaServer implements QuotaApi {
   private final List<Arrival> arrivals = new ArrayList<>();
 
   private QuotaServer(Policy policy, int perSecond, int burst, int windowQuota, int windowSeconds, Set<Header> headers,
-      int retryAfterSeconds) throws IOException {
+      int retryAfterSeconds, long latencyMs) throws IOException {
+    this(policy, perSecond, burst, windowQuota, windowSeconds, headers, retryAfterSeconds, latencyMs, false);
+  }
+
+  private QuotaServer(Policy policy, int perSecond, int burst, int windowQuota, int windowSeconds, Set<Header> headers,
+      int retryAfterSeconds, long latencyMs, boolean emptyBody) throws IOException {
     this.policy = policy;
+    this.latencyMs = latencyMs;
+    this.emptyBody = emptyBody;
     this.retryAfterSeconds = retryAfterSeconds;
     this.perSecond = perSecond;
     this.burst = burst;
@@ -97,22 +107,36 @@ final class QuotaServer implements QuotaApi {
    * at once from idle); each 429 carries {@code Retry-After: retryAfterSeconds} (0: no {@code Retry-After}).
    */
   static QuotaServer leakyBucket(int perSecond, int burst, int retryAfterSeconds) throws IOException {
-    return new QuotaServer(Policy.LEAKY_BUCKET, perSecond, burst, 0, 0, Set.of(), retryAfterSeconds);
+    return new QuotaServer(Policy.LEAKY_BUCKET, perSecond, burst, 0, 0, Set.of(), retryAfterSeconds, LATENCY_MS);
   }
 
   /** At most {@code perSecond} admitted in any 1 s; each 429 carries {@code Retry-After: retryAfterSeconds} (0: none). */
   static QuotaServer slidingWindow(int perSecond, int retryAfterSeconds) throws IOException {
-    return new QuotaServer(Policy.SLIDING_WINDOW, perSecond, 0, 0, 0, Set.of(), retryAfterSeconds);
+    return new QuotaServer(Policy.SLIDING_WINDOW, perSecond, 0, 0, 0, Set.of(), retryAfterSeconds, LATENCY_MS);
   }
 
   /** {@code quota} requests per {@code windowSeconds}, {@code Retry-After} to the window's end, {@code headers} on every response. */
   static QuotaServer fixedWindow(int quota, int windowSeconds, Set<Header> headers) throws IOException {
-    return new QuotaServer(Policy.FIXED_WINDOW, 0, 0, quota, windowSeconds, headers.isEmpty() ? Set.of() : EnumSet.copyOf(headers), 0);
+    return new QuotaServer(Policy.FIXED_WINDOW, 0, 0, quota, windowSeconds, headers.isEmpty() ? Set.of() : EnumSet.copyOf(headers), 0, LATENCY_MS);
   }
 
   /** Admits everything after {@link #LATENCY_MS}: what a reverse proxy enforcing the quota sends to. */
   static QuotaServer backend() throws IOException {
-    return new QuotaServer(Policy.BACKEND, 0, 0, 0, 0, Set.of(), 0);
+    return new QuotaServer(Policy.BACKEND, 0, 0, 0, 0, Set.of(), 0, LATENCY_MS);
+  }
+
+  /**
+   * Admits everything after {@code latencyMs}: the backend of a referee whose limit is on requests in flight
+   * (nginx {@code limit_conn}), where the latency sets the API's ceiling (cap / latency). It answers 200 with an
+   * empty body ({@code Content-Length: 0}), the whole answer in one write: with a body, the JDK server writes
+   * the headers and the body apart, and Nagle's algorithm holds the body until nginx's delayed ACK (40 ms on
+   * Linux), which made a 100 ms backend take a median 144 ms at nginx (its {@code $request_time}).
+   */
+  static QuotaServer backend(long latencyMs) throws IOException {
+    if (latencyMs < 0) {
+      throw new IllegalArgumentException("latencyMs " + latencyMs + " < 0");
+    }
+    return new QuotaServer(Policy.BACKEND, 0, 0, 0, 0, Set.of(), 0, latencyMs, true);
   }
 
   @Override
@@ -241,8 +265,12 @@ final class QuotaServer implements QuotaApi {
         exchange.sendResponseHeaders(429, -1);
         return;
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(LATENCY_MS));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(latencyMs));
       ok.incrementAndGet();
+      if (emptyBody) {
+        exchange.sendResponseHeaders(200, -1);
+        return;
+      }
       byte[] body = "{\"ok\":true}".getBytes();
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);

@@ -47,7 +47,11 @@ import okhttp3.Response;
  * the Hazelcast cluster: {@code moved} is when it first saw it (epoch ms), -1 if never.
  *
  * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs [n]}; a contender
- * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter).
+ * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter). A
+ * {@code perSecond} of 0 means no rate: the API limits requests in flight only (nginx {@code limit_conn}), and
+ * each contender is configured for the cap {@code maxInFlight} alone: ratelimit-testkit with a spacing of 0
+ * ({@code rateLimitDelay(Duration.ZERO)}: spacing off), resilience4j's RateLimiter and Bucket4j's bucket at
+ * {@link #UNLIMITED_PER_SECOND} (never the limit), {@code none} unchanged.
  * {@code ratelimit-testkit:adaptive} and {@code ratelimit-testkit:static} are this library with
  * {@code PYTEST_ADAPTIVE_DELAY} set to true or false by the benchmark (in this JVM's environment); the library's
  * settings are read from the environment first, so any {@code PYTEST_*} setting the benchmark was started
@@ -56,6 +60,8 @@ import okhttp3.Response;
 public final class QuotaWorker {
   private static final int MAX_RETRIES = 3;
   private static final long BASE_BACKOFF_MS = 200;
+  /** The rate resilience4j and Bucket4j are given when {@code perSecond} is 0 (no rate: the cap is the limit). */
+  static final int UNLIMITED_PER_SECOND = 1_000_000;
 
   private QuotaWorker() {}
 
@@ -81,7 +87,9 @@ public final class QuotaWorker {
     int maxInFlight = Integer.parseInt(args[5]);
     long durationMs = Long.parseLong(args[6]);
     String workerNumber = args.length > 7 ? args[7] : "0";
-    Duration spacing = Duration.ofNanos(TimeUnit.SECONDS.toNanos(1) * (100 + marginPercent) / 100 / perSecond);
+    boolean unlimited = perSecond == 0; // no rate: only the in-flight cap binds
+    Duration spacing = unlimited ? Duration.ZERO : Duration.ofNanos(TimeUnit.SECONDS.toNanos(1) * (100 + marginPercent) / 100 / perSecond);
+    int rate = unlimited ? UNLIMITED_PER_SECOND : perSecond;
     OkHttpClient plain = new OkHttpClient.Builder().connectionPool(new ConnectionPool(threads, 5, TimeUnit.MINUTES))
         .callTimeout(Duration.ofMinutes(2)).build();
 
@@ -98,7 +106,7 @@ public final class QuotaWorker {
       case "resilience4j-full":
       case "resilience4j-divided": {
         int share = contender.endsWith("full") ? 1 : workers;
-        RateLimiter limiter = RateLimiter.of("quota", RateLimiterConfig.custom().limitForPeriod(Math.max(1, perSecond / share))
+        RateLimiter limiter = RateLimiter.of("quota", RateLimiterConfig.custom().limitForPeriod(Math.max(1, rate / share))
             .limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ofMinutes(2)).build());
         Bulkhead bulkhead = Bulkhead.of("quota", BulkheadConfig.custom().maxConcurrentCalls(Math.max(1, maxInFlight / share))
             .maxWaitDuration(Duration.ofMinutes(2)).build());
@@ -122,10 +130,13 @@ public final class QuotaWorker {
           HazelcastProxyManager.addCustomSerializers(config, 10_000);
         });
         HazelcastInstance hz = connection.instance().orElseThrow(() -> new IllegalStateException("no cluster: " + connection));
-        // configured like this library's spacing: no burst, one token every 1/R s, shared by every worker
+        // configured like this library's spacing: no burst, one token every 1/R s, shared by every worker; with
+        // no rate, a bucket that never runs dry (Bucket4j has no in-flight cap: the contender is then none + a hop)
+        BucketConfiguration bucketConfig = unlimited
+            ? BucketConfiguration.builder().addLimit(limit -> limit.capacity(rate).refillGreedy(rate, Duration.ofSeconds(1))).build()
+            : BucketConfiguration.builder().addLimit(limit -> limit.capacity(1).refillGreedy(1, spacing)).build();
         Bucket bucket = Bucket4jHazelcast.entryProcessorBasedBuilder(hz.<String, byte[]>getMap("bucket4j")).build().builder()
-            .build("quota", () -> BucketConfiguration.builder()
-                .addLimit(limit -> limit.capacity(1).refillGreedy(1, spacing)).build());
+            .build("quota", () -> bucketConfig);
         clusterSize = () -> hz.getCluster().getMembers().size();
         send = request -> withRetries(plain, request, new Gate() {
           @Override

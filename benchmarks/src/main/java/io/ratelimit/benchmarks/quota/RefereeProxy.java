@@ -20,8 +20,9 @@ import java.util.stream.Stream;
 
 /**
  * A third-party limiter as the referee: nginx {@code limit_req} or haproxy's request rate, started on a
- * loopback port in front of a {@link QuotaServer#backend()} (which answers everything after 20 ms), with a
- * configuration generated into a temporary directory. What it refused is read from its access log (one
+ * loopback port in front of a {@link QuotaServer#backend()} (which answers everything after 20 ms), or nginx
+ * {@code limit_conn} (a cap on requests in flight) in front of a {@link QuotaServer#backend(long)} taking
+ * L ms, with a configuration generated into a temporary directory. What it refused is read from its access log (one
  * line per request: epoch time, status, the arrival's time, the sender's {@code X-Worker} header), what it
  * admitted from the backend's count. With {@code retryAfterSeconds} N &gt; 0 every 429 carries
  * {@code Retry-After: N} (nginx: {@code add_header ... always} of a value mapped from {@code $status}; haproxy:
@@ -41,6 +42,11 @@ final class RefereeProxy implements QuotaApi {
     NGINX_LEAKY("nginx"),
     /** nginx {@code limit_req ... burst=B nodelay}: B requests beyond the rate pass at once, then 1/R. */
     NGINX_BURST("nginx"),
+    /**
+     * nginx {@code limit_conn} C: at most C requests in flight (every worker sends from 127.0.0.1: one key),
+     * the C + 1st refused at once; in front of a backend taking L ms, so the ceiling is C / L.
+     */
+    NGINX_CONN("nginx"),
     /** haproxy: a stick table storing {@code http_req_rate(1s)}, {@code deny_status 429} once the last second's count passes R (refused requests count too). */
     HAPROXY_WINDOW("haproxy");
 
@@ -59,6 +65,7 @@ final class RefereeProxy implements QuotaApi {
   private final int port;
   private final Thread hook;
   private final int retryAfterSeconds;
+  private final int connCap;
   private volatile double markEpochSeconds;
 
   /** The binary's path, or empty when the package is not installed. */
@@ -70,13 +77,30 @@ final class RefereeProxy implements QuotaApi {
 
   /**
    * Starts the referee: {@code perSecond} requests/s, {@code burst} beyond it (nginx burst only), in front of
-   * a fresh backend; each 429 with {@code Retry-After: retryAfterSeconds} (0: without).
+   * a fresh backend; each 429 with {@code Retry-After: retryAfterSeconds} (0: without). For
+   * {@link Kind#NGINX_CONN}, {@link #nginxConn}.
    */
   RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds) throws IOException {
+    this(kind, perSecond, burst, 0, QuotaServer.LATENCY_MS, retryAfterSeconds);
+  }
+
+  /**
+   * nginx {@code limit_conn connCap} in front of a fresh backend answering after {@code latencyMs}; each 429
+   * with {@code Retry-After: retryAfterSeconds} (0: without).
+   */
+  static RefereeProxy nginxConn(int connCap, long latencyMs, int retryAfterSeconds) throws IOException {
+    return new RefereeProxy(Kind.NGINX_CONN, 0, 0, connCap, latencyMs, retryAfterSeconds);
+  }
+
+  private RefereeProxy(Kind kind, int perSecond, int burst, int connCap, long latencyMs, int retryAfterSeconds) throws IOException {
+    if (kind == Kind.NGINX_CONN && connCap < 1) {
+      throw new IllegalArgumentException("nginx limit_conn needs a cap of at least 1, got " + connCap + " (RefereeProxy.nginxConn)");
+    }
     this.kind = kind;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.connCap = connCap;
     Path exe = binary(kind).orElseThrow(() -> new IOException(kind.binary + " is not installed (apt-get install -y nginx-light haproxy)"));
-    this.backend = QuotaServer.backend();
+    this.backend = QuotaServer.backend(latencyMs);
     this.dir = Files.createTempDirectory("quota-" + kind.binary + "-");
     this.accessLog = dir.resolve("access.log");
     this.port = freePort();
@@ -119,9 +143,7 @@ final class RefereeProxy implements QuotaApi {
         "  uwsgi_temp_path " + d + "/uwsgi;",
         "  scgi_temp_path " + d + "/scgi;",
         "  # every worker sends from 127.0.0.1: one key, the API's whole quota",
-        "  limit_req_zone $binary_remote_addr zone=quota:1m rate=" + perSecond + "r/s;",
-        "  limit_req_status 429;",
-        "  limit_req_log_level info;",
+        kind == Kind.NGINX_CONN ? limitConnZone() : limitReqZone(perSecond),
         retryAfterSeconds > 0 ? "  map $status $retry_after { 429 \"" + retryAfterSeconds + "\"; default \"\"; } # empty: no header" : "",
         "  keepalive_timeout 300s;",
         "  keepalive_requests 100000;",
@@ -129,7 +151,8 @@ final class RefereeProxy implements QuotaApi {
         "  server {",
         "    listen 127.0.0.1:" + port + ";",
         "    location / {",
-        "      limit_req zone=quota" + (burst > 0 ? " burst=" + burst + " nodelay" : "") + ";",
+        kind == Kind.NGINX_CONN ? "      limit_conn conns " + connCap + ";"
+            : "      limit_req zone=quota" + (burst > 0 ? " burst=" + burst + " nodelay" : "") + ";",
         retryAfterSeconds > 0 ? "      add_header Retry-After $retry_after always;" : "",
         "      proxy_pass http://api;",
         "      proxy_http_version 1.1;",
@@ -138,6 +161,22 @@ final class RefereeProxy implements QuotaApi {
         "  }",
         "}",
         "");
+  }
+
+  private static String limitReqZone(int perSecond) {
+    return String.join("\n",
+        "  limit_req_zone $binary_remote_addr zone=quota:1m rate=" + perSecond + "r/s;",
+        "  limit_req_status 429;",
+        "  limit_req_log_level info;");
+  }
+
+  private static String limitConnZone() {
+    return String.join("\n",
+        "  # a request counts from its header's reading to its end (its answer sent and logged)",
+        "  limit_conn_zone $binary_remote_addr zone=conns:1m;",
+        "  limit_conn_status 429;",
+        "  # each refusal leaves 'limiting connections by zone \"conns\"' in error.log (the default level, above warn)",
+        "  limit_conn_log_level error;");
   }
 
   private String haproxyConfig(int perSecond) {
@@ -264,7 +303,8 @@ final class RefereeProxy implements QuotaApi {
 
   /**
    * Every request the log shows arriving since the mark: nginx's arrival is {@code $msec - $request_time}
-   * (limit_req decides as the request's header is read), haproxy's the date its {@code http-request} rules ran.
+   * (limit_req and limit_conn decide as the request's header is read) and its answer {@code $msec}, haproxy's
+   * arrival the date its {@code http-request} rules ran (its answer unknown: -1).
    */
   @Override
   public List<Arrival> arrivals() {
@@ -284,7 +324,8 @@ final class RefereeProxy implements QuotaApi {
           }
           int worker = parts[3].matches("[0-9]{1,6}") ? Integer.parseInt(parts[3]) : 0;
           boolean refused = parts[1].equals("429") || parts[1].equals("503");
-          out.add(new Arrival(arrival, worker, parts[1].equals("200"), refused));
+          long answer = kind == Kind.HAPROXY_WINDOW ? -1 : Math.round(Double.parseDouble(parts[0]) * 1_000_000);
+          out.add(new Arrival(arrival, worker, parts[1].equals("200"), refused, answer));
         } catch (NumberFormatException notARequest) {
           // haproxy's start-up notices share the stream
         }

@@ -73,6 +73,30 @@ final class ServerView {
     return new Window(start, end, attempts, refused, admitted);
   }
 
+  /**
+   * The mean number of requests in flight at the API from {@code start} to {@code end} (seconds after reset):
+   * each request's time from arrival to answer, clipped to the stretch, summed over every request (refused
+   * ones too, answered at once), divided by the stretch's length; NaN when an arrival's answer time is
+   * unknown ({@link Arrival#answerMicros()} -1: only an nginx referee logs it) or the stretch is empty.
+   */
+  double meanInFlight(double start, double end) {
+    if (end <= start) {
+      return Double.NaN;
+    }
+    double busy = 0;
+    for (Arrival a : arrivals) {
+      if (a.answerMicros() < 0) {
+        return Double.NaN;
+      }
+      double from = Math.max(start, at(a));
+      double to = Math.min(end, (a.answerMicros() - originMicros) / 1e6);
+      if (to > from) {
+        busy += to - from;
+      }
+    }
+    return busy / (end - start);
+  }
+
   /** Why {@link #wholeWindow()} is null. */
   String why() {
     long seen = arrivals.stream().mapToInt(Arrival::worker).filter(w -> w >= 1 && w <= workers).distinct().count();
@@ -87,6 +111,14 @@ final class ServerView {
    * limiter state was first seen in its cluster, if {@code watched} (the contender's workers looked).
    */
   String timeline(String title, Window window, boolean watched, long movedMicros) {
+    return timeline(title, window, watched, movedMicros, false);
+  }
+
+  /**
+   * {@link #timeline(String, Window, boolean, long)}, with {@code inFlight}: one more column, the mean
+   * requests in flight at the API in each second ({@link #meanInFlight}).
+   */
+  String timeline(String title, Window window, boolean watched, long movedMicros, boolean inFlight) {
     StringBuilder out = new StringBuilder();
     out.append(title).append('\n');
     if (watched && movedMicros < 0) {
@@ -95,10 +127,10 @@ final class ServerView {
       out.append(String.format(Locale.ROOT, "(the run's state had moved to the cluster %.1f s before second 0: no second is marked moved)%n",
           (originMicros - movedMicros) / 1e6));
     }
-    out.append("\n| second | starts | 429s | admitted | median gap ms | longest gap ms | mark |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---|\n");
+    out.append("\n| second | starts | 429s | admitted | median gap ms | longest gap ms |" + (inFlight ? " mean in flight |" : "") + " mark |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|" + (inFlight ? "---:|" : "") + "---|\n");
     if (arrivals.isEmpty()) {
-      return out.append("| - | 0 | 0 | 0 | - | - | no arrival |\n").toString();
+      return out.append("| - | 0 | 0 | 0 | - | - |" + (inFlight ? " - |" : "") + " no arrival |\n").toString();
     }
     int last = (int) Math.floor(at(arrivals.get(arrivals.size() - 1)));
     int movedSecond = movedMicros >= originMicros ? (int) ((movedMicros - originMicros) / 1_000_000) : -1;
@@ -131,9 +163,14 @@ final class ServerView {
       if (movedSecond == second) {
         marks.add(String.format(Locale.ROOT, "moved (%.2f s)", (movedMicros - originMicros) / 1e6));
       }
-      out.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %s | %s | %s |%n", second, starts, refused, admitted,
+      String inFlightCell = "";
+      if (inFlight) {
+        double mean = meanInFlight(second, second + 1);
+        inFlightCell = " " + (Double.isNaN(mean) ? "-" : String.format(Locale.ROOT, "%.2f", mean)) + " |";
+      }
+      out.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %s | %s |%s %s |%n", second, starts, refused, admitted,
           gaps.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", median(gaps)),
-          gaps.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", gaps.get(gaps.size() - 1)), String.join("; ", marks)));
+          gaps.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", gaps.get(gaps.size() - 1)), inFlightCell, String.join("; ", marks)));
     }
     if (movedSecond > last) {
       out.append(String.format(Locale.ROOT, "%n(the run's state moved to the cluster at %.2f s, after the last arrival)%n",

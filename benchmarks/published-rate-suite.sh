@@ -11,7 +11,8 @@
 # Settings: PUBLISHED_RATE_ROUNDS (3), PUBLISHED_RATE_ADAPTIVE (`true,false`: which runs, in the first round's
 # order; later rounds alternate it), PUBLISHED_RATE_MAX_CONCURRENT (4: PYTEST_MAX_CONCURRENT_REQUESTS),
 # PUBLISHED_RATE_TIMEOUT (300: seconds per Maven call), PUBLISHED_RATE_KEEP (false: true keeps the logs,
-# nginx configs, access logs and reports in the work directory).
+# nginx configs, access logs and reports in the work directory), PUBLISHED_RATE_RETRY_AFTER (1: every 429 carries
+# Retry-After of that many seconds, as many real APIs send it; none: without).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ ROUNDS=${PUBLISHED_RATE_ROUNDS:-3}
 ADAPTIVE=${PUBLISHED_RATE_ADAPTIVE:-true,false}
 TIMEOUT=${PUBLISHED_RATE_TIMEOUT:-300}
 KEEP=${PUBLISHED_RATE_KEEP:-false}
+RETRY_AFTER=${PUBLISHED_RATE_RETRY_AFTER:-1}
 RATE=20          # nginx's published rate, requests/s
 DELAY=0.05       # 1 / RATE
 WORKERS=4
@@ -31,6 +33,7 @@ bad=()
 [[ "$CAP" =~ ^[1-9][0-9]{0,2}$ ]] || bad+=("PUBLISHED_RATE_MAX_CONCURRENT='$CAP': expected a whole number 1-999")
 [[ "$TIMEOUT" =~ ^[1-9][0-9]{1,3}$ ]] || bad+=("PUBLISHED_RATE_TIMEOUT='$TIMEOUT': expected seconds, 10-9999")
 [[ "$KEEP" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_KEEP='$KEEP': expected true or false")
+[[ "$RETRY_AFTER" =~ ^(none|[1-9][0-9]{0,2})$ ]] || bad+=("PUBLISHED_RATE_RETRY_AFTER='$RETRY_AFTER': expected none or whole seconds, 1-999")
 NGINX=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx) || bad+=("nginx is not installed: apt-get install -y nginx-light")
 ls examples/target/classes/io/ratelimit/examples/demoapi/DemoApi.class >/dev/null 2>&1 \
   || bad+=("examples/target/classes has no DemoApi: run mvn -B -q install -DskipTests first")
@@ -86,6 +89,8 @@ java -Xmx128m -cp "examples/target/classes:$(cat "$WORK/classpath.txt")" io.rate
 BACKEND_PID=$!
 await_port "$BACKEND_PORT" 300 || { echo "published-rate-suite: the demo API did not listen within 30 s:" >&2; cat "$WORK/backend.log" >&2; exit 1; }
 
+RETRY_HEADER=$([ "$RETRY_AFTER" = none ] && echo "" || echo "$RETRY_AFTER") # empty: nginx sends no header
+
 # Starts nginx in the foreground on a free loopback port: limit_req rate=RATE r/s, no burst, 429.
 start_nginx() {
   local dir=$1
@@ -109,6 +114,7 @@ http {
   # every fork sends from 127.0.0.1: one key, the API's whole quota
   limit_req_zone \$binary_remote_addr zone=published:1m rate=${RATE}r/s;
   limit_req_status 429;
+  map \$status \$retry_after { 429 "$RETRY_HEADER"; default ""; }
   keepalive_timeout 300s;
   keepalive_requests 100000;
   upstream api { server 127.0.0.1:$BACKEND_PORT; keepalive 16; }
@@ -116,6 +122,7 @@ http {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
       limit_req zone=published;
+      add_header Retry-After \$retry_after always;
       proxy_pass http://api;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -133,7 +140,8 @@ backend_received() {
 }
 
 echo "Published-rate suite: 40 tests x 5 requests = $REQUESTS requests, nginx limit_req ${RATE}r/s (no burst),"
-echo "PYTEST_WORKERS=$WORKERS, PYTEST_RATE_LIMIT_DELAY=$DELAY, PYTEST_MAX_CONCURRENT_REQUESTS=$CAP; quota bound $REQUESTS / $RATE = $((REQUESTS / RATE)) s."
+echo "PYTEST_WORKERS=$WORKERS, PYTEST_RATE_LIMIT_DELAY=$DELAY, PYTEST_MAX_CONCURRENT_REQUESTS=$CAP; quota bound $REQUESTS / $RATE = $((REQUESTS / RATE)) s;"
+echo "Retry-After on each 429: $RETRY_AFTER."
 IFS=, read -r -a order <<< "$ADAPTIVE"
 for round in $(seq "$ROUNDS"); do
   runs=("${order[@]}")
@@ -143,8 +151,8 @@ for round in $(seq "$ROUNDS"); do
   echo
   echo "Round $round of $ROUNDS"
   echo
-  echo "| adaptive | tests passed | suite wall s (report) | mvn wall s | requests | attempts | 429 share (report) | attempts at nginx | 429 share (nginx) | span at nginx s | backend served | peak delay ms | mode | speed-up | wall / bound |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+  echo "| adaptive | tests passed | suite wall s (report) | mvn wall s | requests | attempts | 429 share (report) | attempts at nginx | 429 share (nginx) | span at nginx s | backend served | peak delay ms | learned delay ms | mode | speed-up | wall / bound |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
   for adaptive in "${runs[@]}"; do
     run="$WORK/round$round-adaptive-$adaptive"
     start_nginx "$run"
@@ -188,6 +196,7 @@ if os.path.exists(report):
     # the effective delay between starts (PYTEST_ADAPTIVE_DELAY widens it), as the timeline sampled it
     delays = [p["delayMs"] for samples in r.get("timeline", {}).values() for p in samples if p.get("delayMs", -1) >= 0]
     peak = f"{max(delays):.0f}" if delays else "-"
+    learned = ", ".join(f"{l['neededMs']:.1f}" for l in r.get("learnedDelays", {}).values()) or "-"
     mode = "sequential" if m.get("sequential") else "parallel"
     if m.get("sequential") and m.get("switchedAt"):
         # when, counted from the first attempt nginx saw
@@ -196,11 +205,11 @@ if os.path.exists(report):
         since = f"{at - float(lines[0][0]):+.1f} s after the first attempt" if lines else m["switchedAt"]
         mode += f" ({since}: {m.get('reason', '')})"
     print(f"| {adaptive} | {tests - failed}/{tests}{note} | {wall:.1f} | {mvn_wall:.1f} | {t['requests']} | {t['attempts']} | "
-          f"{share(t['rateLimited'], t['attempts'])} | {nginx_attempts} | {share(nginx_429, nginx_attempts)} | {span} | {served} | {peak} | {mode} | "
+          f"{share(t['rateLimited'], t['attempts'])} | {nginx_attempts} | {share(nginx_429, nginx_attempts)} | {span} | {served} | {peak} | {learned} | {mode} | "
           f"{s['speedup']:.2f}x | {wall / bound:.2f} |")
 else:
     print(f"| {adaptive} | {tests - failed}/{tests}{note} | no report | {mvn_wall:.1f} | - | - | - | {nginx_attempts} | "
-          f"{share(nginx_429, nginx_attempts)} | {span} | {served} | - | - | - | - |")
+          f"{share(nginx_429, nginx_attempts)} | {span} | {served} | - | - | - | - | - |")
 if backend_rejected != "0":
     print(f"(the demo API behind nginx refused {backend_rejected} requests itself: its quota should never bind)")
 PY

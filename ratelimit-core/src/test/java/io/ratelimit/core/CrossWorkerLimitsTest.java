@@ -118,6 +118,33 @@ class CrossWorkerLimitsTest {
   }
 
   @Test
+  void permitsHandedAcrossWorkersFillTheCapAtTheServer() throws Exception {
+    // slow answers and twice as many senders as permits: a permit given back in one JVM must reach a waiter in
+    // another, so the server sees the cap full, and never more
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "3");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(200)) {
+      for (int w = 1; w <= 3; w++) {
+        worker("w" + w, api.url("/items").toString(), 2, 5);
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      }
+      Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
+      api.forgetArrivals();
+      for (ForkedJvm w : workers) {
+        w.tell("GO");
+      }
+      for (ForkedJvm w : workers) {
+        w.awaitLine(l -> l.startsWith("DONE"), BOUND);
+      }
+      assertEquals(30, api.received());
+      assertEquals(3, api.maxInFlight(), "the server saw the cap of 3 full across 3 JVMs, and never more");
+    }
+  }
+
+  @Test
   void permitsOfAKilledWorkerComeBackAndItsFlushedCountsStay() throws Exception {
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
     env.put("PYTEST_RATE_LIMIT_DELAY", "0");

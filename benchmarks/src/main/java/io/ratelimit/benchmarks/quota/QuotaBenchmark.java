@@ -281,6 +281,18 @@ public final class QuotaBenchmark {
       double refusedShare = attempts == 0 ? 0 : (double) server.refused() / attempts;
       double success = logical == 0 ? 0 : (double) ok / logical;
       ServerView view = new ServerView(server.arrivals(), server.resetEpochMicros(), s.workers());
+      int firstArrivals = Integer.parseInt(System.getenv().getOrDefault("QUOTA_FIRST_ARRIVALS", "0"));
+      if (firstArrivals > 0) { // a look at the run's first moments: ms after GO, gap to the previous, worker, answer
+        StringBuilder first = new StringBuilder("First arrivals, " + s.label(policy) + " / " + contender + ":");
+        long previous = -1;
+        for (QuotaApi.Arrival a : server.arrivals().stream().sorted(java.util.Comparator.comparingLong(QuotaApi.Arrival::epochMicros))
+            .limit(firstArrivals).toList()) {
+          first.append(String.format(Locale.ROOT, " [%.1f +%.1f w%d %s]", (a.epochMicros() - server.resetEpochMicros()) / 1000.0,
+              previous < 0 ? 0 : (a.epochMicros() - previous) / 1000.0, a.worker(), a.refused() ? "429" : "ok"));
+          previous = a.epochMicros();
+        }
+        NOTES.add(first.toString());
+      }
       ServerView.Window whole = view.wholeWindow();
       String wholeUse = "-";
       String wholeRefused = "-";

@@ -203,13 +203,7 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     Pacing.Slot slot;
     try {
-      slot = admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits));
-      if (slot != Pacing.Slot.NOW && board.firstStart(limits.api())) {
-        // this JVM's first request to the API runs the HTTP write path cold (class loading, no JIT) after its
-        // slot and reaches the server late, crowding whoever has the next slot: leave that next slot empty
-        state.reserveStartSlot(limits);
-      }
-      slot = waitForOnTimeStart(slot, cancelled);
+      slot = waitForOnTimeStart(admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       throw e;
@@ -231,7 +225,7 @@ public final class AdmissionInterceptor implements Interceptor {
       board.saw(limits, slot);
       Duration wait = slot.startIn();
       long due = System.nanoTime() + wait.toNanos();
-      Waits.sleep(wait, cancelled);
+      Waits.sleepToSlot(wait, cancelled);
       long pausedUntil = board.pausedUntil(limits.api());
       if (slot != Pacing.Slot.NOW && pausedUntil > slot.epochNanos() && pauses++ < MAX_PAUSES) {
         Waits.sleep(StartSlots.untilSlot(pausedUntil), cancelled); // bounded: a pause is at most PYTEST_MAX_BACKOFF

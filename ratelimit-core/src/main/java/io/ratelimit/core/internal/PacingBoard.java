@@ -17,7 +17,6 @@ public final class PacingBoard {
   private final Map<String, Known> apis = new ConcurrentHashMap<>();
 
   private static final class Known {
-    final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     volatile long spacingNanos = -1;
     volatile long configuredNanos;
     volatile long learnedNanos;
@@ -43,12 +42,6 @@ public final class PacingBoard {
       k.learnedNanos = slot.learnedNanos();
     }
     paused(api, slot.pausedUntil());
-  }
-
-  /** True for the first caller in this JVM to start a request to the API, false for every later one. */
-  public boolean firstStart(String api) {
-    Known k = known(api);
-    return !k.started.get() && k.started.compareAndSet(false, true); // no write per request once started
   }
 
   /** Notes a pause: no start of the API before {@code untilEpochNanos}. */

@@ -91,8 +91,8 @@ public final class QuotaBenchmark {
 
   /** The run's settings, checked before anything starts. */
   private record Settings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
-      Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, int connCap, int connLatencyMs, List<Policy> policies,
-      List<String> contenders) {
+      Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, int connCap, int connLatencyMs, int firstArrivals,
+      List<Policy> policies, List<String> contenders) {
     int windowQuota() {
       return perSecond * windowSeconds / 2;
     }
@@ -281,7 +281,7 @@ public final class QuotaBenchmark {
       double refusedShare = attempts == 0 ? 0 : (double) server.refused() / attempts;
       double success = logical == 0 ? 0 : (double) ok / logical;
       ServerView view = new ServerView(server.arrivals(), server.resetEpochMicros(), s.workers());
-      int firstArrivals = Integer.parseInt(System.getenv().getOrDefault("QUOTA_FIRST_ARRIVALS", "0"));
+      int firstArrivals = s.firstArrivals();
       if (firstArrivals > 0) { // a look at the run's first moments: ms after GO, gap to the previous, worker, answer
         StringBuilder first = new StringBuilder("First arrivals, " + s.label(policy) + " / " + contender + ":");
         long previous = -1;
@@ -395,6 +395,14 @@ public final class QuotaBenchmark {
       problems.add("QUOTA_TIMELINE='" + System.getenv("QUOTA_TIMELINE") + "': expected true or false");
     }
 
+    int firstArrivals = 0;
+    String firstValue = value("QUOTA_FIRST_ARRIVALS", "0").trim();
+    if (firstValue.matches("[0-9]{1,4}")) {
+      firstArrivals = Integer.parseInt(firstValue);
+    } else {
+      problems.add("QUOTA_FIRST_ARRIVALS='" + System.getenv("QUOTA_FIRST_ARRIVALS") + "': expected a whole number from 0 to 9999");
+    }
+
     List<Policy> policies = new ArrayList<>();
     String policiesValue = value("QUOTA_POLICIES", DEFAULT_POLICIES);
     List<String> keys = Arrays.stream(Policy.values()).map(p -> p.key).toList();
@@ -422,7 +430,7 @@ public final class QuotaBenchmark {
       throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
     }
     return new Settings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
-        policies, contenders);
+        firstArrivals, policies, contenders);
   }
 
   private static String value(String name, String defaultValue) {

@@ -71,9 +71,10 @@ public final class SwitchingLimiterState implements LimiterState {
     }
     // ready the cluster path while the directory still keeps the limits: the move and the first calls after
     // it then meet no partition migration and no cold code
-    state.prepare(interim.permitNames(), PREPARE_BOUND);
+    io.ratelimit.core.internal.cluster.RunMove move = state.move();
+    move.prepare(interim.permitNames(), PREPARE_BOUND);
     joined.complete(new Joined(state, guarded));
-    if (interim.markJoined(state.holder(), state::carry)) {
+    if (interim.markJoined(state.holder(), move::carry)) {
       LOG.debug("ratelimit-testkit: every worker has joined; the run's state moved from {} to the cluster", interim.directory());
     }
     if (interim.hasMoved()) {

@@ -12,11 +12,7 @@ import io.ratelimit.core.RunMode;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.LeaseTable;
 import io.ratelimit.core.internal.Permit;
-import io.ratelimit.core.internal.rundir.RunDirectoryState;
-import io.ratelimit.core.internal.rundir.RunFile;
-import java.util.LinkedHashMap;
 import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.TurnTaking;
@@ -34,8 +30,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import io.ratelimit.core.internal.Logs;
 import org.slf4j.Logger;
 
@@ -61,8 +55,13 @@ public final class ClusterLimiterState implements LimiterState {
   private static final long TICKET_MILLIS = 1_000;
   /** Earliest slot ahead of the owner's clock: covers the answer's trip back on a busy machine. */
   private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-  private static final String MODE_KEY = "mode";
-  private static final String WINDOW_KEY = "recent-attempts";
+  static final String MODE_KEY = "mode";
+  static final String WINDOW_KEY = "recent-attempts";
+  static final String PERMITS = "ratelimit.permits";
+  static final String STATS = "ratelimit.stats";
+  static final String RUN = "ratelimit.run";
+  static final String WINDOW = "ratelimit.window";
+  static final String DOCUMENTS = "ratelimit.documents";
 
   private final HazelcastInstance hazelcast;
   private final String clusterName;
@@ -76,7 +75,7 @@ public final class ClusterLimiterState implements LimiterState {
   private final IMap<String, String> documents;
   private final ClusterLeaseStore leases;
   private final AttemptWindow recentAttempts = new SharedAttemptWindow();
-  private final Map<String, Waiters> waiters = new ConcurrentHashMap<>();
+  private final Map<String, PermitWaiters> waiters = new ConcurrentHashMap<>();
   private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
   private final AtomicReference<AttemptWindow.Share> lastShare = new AtomicReference<>(new AttemptWindow.Share(0, 0));
@@ -91,51 +90,6 @@ public final class ClusterLimiterState implements LimiterState {
   private record HeldLease(String name, String leaseId) {}
 
   /**
-   * Local waiters for one permit name: only the head of the queue asks the cluster, the rest wait here.
-   * Changes to the name's entry are counted, so a change that arrives between the head's ask and its wait
-   * is not lost: the head asks again at once instead of sleeping to the recheck.
-   */
-  private static final class Waiters {
-    final ReentrantLock turn = new ReentrantLock(true);
-    final ReentrantLock signalLock = new ReentrantLock();
-    final Condition changed = signalLock.newCondition();
-    private long changes; // guarded by signalLock
-    private long seenByHead; // written by the head only, which holds turn
-
-    void signal() {
-      signalLock.lock();
-      try {
-        changes++;
-        changed.signalAll();
-      } finally {
-        signalLock.unlock();
-      }
-    }
-
-    /** The head is about to ask the cluster: changes from now on wake it. */
-    void asking() {
-      signalLock.lock();
-      try {
-        seenByHead = changes;
-      } finally {
-        signalLock.unlock();
-      }
-    }
-
-    /** Waits at most {@code nanos} for a change since the head last asked. */
-    void awaitChange(long nanos) throws InterruptedException {
-      signalLock.lock();
-      try {
-        while (changes == seenByHead && nanos > 0) {
-          nanos = changed.awaitNanos(nanos);
-        }
-      } finally {
-        signalLock.unlock();
-      }
-    }
-  }
-
-  /**
    * @param hazelcast a member or client of the run's cluster, with {@link ClusterSerialization} registered
    * @param clusterName the cluster's name, for the statistics
    * @param workerId this JVM's worker id: the key of its counters
@@ -147,11 +101,11 @@ public final class ClusterLimiterState implements LimiterState {
     this.workerId = workerId;
     this.recorder = recorder;
     this.holder = hazelcast.getLocalEndpoint().getUuid().toString();
-    this.permits = hazelcast.getMap("ratelimit.permits");
-    this.stats = hazelcast.getMap("ratelimit.stats");
-    this.run = hazelcast.getMap("ratelimit.run");
-    this.window = hazelcast.getMap("ratelimit.window");
-    this.documents = hazelcast.getMap("ratelimit.documents");
+    this.permits = hazelcast.getMap(PERMITS);
+    this.stats = hazelcast.getMap(STATS);
+    this.run = hazelcast.getMap(RUN);
+    this.window = hazelcast.getMap(WINDOW);
+    this.documents = hazelcast.getMap(DOCUMENTS);
     this.leases = new ClusterLeaseStore(hazelcast);
     this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
@@ -195,7 +149,7 @@ public final class ClusterLimiterState implements LimiterState {
   }
 
   private void wake(String name) {
-    Waiters w = waiters.get(name);
+    PermitWaiters w = waiters.get(name);
     if (w != null) {
       w.signal();
     }
@@ -215,7 +169,7 @@ public final class ClusterLimiterState implements LimiterState {
   private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
     String leaseId = UUID.randomUUID().toString();
-    Waiters w = waiters.computeIfAbsent(name, n -> new Waiters());
+    PermitWaiters w = waiters.computeIfAbsent(name, n -> new PermitWaiters());
     // the head of this JVM's line asks again when a release event arrives or after a short recheck
     // interval, so waiters never hammer the cluster
     return TurnTaking.acquire(w.turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
@@ -250,7 +204,7 @@ public final class ClusterLimiterState implements LimiterState {
     }
   }
 
-  private static void awaitRelease(Waiters w, long nanos) throws InterruptedIOException {
+  private static void awaitRelease(PermitWaiters w, long nanos) throws InterruptedIOException {
     try {
       w.awaitChange(nanos);
     } catch (InterruptedException e) {
@@ -308,85 +262,9 @@ public final class ClusterLimiterState implements LimiterState {
     return releaser(lease);
   }
 
-  /**
-   * Readies this JVM's path into the cluster before it says it has joined, while the run directory still
-   * keeps the run's limits: waits (bounded) until no partition is migrating, so the move and the first
-   * admissions after it do not stall in Hazelcast's migration retries, and makes the first calls (code
-   * loaded, connections and record stores warm) on the entries the move will use. Bounded by {@code bound}; a
-   * cluster that stays unsafe is moved into anyway (Hazelcast retries the calls), only later.
-   *
-   * @param permitNames the permit names the run directory holds (their entries are read once)
-   */
-  public void prepare(Set<String> permitNames, Duration bound) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    try {
-      com.hazelcast.partition.PartitionService partitions = hazelcast.getPartitionService();
-      while (!partitions.isClusterSafe() && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      }
-    } catch (UnsupportedOperationException client) {
-      // a client has no view of migrations: its calls are routed by the members
-    }
-    try {
-      permitNames.forEach(permits::get);
-      window.get(WINDOW_KEY);
-      leases.clearExpired(); // a cluster the run joins may hold leases that ended while no one was there
-    } catch (RuntimeException e) {
-      LOG.debug("could not ready the cluster path before the move: {}", e.toString()); // the move makes the same calls
-    }
-  }
-
-  /**
-   * Takes over the run directory's state when the run moves here, under the directory's lock (see
-   * {@link RunDirectoryState.Carrier}): held permits and their start slots, leases, the run mode, claims,
-   * documents, the counters of workers that already left, the window of recent attempts. Every write is
-   * sent at once and waited for together, so the directory's lock is held for one round trip, not one
-   * per entry.
-   */
-  public void carry(RunFile state, Map<String, String> statistics, Map<String, Map<String, String>> documents,
-      Map<String, String> claims) {
-    long now = System.currentTimeMillis();
-    java.util.List<java.util.concurrent.CompletableFuture<?>> writes = new java.util.ArrayList<>();
-    state.permits.forEach((name, entry) -> {
-      Map<String, String> holders = new LinkedHashMap<>();
-      entry.held.forEach((leaseId, participant) -> {
-        String member = state.participants.get(participant);
-        if (member != null && !member.isEmpty()) {
-          holders.put(leaseId, member);
-        }
-      });
-      writes.add(permits.submitToKey(name, new CarryPermits(holders, LEASE.toMillis(), entry.pacing)).toCompletableFuture());
-    });
-    state.leases.forEach((key, items) -> {
-      Map<String, LeaseTable.Lease> carried = new TreeMap<>();
-      items.forEach((item, lease) -> {
-        String member = state.participants.get(lease.holder());
-        if (member != null && !member.isEmpty()) {
-          carried.put(item, new LeaseTable.Lease(lease.leaseId(), lease.owner(), member, lease.sinceMillis(), now + LEASE.toMillis(),
-              lease.maxUntilMillis()));
-        }
-      });
-      writes.add(leases.carry(key, carried));
-    });
-    if (state.mode != null) {
-      writes.add(run.submitToKey(MODE_KEY, new SwitchMode(state.mode)).toCompletableFuture());
-    }
-    documents.forEach((kind, byWorker) -> byWorker.forEach((worker, document) ->
-        writes.add(this.documents.setAsync(kind + "/" + worker, document).toCompletableFuture())));
-    writes.add(window.setAsync(WINDOW_KEY, state.window).toCompletableFuture());
-    // IMap has no asynchronous putIfAbsent: these few go one by one while the writes above are on their way
-    claims.forEach((key, worker) -> run.putIfAbsent("claim/" + key, worker));
-    statistics.forEach(stats::putIfAbsent);
-    try {
-      java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
-          .get(LEASE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while carrying the run's state into its cluster", e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      // the directory stays the run's state: nothing is marked moved, the next tick tries again
-      throw new IllegalStateException("could not carry the run's state into its cluster: " + e, e);
-    }
+  /** The run's move from the run directory into this cluster, as this JVM takes part in it. */
+  public RunMove move() {
+    return new RunMove(hazelcast, leases);
   }
 
   /** This JVM's member or client UUID: the holder of its permits and leases. */

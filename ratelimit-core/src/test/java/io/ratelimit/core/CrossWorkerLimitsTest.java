@@ -60,6 +60,24 @@ class CrossWorkerLimitsTest {
     return jvm;
   }
 
+  /** Three workers of 2 threads, in one cluster with this JVM, each thread sending {@code requestsEach} from the same GO. */
+  private void threeWorkersSendTogether(RateLimitCoordinator coordinator, LoopbackApi api, int requestsEach) throws Exception {
+    for (int w = 1; w <= 3; w++) {
+      worker("w" + w, api.url("/items").toString(), 2, requestsEach);
+    }
+    for (ForkedJvm w : workers) {
+      w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+    }
+    Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
+    api.forgetArrivals();
+    for (ForkedJvm w : workers) {
+      w.tell("GO");
+    }
+    for (ForkedJvm w : workers) {
+      w.awaitLine(l -> l.startsWith("DONE"), BOUND);
+    }
+  }
+
   /** A worker (4 in flight, no spacing) that has joined this JVM's cluster and waits for a command. */
   private ForkedJvm joinedWorker(RateLimitCoordinator observer, String name, LoopbackApi api, int threads, int requestsEach)
       throws IOException {
@@ -84,20 +102,7 @@ class CrossWorkerLimitsTest {
     env.put("PYTEST_RATE_LIMIT_DELAY", "0.04");
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(15)) {
-      for (int w = 1; w <= 3; w++) {
-        worker("w" + w, api.url("/items").toString(), 2, 20);
-      }
-      for (ForkedJvm w : workers) {
-        w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
-      }
-      Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
-      api.forgetArrivals();
-      for (ForkedJvm w : workers) {
-        w.tell("GO");
-      }
-      for (ForkedJvm w : workers) {
-        w.awaitLine(l -> l.startsWith("DONE"), BOUND);
-      }
+      threeWorkersSendTogether(coordinator, api, 20);
 
       assertEquals(120, api.received());
       assertTrue(api.maxInFlight() <= 3, "server saw " + api.maxInFlight() + " in flight across 3 JVMs, cap is 3");
@@ -125,20 +130,7 @@ class CrossWorkerLimitsTest {
     env.put("PYTEST_RATE_LIMIT_DELAY", "0");
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(200)) {
-      for (int w = 1; w <= 3; w++) {
-        worker("w" + w, api.url("/items").toString(), 2, 5);
-      }
-      for (ForkedJvm w : workers) {
-        w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
-      }
-      Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
-      api.forgetArrivals();
-      for (ForkedJvm w : workers) {
-        w.tell("GO");
-      }
-      for (ForkedJvm w : workers) {
-        w.awaitLine(l -> l.startsWith("DONE"), BOUND);
-      }
+      threeWorkersSendTogether(coordinator, api, 5);
       assertEquals(30, api.received());
       assertEquals(3, api.maxInFlight(), "the server saw the cap of 3 full across 3 JVMs, and never more");
     }

@@ -57,17 +57,13 @@ public final class ClusterLimiterState implements LimiterState {
   private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   static final String MODE_KEY = "mode";
   static final String WINDOW_KEY = "recent-attempts";
-  static final String PERMITS = "ratelimit.permits";
-  static final String STATS = "ratelimit.stats";
-  static final String RUN = "ratelimit.run";
-  static final String WINDOW = "ratelimit.window";
-  static final String DOCUMENTS = "ratelimit.documents";
 
   private final HazelcastInstance hazelcast;
   private final String clusterName;
   private final String workerId;
   private final StatsRecorder recorder;
   private final String holder;
+  private final RunMaps maps;
   private final IMap<String, PermitTable> permits;
   private final IMap<String, String> stats;
   private final IMap<String, String> run;
@@ -101,11 +97,12 @@ public final class ClusterLimiterState implements LimiterState {
     this.workerId = workerId;
     this.recorder = recorder;
     this.holder = hazelcast.getLocalEndpoint().getUuid().toString();
-    this.permits = hazelcast.getMap(PERMITS);
-    this.stats = hazelcast.getMap(STATS);
-    this.run = hazelcast.getMap(RUN);
-    this.window = hazelcast.getMap(WINDOW);
-    this.documents = hazelcast.getMap(DOCUMENTS);
+    this.maps = RunMaps.of(hazelcast);
+    this.permits = maps.permits();
+    this.stats = maps.stats();
+    this.run = maps.run();
+    this.window = maps.window();
+    this.documents = maps.documents();
     this.leases = new ClusterLeaseStore(hazelcast);
     this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
@@ -264,7 +261,7 @@ public final class ClusterLimiterState implements LimiterState {
 
   /** The run's move from the run directory into this cluster, as this JVM takes part in it. */
   public RunMove move() {
-    return new RunMove(hazelcast, leases);
+    return new RunMove(hazelcast, maps, leases);
   }
 
   /** This JVM's member or client UUID: the holder of its permits and leases. */

@@ -1,7 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.ratelimit.core.internal.LeaseTable;
 import io.ratelimit.core.internal.Logs;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
@@ -30,21 +29,13 @@ public final class RunMove {
   private static final long LEASE_MILLIS = ClusterLimiterState.LEASE.toMillis();
 
   private final HazelcastInstance hazelcast;
+  private final RunMaps maps;
   private final ClusterLeaseStore leases;
-  private final IMap<String, PermitTable> permits;
-  private final IMap<String, String> stats;
-  private final IMap<String, String> run;
-  private final IMap<String, Long> window;
-  private final IMap<String, String> documents;
 
-  RunMove(HazelcastInstance hazelcast, ClusterLeaseStore leases) {
+  RunMove(HazelcastInstance hazelcast, RunMaps maps, ClusterLeaseStore leases) {
     this.hazelcast = hazelcast;
+    this.maps = maps;
     this.leases = leases;
-    this.permits = hazelcast.getMap(ClusterLimiterState.PERMITS);
-    this.stats = hazelcast.getMap(ClusterLimiterState.STATS);
-    this.run = hazelcast.getMap(ClusterLimiterState.RUN);
-    this.window = hazelcast.getMap(ClusterLimiterState.WINDOW);
-    this.documents = hazelcast.getMap(ClusterLimiterState.DOCUMENTS);
   }
 
   /**
@@ -67,8 +58,8 @@ public final class RunMove {
       // a client has no view of migrations: its calls are routed by the members
     }
     try {
-      permitNames.forEach(permits::get);
-      window.get(ClusterLimiterState.WINDOW_KEY);
+      permitNames.forEach(maps.permits()::get);
+      maps.window().get(ClusterLimiterState.WINDOW_KEY);
       leases.clearExpired(); // a cluster the run joins may hold leases that ended while no one was there
     } catch (RuntimeException e) {
       LOG.debug("could not ready the cluster path before the move: {}", e.toString()); // the move makes the same calls
@@ -94,7 +85,7 @@ public final class RunMove {
           holders.put(leaseId, member);
         }
       });
-      writes.add(permits.submitToKey(name, new CarryPermits(holders, LEASE_MILLIS, entry.pacing)).toCompletableFuture());
+      writes.add(maps.permits().submitToKey(name, new CarryPermits(holders, LEASE_MILLIS, entry.pacing)).toCompletableFuture());
     });
     state.leases.forEach((key, items) -> {
       Map<String, LeaseTable.Lease> carried = new TreeMap<>();
@@ -108,14 +99,14 @@ public final class RunMove {
       writes.add(leases.carry(key, carried));
     });
     if (state.mode != null) {
-      writes.add(run.submitToKey(ClusterLimiterState.MODE_KEY, new SwitchMode(state.mode)).toCompletableFuture());
+      writes.add(maps.run().submitToKey(ClusterLimiterState.MODE_KEY, new SwitchMode(state.mode)).toCompletableFuture());
     }
     documents.forEach((kind, byWorker) -> byWorker.forEach((worker, document) ->
-        writes.add(this.documents.setAsync(kind + "/" + worker, document).toCompletableFuture())));
-    writes.add(window.setAsync(ClusterLimiterState.WINDOW_KEY, state.window).toCompletableFuture());
+        writes.add(maps.documents().setAsync(kind + "/" + worker, document).toCompletableFuture())));
+    writes.add(maps.window().setAsync(ClusterLimiterState.WINDOW_KEY, state.window).toCompletableFuture());
     // IMap has no asynchronous putIfAbsent: these few go one by one while the writes above are on their way
-    claims.forEach((key, worker) -> run.putIfAbsent("claim/" + key, worker));
-    statistics.forEach(stats::putIfAbsent);
+    claims.forEach((key, worker) -> maps.run().putIfAbsent("claim/" + key, worker));
+    statistics.forEach(maps.stats()::putIfAbsent);
     try {
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
           .get(LEASE_MILLIS, TimeUnit.MILLISECONDS);

@@ -72,7 +72,7 @@ public final class ClusterConnector {
     try {
       // a little over the join timeout (and the wait for the first member): Hazelcast's own bounds apply
       // first and give the better message
-      long waitForFirst = settings.mode() == ClusterMode.EMBEDDED ? 10_000 : 0;
+      long waitForFirst = settings.mode() == ClusterMode.EMBEDDED || settings.mode() == ClusterMode.MACHINE ? 10_000 : 0;
       HazelcastInstance instance = starting.get(settings.joinTimeout().toMillis() + 5_000 + waitForFirst, TimeUnit.MILLISECONDS);
       return new ClusterConnection(settings, settings.mode(), instance, null, Duration.ofNanos(System.nanoTime() - start));
     } catch (TimeoutException e) {

@@ -69,7 +69,7 @@ public final class ClusterSettings {
   public static ClusterSettings from(SettingsSource source) {
     SettingsReader reader = new SettingsReader(source);
     Builder b = new Builder();
-    b.mode = reader.read(MODE, ClusterMode.EMBEDDED, ValueParsers.choice(ClusterMode.class)).value();
+    b.mode = reader.read(MODE, ClusterMode.MACHINE, ValueParsers.choice(ClusterMode.class)).value();
     b.runId = reader.readOptional(RUN_ID, ValueParsers.matching("[A-Za-z0-9._-]{1,64}",
         "1 to 64 letters, digits, dots, dashes or underscores")).orElse(b.runId);
     b.basePort = reader.read(PORT, b.basePort, ValueParsers.integer(1024, 65_535)).value();
@@ -100,7 +100,7 @@ public final class ClusterSettings {
     return b.build();
   }
 
-  /** A builder with the defaults: embedded mode on loopback ports 5801-5832, a derived run identity. */
+  /** A builder with the defaults: machine mode (the run directory; members on loopback ports 5801-5832 when asked for), a derived run identity. */
   public static Builder builder() {
     return new Builder();
   }
@@ -175,7 +175,7 @@ public final class ClusterSettings {
 
   /** Builds {@link ClusterSettings}. */
   public static final class Builder {
-    private ClusterMode mode = ClusterMode.EMBEDDED;
+    private ClusterMode mode = ClusterMode.MACHINE;
     private Setting<String> runId; // derived at build() when none is given: walking the process tree costs a little
     private int basePort = 5801;
     private int portCount = 32;

@@ -43,7 +43,7 @@ class ClusterConnectorTest {
   }
 
   private static ClusterSettings.Builder embedded(String runId, int basePort, int count) {
-    return ClusterSettings.builder().runId(runId).ports(basePort, count).joinTimeout(Duration.ofSeconds(5));
+    return ClusterSettings.builder().mode(ClusterMode.EMBEDDED).runId(runId).ports(basePort, count).joinTimeout(Duration.ofSeconds(5));
   }
 
   @Test

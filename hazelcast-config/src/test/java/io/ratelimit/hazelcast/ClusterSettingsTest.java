@@ -21,9 +21,9 @@ class ClusterSettingsTest {
   }
 
   @Test
-  void defaultsAreAnEmbeddedLoopbackClusterNamedAfterTheBuild() {
+  void defaultsAreTheMachinesRunDirectoryWithLoopbackPortsForAMember() {
     ClusterSettings s = from(Map.of());
-    assertEquals(ClusterMode.EMBEDDED, s.mode());
+    assertEquals(ClusterMode.MACHINE, s.mode());
     assertEquals(5801, s.basePort());
     assertEquals(32, s.portCount());
     assertEquals("127.0.0.1", s.bindInterface());
@@ -47,7 +47,7 @@ class ClusterSettingsTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "PYTEST_CLUSTER_MODE         | cloud        | one of embedded, members, client, local",
+      "PYTEST_CLUSTER_MODE         | cloud        | one of machine, embedded, members, client, local",
       "PYTEST_CLUSTER_PORT         | 80           | a whole number from 1024 to 65535",
       "PYTEST_CLUSTER_PORT         | 70000        | a whole number from 1024 to 65535",
       "PYTEST_CLUSTER_PORT_COUNT   | 0            | a whole number from 1 to 1000",

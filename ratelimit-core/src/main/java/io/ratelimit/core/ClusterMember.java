@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * A standalone member of a run's cluster, for workers in client mode ({@code PYTEST_CLUSTER_MODE=client}),
  * e.g. a service that several CI jobs share. It runs the limiter's entry processors, so it needs this
  * library on its class path: {@code java -cp ratelimit-core.jar:... io.ratelimit.core.ClusterMember}.
- * Configured by the same {@code PYTEST_CLUSTER_*} variables (mode {@code embedded} or {@code members});
+ * Configured by the same {@code PYTEST_CLUSTER_*} variables (mode {@code machine}, the default, or {@code embedded}: a member on loopback, which the run's workers then join; or {@code members});
  * it runs until the JVM is stopped.
  */
 public final class ClusterMember {
@@ -26,7 +26,7 @@ public final class ClusterMember {
     ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
     HazelcastInstance member = connection.instance()
         .orElseThrow(() -> new IllegalStateException("no cluster member could start: " + connection.fallbackReason().orElse(settings.mode().toString())));
-    if (settings.mode() == ClusterMode.EMBEDDED) {
+    if (settings.mode() == ClusterMode.EMBEDDED || settings.mode() == ClusterMode.MACHINE) {
       // workers in client mode use this member without a run directory: embedded workers must join it too
       RunDirectoryState.declareCluster(RunDirectory.of(settings));
     }

@@ -184,6 +184,10 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
     StatsRecorder recorder = new StatsRecorder();
     RateLimitCoordinator coordinator = switch (clusterSettings.mode()) {
+      case MACHINE -> RunDirectoryState.hasMoved(RunDirectory.of(clusterSettings))
+          ? startEmbedded(clusterSettings, workerId, recorder, leaseSettings) // a standalone member holds this run
+          : new RateLimitCoordinator(workerId, recorder, new RunDirectoryState(RunDirectory.of(clusterSettings), workerId, recorder),
+              CompletableFuture.completedFuture(null), new Reconnections(), leaseSettings, FreezeDetector.jvm());
       case EMBEDDED -> startEmbedded(clusterSettings, workerId, recorder, leaseSettings);
       case LOCAL -> new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
           CompletableFuture.completedFuture(ClusterConnector.connect(clusterSettings, ClusterSerialization::register)),
@@ -391,12 +395,21 @@ public final class RateLimitCoordinator implements AutoCloseable {
     if (state instanceof SwitchingLimiterState switching && !switching.inCluster()) {
       return switching.coordination();
     }
+    if (state instanceof RunDirectoryState onThisMachine) {
+      return onThisMachine.coordination();
+    }
     ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
     return joined == null ? "local" : joined.toString();
   }
 
-  /** Workers in the run's cluster now (1 in local mode). */
+  /**
+   * Workers in the run's cluster now; without a cluster, the run's JVMs on this machine (machine mode) or
+   * 1 (local mode).
+   */
   public int clusterSize() {
+    if (state instanceof RunDirectoryState onThisMachine) {
+      return onThisMachine.participants();
+    }
     ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
     return joined == null ? 1 : joined.clusterSize();
   }
@@ -451,7 +464,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
     builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
-        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes));
+        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes,
+        SharedOkHttp.warmUp()));
     return builder.build();
   }
 

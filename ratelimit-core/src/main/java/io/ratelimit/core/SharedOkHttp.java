@@ -16,6 +16,8 @@ import okhttp3.OkHttpClient;
 final class SharedOkHttp {
   private static final int MAX_ASYNC_CALLS = 64;
   private static volatile OkHttpClient client;
+  /** Set with {@link #client}: the exchange that warms OkHttp's request path up before the first request. */
+  private static volatile io.ratelimit.core.internal.OkHttpWarmUp warmUp;
 
   private SharedOkHttp() {}
 
@@ -25,11 +27,19 @@ final class SharedOkHttp {
       synchronized (SharedOkHttp.class) {
         c = client;
         if (c == null) {
-          client = c = create();
+          c = create();
+          warmUp = io.ratelimit.core.internal.OkHttpWarmUp.start(c);
+          client = c;
         }
       }
     }
     return c;
+  }
+
+  /** The warm-up exchange started with the shared client. */
+  static io.ratelimit.core.internal.OkHttpWarmUp warmUp() {
+    client();
+    return warmUp;
   }
 
   private static OkHttpClient create() {

@@ -95,6 +95,7 @@ class ClusterFaultsTest {
   private static Map<String, String> env(String mode) throws IOException {
     Map<String, String> env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "faults-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_CLUSTER_MODE", mode);
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(3)));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "3");

@@ -47,6 +47,7 @@ class ClusterLossTest {
     String id = "loss-" + UUID.randomUUID();
     int base = FreePorts.range(2);
     env.put("PYTEST_RUN_ID", id);
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_RUN_DIR", runDirs.resolve(id).toString());
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(base));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "2");

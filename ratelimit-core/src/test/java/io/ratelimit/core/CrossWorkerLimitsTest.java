@@ -66,9 +66,9 @@ class CrossWorkerLimitsTest {
       worker("w" + w, api.url("/items").toString(), 2, requestsEach);
     }
     for (ForkedJvm w : workers) {
-      w.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      w.awaitLine(l -> l.startsWith("READY"), BOUND);
     }
-    Await.until(() -> coordinator.statistics().coordination().contains("(4 members"), BOUND, "all four members joined");
+    Await.until(() -> coordinator.clusterSize() == 4, BOUND, "all four JVMs are in the run");
     api.forgetArrivals();
     for (ForkedJvm w : workers) {
       w.tell("GO");
@@ -144,8 +144,8 @@ class CrossWorkerLimitsTest {
     try (LoopbackApi api = new LoopbackApi(0)) {
       ForkedJvm holder = worker("holder", api.url("/hold").toString(), 2, 1);
       ForkedJvm waiter = worker("waiter", api.url("/items").toString(), 1, 1);
-      holder.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
-      waiter.awaitLine(l -> l.startsWith("READY cluster"), BOUND);
+      holder.awaitLine(l -> l.startsWith("READY"), BOUND);
+      waiter.awaitLine(l -> l.startsWith("READY"), BOUND);
       // JVMs started at the same moment may form separate clusters for a few seconds before they merge
       Await.until(() -> coordinator.clusterSize() == 3, BOUND, "the three JVMs form one cluster");
       holder.tell("GO");
@@ -200,6 +200,7 @@ class CrossWorkerLimitsTest {
 
   @Test
   void runsWithDifferentIdentitiesNeverJoinEachOther() throws Exception {
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster's identity: in machine mode each run has its own directory
     Map<String, String> otherRun = new HashMap<>(env);
     otherRun.put("PYTEST_RUN_ID", "other-" + UUID.randomUUID());
     try (LoopbackApi api = new LoopbackApi(0)) {

@@ -33,7 +33,7 @@ class FallbackTest {
     try (ServerSocket a = new ServerSocket(base, 1, InetAddress.getLoopbackAddress());
         ServerSocket b = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress());
         LoopbackApi api = new LoopbackApi(20)) {
-      Map<String, String> env = new java.util.HashMap<>(Map.of("PYTEST_RUN_ID", "fallback-" + UUID.randomUUID(), "PYTEST_CLUSTER_PORT", Integer.toString(base),
+      Map<String, String> env = new java.util.HashMap<>(Map.of("PYTEST_RUN_ID", "fallback-" + UUID.randomUUID(), "PYTEST_CLUSTER_MODE", "embedded", "PYTEST_CLUSTER_PORT", Integer.toString(base),
           "PYTEST_CLUSTER_PORT_COUNT", "2", "PYTEST_CLUSTER_JOIN_TIMEOUT", "2", "PYTEST_WORKERS", "2",
           "PYTEST_MAX_CONCURRENT_REQUESTS", "4", "PYTEST_RATE_LIMIT_DELAY", "0"));
       Map<String, String> other = new java.util.HashMap<>(env);

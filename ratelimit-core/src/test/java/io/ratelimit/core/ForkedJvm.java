@@ -120,7 +120,9 @@ public final class ForkedJvm implements AutoCloseable {
 
   /** SIGTERM: shutdown hooks run. */
   public void terminate() {
-    process.destroy();
+    // the signal alone: Process.destroy() also closes the JVM's stdin, and a worker whose main loop then reads
+    // the end of its input may end by itself (exit 0) before the signal's hooks run
+    process.toHandle().destroy();
   }
 
   public boolean isAlive() {

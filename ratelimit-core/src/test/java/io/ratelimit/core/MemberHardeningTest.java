@@ -26,6 +26,7 @@ class MemberHardeningTest {
   void junkSentToTheMemberPortNeitherCrashesNorStallsTheCluster() throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "junk-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(6)));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "6");
     try (ForkedJvm member = ForkedJvm.start("member", ClusterMember.class, env);

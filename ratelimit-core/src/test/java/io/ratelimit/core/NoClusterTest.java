@@ -42,6 +42,7 @@ class NoClusterTest {
     }
     env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "no-cluster-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_RUN_DIR", temp.resolve("run").toString());
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(base));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "3");

@@ -42,6 +42,7 @@ class ProgramEndTest {
     basePort = FreePorts.range(10);
     env = new HashMap<>();
     env.put("PYTEST_RUN_ID", "program-end-" + UUID.randomUUID());
+    env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(basePort));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");

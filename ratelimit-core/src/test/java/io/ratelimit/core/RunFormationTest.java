@@ -47,6 +47,7 @@ class RunFormationTest {
     Map<String, String> run = new HashMap<>();
     String id = "formation-" + UUID.randomUUID();
     run.put("PYTEST_RUN_ID", id);
+    run.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     run.put("PYTEST_RUN_DIR", runDirs.resolve(id).toString());
     run.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10)));
     run.put("PYTEST_CLUSTER_PORT_COUNT", "10");

@@ -41,6 +41,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final PacingBoard board;
   private final Duration maxPause;
   private final FreezeDetector freezes;
+  private final OkHttpWarmUp warmUp;
 
   /**
    * @param state the shared limiter state
@@ -54,11 +55,13 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param board this JVM's knowledge of pauses and effective spacings
    * @param maxPause the longest pause a response may impose ({@code PYTEST_MAX_BACKOFF})
    * @param freezes this JVM's freeze detector
+   * @param warmUp awaited (bounded) before the first slot, so a cold JVM's first request is not late
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout, StatsRecorder recorder,
       StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate, PacingBoard board,
-      Duration maxPause, FreezeDetector freezes) {
+      Duration maxPause, FreezeDetector freezes, OkHttpWarmUp warmUp) {
     this.freezes = freezes;
+    this.warmUp = warmUp;
     this.board = board;
     this.maxPause = maxPause;
     this.recorder = recorder;
@@ -186,6 +189,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private LimiterState.Admission admit(Chain chain, StatsRecorder.Counters test) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
+    warmUp.await();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
     Optional<LimiterState.Admission> admission;
     if (state.runMode().sequential()) {

@@ -77,6 +77,7 @@ public final class RunDirectoryState implements LimiterState {
   private final StatsRecorder recorder;
   private final Map<String, ReentrantLock> turns = new ConcurrentHashMap<>();
   private final Liveness liveness = new Liveness();
+  private final ChangeBell bell;
   private final RunDirectoryLeaseStore leases;
   private final ScheduledExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -135,6 +136,7 @@ public final class RunDirectoryState implements LimiterState {
     this.workerId = workerId;
     this.recorder = recorder;
     this.leases = new RunDirectoryLeaseStore(this);
+    this.bell = ChangeBell.in(dir);
     if (participate) {
       try {
         update(file -> file.participants.put(participant, ""));
@@ -220,11 +222,16 @@ public final class RunDirectoryState implements LimiterState {
       throws InterruptedIOException {
     String leaseId = UUID.randomUUID().toString();
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
-    // no event crosses processes: the head of this JVM's line polls, 1 ms apart at first, backing off to 10 ms
+    // the head of this JVM's line waits for the bell a release rings, and polls every 1 ms backing off to 10 ms
+    // for what rings nothing (a holder that died, a lapsed ticket)
     long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
+    long[] seen = {bell.rung()};
     return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> tryAcquire(name, cap, leaseId, ticket, pacing), left -> {
-          LockSupport.parkNanos(Math.min(left, pause[0]));
+        ticket -> {
+          seen[0] = bell.rung(); // before the look: a release during it rings after this
+          return tryAcquire(name, cap, leaseId, ticket, pacing);
+        }, left -> {
+          bell.await(seen[0], Math.min(left, pause[0]));
           pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
           if (Thread.interrupted()) {
             Thread.currentThread().interrupt();
@@ -243,7 +250,9 @@ public final class RunDirectoryState implements LimiterState {
       }
       boolean turnCame = permits.waiting.isEmpty() || permits.waiting.keySet().iterator().next().equals(leaseId);
       if (permits.held.size() < cap && turnCame) {
-        permits.waiting.remove(leaseId);
+        if (permits.waiting.remove(leaseId) != null && !permits.waiting.isEmpty()) {
+          bell.ring(); // the next in line may have its turn now
+        }
         permits.held.put(leaseId, participant);
         return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
       }
@@ -262,7 +271,11 @@ public final class RunDirectoryState implements LimiterState {
     try {
       update(file -> {
         RunFile.Permits permits = file.permits.get(name);
-        return permits != null && permits.waiting.remove(leaseId) != null;
+        boolean withdrew = permits != null && permits.waiting.remove(leaseId) != null;
+        if (withdrew) {
+          bell.ring(); // the next in line may have its turn now
+        }
+        return withdrew;
       });
     } catch (RuntimeException e) {
       LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString()); // the ticket lapses in a second
@@ -297,7 +310,11 @@ public final class RunDirectoryState implements LimiterState {
       }
       update(file -> {
         RunFile.Permits permits = file.permits.get(held.name());
-        return permits != null && permits.held.remove(held.leaseId()) != null;
+        boolean released = permits != null && permits.held.remove(held.leaseId()) != null;
+        if (released) {
+          bell.ring(); // a waiter in another JVM looks again at once
+        }
+        return released;
       });
       answered = true;
       return done.compareAndSet(false, true);
@@ -396,8 +413,17 @@ public final class RunDirectoryState implements LimiterState {
     return new RateLimitStats(coordination(), byWorker);
   }
 
-  private String coordination() {
-    return "run directory " + dir.path() + " (" + update(file -> file.participants.size()) + " JVMs)";
+  /** Where the state is kept, and how many JVMs of the run it has now. */
+  public String coordination() {
+    return "run directory " + dir.path() + " (" + participants() + " JVMs)";
+  }
+
+  /** The run's JVMs on this machine now: those that started and have not left or died. */
+  public int participants() {
+    return update(file -> {
+      file.participants.keySet().removeIf(p -> !liveness.isAlive(p));
+      return file.participants.size();
+    });
   }
 
   /** Writes this worker's counters to its own file, when they changed; under the lock so none lands after the move. */

@@ -137,6 +137,35 @@ class CrossWorkerLimitsTest {
   }
 
   @Test
+  void aSenderStoppedAfterTakingItsStartsTakesNoStartFromTheOthers() throws Exception {
+    // three JVMs stream at 40 ms; one is stopped (SIGSTOP, as a long GC pause would) for 400 ms while its
+    // threads hold admitted starts. When it runs again those starts are past: it takes new ones rather than
+    // crowd the others' (a start already on its way may still arrive late, once: the cold-start allowance)
+    env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "6");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0.04");
+    RateLimitCoordinator coordinator = observe();
+    try (LoopbackApi api = new LoopbackApi(5)) {
+      for (int w = 1; w <= 3; w++) {
+        worker("w" + w, api.url("/items").toString(), 2, 1).awaitLine(l -> l.startsWith("READY"), BOUND);
+      }
+      Await.until(() -> coordinator.clusterSize() == 4, BOUND, "all four JVMs are in the run");
+      api.forgetArrivals();
+      for (ForkedJvm w : workers) {
+        w.tell("STREAM");
+      }
+      Await.until(() -> api.received() >= 20, BOUND, "the workers stream");
+      ForkedJvm stalled = workers.get(1);
+      stalled.signal("STOP");
+      Thread.sleep(400); // the stall itself, not a timed assertion
+      stalled.signal("CONT");
+      int atResume = api.received();
+      Await.until(() -> api.received() >= atResume + 40, BOUND, "the run streams on after the stall");
+      List<Long> arrivals = api.arrivalTimesNanos();
+      StartWindows.assertRateKept(arrivals, Duration.ofMillis(40), 3 * 2 + 1, "3 JVMs x 2 threads, one stopped for 400 ms");
+    }
+  }
+
+  @Test
   void permitsOfAKilledWorkerComeBackAndItsFlushedCountsStay() throws Exception {
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
     env.put("PYTEST_RATE_LIMIT_DELAY", "0");

@@ -118,6 +118,14 @@ public final class ForkedJvm implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** Sends {@code kill -<signal>} (e.g. {@code STOP}, {@code CONT}) and waits for {@code kill} to end. */
+  public void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+    }
+  }
+
   /** SIGTERM: shutdown hooks run. */
   public void terminate() {
     // the signal alone: Process.destroy() also closes the JVM's stdin, and a worker whose main loop then reads

@@ -319,9 +319,7 @@ class RunFormationTest {
   }
 
   private static void signal(String signal, ForkedJvm jvm) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jvm.pid())).inheritIO().start();
-    assertTrue(kill.waitFor(10, TimeUnit.SECONDS), "kill -" + signal + " did not end");
-    assertEquals(0, kill.exitValue(), "kill -" + signal);
+    jvm.signal(signal);
   }
 
   private static String read(Path file) {

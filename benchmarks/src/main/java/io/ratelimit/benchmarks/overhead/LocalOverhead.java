@@ -14,6 +14,9 @@ import java.time.Duration;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.hazelcast.RunDirectory;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -34,6 +37,33 @@ public class LocalOverhead {
     LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
+  }
+
+  /**
+   * The default state on one machine: the run directory (a file lock, a read and an atomic rename per
+   * change), in a fresh temporary directory: the admission and the release each make one change.
+   */
+  private final RunDirectoryState runDirectory = new RunDirectoryState(
+      RunDirectory.at(tempDirectory()), "bench", new StatsRecorder());
+
+  @Benchmark
+  public void ratelimitTestkitRunDirectory(Blackhole hole) throws InterruptedIOException {
+    LimiterState.Admission admission = runDirectory.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    hole.consume(admission.startIn());
+    admission.permit().release();
+  }
+
+  @TearDown
+  public void close() {
+    runDirectory.close();
+  }
+
+  private static java.nio.file.Path tempDirectory() {
+    try {
+      return java.nio.file.Files.createTempDirectory("ratelimit-bench-");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Benchmark

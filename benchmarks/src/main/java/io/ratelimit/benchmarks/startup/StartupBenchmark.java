@@ -20,13 +20,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Time from {@code RateLimitedClients.create(...)} to the first answer, CPU seconds and resident memory
  * per fork, for 1, 2, 4 and 8 JVMs released at the same instant (each already started and waiting on its
- * standard input, as forks Surefire starts together are), embedded mode, one build identity per round;
- * then the cluster each fork ended in. Prints a Markdown table.
+ * standard input, as forks Surefire starts together are), default settings (machine mode), one build
+ * identity per round; then how many JVMs each fork's run had. Prints a Markdown table.
  *
  * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -q -pl benchmarks exec:exec
  * -Dbenchmark=io.ratelimit.benchmarks.startup.StartupBenchmark} ({@code STARTUP_ROUNDS}, default 3;
  * {@code STARTUP_FORKS}, default {@code 1,2,4,8}; {@code STARTUP_JVM_ARGS}, extra flags for the forks; {@code STARTUP_PLAIN=true}, the same forks sending with a
- * plain {@code OkHttpClient} and no limiter, the floor that the JVM and OkHttp set).
+ * plain {@code OkHttpClient} and no limiter, the floor that the JVM and OkHttp set; {@code both}, the two
+ * side by side, alternating which goes first, and the difference of their medians).
  */
 public final class StartupBenchmark {
   private StartupBenchmark() {}
@@ -36,7 +37,11 @@ public final class StartupBenchmark {
     int[] forkCounts = Arrays.stream(System.getenv().getOrDefault("STARTUP_FORKS", "1,2,4,8").split(","))
         .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
     String jvmArgs = System.getenv().getOrDefault("STARTUP_JVM_ARGS", "");
-    boolean plain = Boolean.parseBoolean(System.getenv().getOrDefault("STARTUP_PLAIN", "false"));
+    String plainSetting = System.getenv().getOrDefault("STARTUP_PLAIN", "false");
+    if (!plainSetting.matches("true|false|both")) {
+      throw new IllegalArgumentException("STARTUP_PLAIN: '" + plainSetting + "'; expected true, false or both");
+    }
+    List<Boolean> kinds = plainSetting.equals("both") ? List.of(false, true) : List.of(Boolean.parseBoolean(plainSetting));
     HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     api.createContext("/", exchange -> {
       byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
@@ -49,52 +54,75 @@ public final class StartupBenchmark {
     String url = "http://127.0.0.1:" + api.getAddress().getPort() + "/";
     System.out.printf(Locale.ROOT, "# start-up, %s, %d cores, Java %s, fork flags [%s], %d rounds%s%n%n", LocalDate.now(),
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), jvmArgs, rounds,
-        plain ? ", plain OkHttp (no limiter)" : "");
-    System.out.println("| JVMs together | first answer p50 ms | max ms | CPU s per fork (p50) | RSS MiB (p50) | rounds in one cluster |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|");
+        kinds.size() == 2 ? ", with the limiter and plain OkHttp side by side (alternating first, round by round)"
+            : kinds.get(0) ? ", plain OkHttp (no limiter)" : "");
+    System.out.println("| JVMs together | forks | first answer p50 ms | max ms | CPU s per fork (p50) | RSS MiB (p50) | rounds in one run |");
+    System.out.println("|---:|---|---:|---:|---:|---:|---:|");
     for (int n : forkCounts) {
-      List<Long> first = new ArrayList<>();
-      List<Long> cpu = new ArrayList<>();
-      List<Long> rss = new ArrayList<>();
-      int oneCluster = 0;
+      java.util.Map<Boolean, Rounds> byKind = new java.util.LinkedHashMap<>();
+      kinds.forEach(kind -> byKind.put(kind, new Rounds()));
       for (int r = 0; r < rounds; r++) {
-        String runId = "startup-" + UUID.randomUUID().toString().substring(0, 8);
-        List<Fork> forks = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          forks.add(new Fork(runId, jvmArgs, url, n, plain));
+        List<Boolean> order = new ArrayList<>(kinds);
+        if (r % 2 == 1) {
+          java.util.Collections.reverse(order); // neither kind always goes on a machine the other just warmed
         }
-        for (Fork f : forks) {
-          f.awaitLine("READY");
-        }
-        for (Fork f : forks) {
-          f.tell("go");
-        }
-        for (Fork f : forks) {
-          String line = f.awaitLine("FIRST ");
-          first.add(value(line, "ms"));
-          cpu.add(value(line, "cpuMs"));
-          rss.add(value(line, "rssMib"));
-        }
-        boolean together = true;
-        for (Fork f : forks) {
-          f.tell("report");
-        }
-        for (Fork f : forks) {
-          together &= value(f.awaitLine("CLUSTER "), "size") == n;
-        }
-        for (Fork f : forks) {
-          f.tell("exit");
-        }
-        oneCluster += together ? 1 : 0;
-        for (Fork f : forks) {
-          f.close();
+        for (boolean plain : order) {
+          round(n, plain, jvmArgs, url, byKind.get(plain));
         }
       }
-      System.out.printf(Locale.ROOT, "| %d | %d | %d | %.1f | %d | %d / %d |%n", n, median(first), first.stream().mapToLong(x -> x).max().orElse(0),
-          median(cpu) / 1000.0, median(rss), oneCluster, rounds);
+      byKind.forEach((plain, done) -> System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %.1f | %d | %d / %d |%n", n,
+          plain ? "plain OkHttp" : "ratelimit-testkit", median(done.first), done.first.stream().mapToLong(x -> x).max().orElse(0),
+          median(done.cpu) / 1000.0, median(done.rss), done.together, rounds));
+      if (kinds.size() == 2) {
+        System.out.printf(Locale.ROOT, "| %d | **the limiter adds** | **%+d** | | | | |%n", n,
+            median(byKind.get(false).first) - median(byKind.get(true).first));
+      }
     }
     api.stop(0);
     System.exit(0);
+  }
+
+  /** What the rounds of one kind of fork measured. */
+  private static final class Rounds {
+    final List<Long> first = new ArrayList<>();
+    final List<Long> cpu = new ArrayList<>();
+    final List<Long> rss = new ArrayList<>();
+    int together;
+  }
+
+  /** One round: {@code n} forks released together, each sending one request. */
+  private static void round(int n, boolean plain, String jvmArgs, String url, Rounds into) throws IOException, InterruptedException {
+    String runId = "startup-" + UUID.randomUUID().toString().substring(0, 8);
+    List<Fork> forks = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      forks.add(new Fork(runId, jvmArgs, url, n, plain));
+    }
+    for (Fork f : forks) {
+      f.awaitLine("READY");
+    }
+    for (Fork f : forks) {
+      f.tell("go");
+    }
+    for (Fork f : forks) {
+      String line = f.awaitLine("FIRST ");
+      into.first.add(value(line, "ms"));
+      into.cpu.add(value(line, "cpuMs"));
+      into.rss.add(value(line, "rssMib"));
+    }
+    boolean together = true;
+    for (Fork f : forks) {
+      f.tell("report");
+    }
+    for (Fork f : forks) {
+      together &= value(f.awaitLine("CLUSTER "), "size") == n;
+    }
+    for (Fork f : forks) {
+      f.tell("exit");
+    }
+    into.together += together ? 1 : 0;
+    for (Fork f : forks) {
+      f.close();
+    }
   }
 
   private static long value(String line, String key) {

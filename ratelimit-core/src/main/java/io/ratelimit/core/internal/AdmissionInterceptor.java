@@ -133,7 +133,7 @@ public final class AdmissionInterceptor implements Interceptor {
    * the run to sequential, so a run at the API's published rate stays parallel while the pacing learns.
    */
   private boolean notForThePacing(Pacing.Slot slot) {
-    return !limits.adaptive() || slot == Pacing.Slot.NOW || slot.spacingNanos() > limits.spacing().toNanos() + slot.learnedNanos();
+    return !limits.adaptive() || slot == Pacing.Slot.NOW || slot.spacingNanos() > Pacing.floor(limits.pacing(), slot.learnedNanos());
   }
 
   /**

@@ -28,7 +28,11 @@ import java.io.IOException;
  *             widening back, down to the learned floor and never below it.</li>
  *       </ul>
  *       So against a strict API at its published rate the run pays one refusal (and its {@code Retry-After})
- *       to learn a margin of a few percent, instead of walking back into a refusal every few seconds.</li>
+ *       to learn a margin of a few percent, instead of walking back into a refusal every few seconds.
+ *       <b>The run starts widened</b> the same way, as if refused once before its first start: its first
+ *       seconds are its busiest (forks starting together, cold code), and one refusal there costs the whole
+ *       run its {@code Retry-After}, while starting {@link #WIDEN} wide and narrowing back costs about two
+ *       starts.</li>
  *   <li><b>Pause.</b> A {@code Retry-After}, or a quota reported as spent, stops every start until it ends.</li>
  *   <li><b>Quota.</b> A response's rate-limit headers say how many requests the window still takes and
  *       when it resets. Admissions are numbered; the quota lets through the numbers up to the reporting
@@ -40,6 +44,13 @@ import java.io.IOException;
 public final class Pacing {
   /** A refusal widens the spacing, for a while, to this factor of the refused attempt's spacing. */
   static final double WIDEN = 1.1;
+  /**
+   * Adaptive pacing keeps at least this share of the configured delay above it, before any lesson: at
+   * exactly the published rate, a sliding window or a millisecond-grained bucket refuses the first arrival
+   * that the machine's jitter brings a fraction of a millisecond early, and that one refusal costs the
+   * whole run its {@code Retry-After}.
+   */
+  static final double JITTER_MARGIN = 0.03;
   /** A lesson raises the learned floor by this share of itself. */
   static final double LEARN_STEP = 0.04;
   /** The least a lesson raises the floor by (the share of a small floor is below any clock's grain). */
@@ -127,7 +138,9 @@ public final class Pacing {
 
   /** Reserves the next start, not before {@code earliest}. */
   public Slot reserve(Params params, long earliest) {
-    if (params.adaptive() && extraNanos > 0) {
+    if (params.adaptive() && admitted == 0) {
+      extraNanos = widening(params.floorNanos()); // the run's first start: a busy moment ahead
+    } else if (params.adaptive() && extraNanos > 0) {
       extraNanos -= Math.max(1, extraNanos / NARROW_DIVISOR);
     }
     long floor = learnedFloor(params);
@@ -150,9 +163,23 @@ public final class Pacing {
     return new Slot(slot, seq, spacing, pausedUntil, learnedNanos);
   }
 
+  /** How far a busy moment widens a spacing of {@code spacing}: {@link #WIDEN} of it, at least 1 ms. */
+  private static long widening(long spacing) {
+    return Math.max((long) (spacing * WIDEN), spacing + MIN_WIDENING_NANOS) - spacing;
+  }
+
   /** The configured floor plus the margin refusals taught, within the ceiling. */
   private long learnedFloor(Params params) {
-    return Math.min(params.ceilingNanos(), params.floorNanos() + learnedNanos);
+    return floor(params, learnedNanos);
+  }
+
+  /**
+   * The spacing no start is given below: the configured floor plus what refusals taught ({@code learnedNanos})
+   * or, with adaptive pacing, at least its jitter margin; within the ceiling.
+   */
+  public static long floor(Params params, long learnedNanos) {
+    long margin = params.adaptive() ? (long) (params.floorNanos() * JITTER_MARGIN) : 0;
+    return Math.min(params.ceilingNanos(), params.floorNanos() + Math.max(learnedNanos, margin));
   }
 
   /** Takes in what a response told; {@code now} by the keeper's clock. */
@@ -175,7 +202,7 @@ public final class Pacing {
         floor = lesson;
       }
       long refusedAt = Math.max(floor, f.attemptSpacing());
-      long wider = Math.min(params.ceilingNanos(), Math.max((long) (refusedAt * WIDEN), refusedAt + MIN_WIDENING_NANOS));
+      long wider = Math.min(params.ceilingNanos(), refusedAt + widening(refusedAt));
       extraNanos = Math.max(extraNanos, wider - floor);
     }
     if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {

@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
 class PacingTest {
   private static final long MS = 1_000_000;
   private static final Pacing.Params ADAPTIVE = new Pacing.Params(50 * MS, 400 * MS, true);
+  private static final Pacing.Params FIXED = new Pacing.Params(50 * MS, 400 * MS, false);
+  /** The adaptive floor before any lesson: the configured 50 ms and its jitter margin. */
+  private static final long FLOOR = Pacing.floor(ADAPTIVE, 0);
+  /** The floor after one lesson: 4% above it. */
+  private static final long LESSON = FLOOR + (long) (FLOOR * Pacing.LEARN_STEP);
   private final Pacing pacing = new Pacing();
 
   private static Pacing.Feedback refused(Pacing.Slot attempt) {
@@ -23,10 +28,33 @@ class PacingTest {
     return new Pacing.Feedback(attempt.spacingNanos(), attempt.seq(), attempt.learnedNanos(), false, 0, remaining, resetAt);
   }
 
+  /** Admissions until the start's widening is gone: the spacing is back at the floor. */
+  private void settle() {
+    while (pacing.reserve(ADAPTIVE, 0).spacingNanos() > FLOOR) {
+      // narrowing
+    }
+  }
+
+  @Test
+  void anAdaptiveRunStartsWidenedAndNarrowsToTheFloorWithinItsFirstStarts() {
+    assertEquals(50 * MS + (long) (50 * MS * Pacing.JITTER_MARGIN), FLOOR, "the configured delay and its jitter margin");
+    Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
+    assertEquals(FLOOR + 5 * MS, first.spacingNanos(), "10% of the delay wider: the run's first seconds are its busiest");
+    assertEquals(0, first.learnedNanos(), "a margin for the start, not a lesson");
+    long spacing = first.spacingNanos();
+    for (int i = 1; i < 20; i++) {
+      spacing = pacing.reserve(ADAPTIVE, 0).spacingNanos();
+    }
+    assertTrue(spacing < FLOOR + 2 * MS, "most of it gone within 20 starts (a second at 20/s): " + spacing);
+    settle();
+    assertEquals(FLOOR, pacing.reserve(ADAPTIVE, 0).spacingNanos(), "then the floor");
+    assertEquals(50 * MS, new Pacing().reserve(FIXED, 0).spacingNanos(), "a static pacing keeps the floor from the start");
+  }
+
   @Test
   void startsAreSpacedByTheFloorAndNumbered() {
-    Pacing.Slot a = pacing.reserve(ADAPTIVE, 1_000 * MS);
-    Pacing.Slot b = pacing.reserve(ADAPTIVE, 1_000 * MS);
+    Pacing.Slot a = pacing.reserve(FIXED, 1_000 * MS);
+    Pacing.Slot b = pacing.reserve(FIXED, 1_000 * MS);
     assertEquals(1_000 * MS, a.epochNanos());
     assertEquals(1_050 * MS, b.epochNanos());
     assertEquals(1, a.seq());
@@ -36,44 +64,49 @@ class PacingTest {
 
   @Test
   void oneRefusalTeachesAMarginForTheRestOfTheRun() {
+    settle();
     Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
     Pacing.Slot second = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(first), first.epochNanos() + 20 * MS);
     pacing.feedback(ADAPTIVE, refused(second), second.epochNanos() + 20 * MS); // reserved before the lesson: no second one
     assertEquals(1, pacing.lessons());
-    assertEquals(2 * MS, pacing.learnedNanos(), "4% of the 50 ms floor");
+    assertEquals(LESSON - 50 * MS, pacing.learnedNanos(), "4% above the floor, as a margin above the configured 50 ms");
     Pacing.Slot wider = pacing.reserve(ADAPTIVE, 0);
-    assertEquals(57.2 * MS, wider.spacingNanos(), 0.3 * MS, "widened for a while to 10% above the refused spacing (less one admission's narrowing)");
-    assertEquals(2 * MS, wider.learnedNanos());
+    long widening = (long) (LESSON * Pacing.WIDEN) - LESSON;
+    assertEquals(LESSON + widening * 19 / 20, wider.spacingNanos(), 0.3 * MS,
+        "widened for a while to 10% above the learned floor (less one admission's narrowing)");
+    assertEquals(LESSON - 50 * MS, wider.learnedNanos());
     long spacing = wider.spacingNanos();
     int admissions = 0;
-    while (spacing > 52 * MS) {
+    while (spacing > LESSON) {
       spacing = pacing.reserve(ADAPTIVE, 0).spacingNanos();
       admissions++;
       if (admissions == 20) {
-        assertTrue(spacing < 54.3 * MS && spacing > 53.5 * MS, "a decay: about a third of the widening left after 20: " + spacing);
+        double left = (double) (spacing - LESSON) / widening;
+        assertTrue(left > 0.25 && left < 0.45, "a decay: about a third of the widening left after 20: " + left);
       }
     }
     for (int i = 0; i < 1_000; i++) {
       spacing = Math.min(spacing, pacing.reserve(ADAPTIVE, 0).spacingNanos());
     }
-    assertEquals(52 * MS, spacing, "back at the learned floor, never below it");
+    assertEquals(LESSON, spacing, "back at the learned floor, never below it");
   }
 
   @Test
   void aRefusalAtTheLearnedFloorTeachesOneStepMore() {
+    settle();
     Pacing.Slot first = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(first), 1);
     Pacing.Slot widened = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(widened), 2); // at a spacing above the next lesson's: jitter, no lesson
     assertEquals(1, pacing.lessons());
     Pacing.Slot later = pacing.reserve(ADAPTIVE, 0);
-    while (later.spacingNanos() > 52 * MS) {
+    while (later.spacingNanos() > LESSON) {
       later = pacing.reserve(ADAPTIVE, 0);
     }
     pacing.feedback(ADAPTIVE, refused(later), 3); // at the learned floor: one step more
     assertEquals(2, pacing.lessons());
-    assertEquals(54.08 * MS, 50 * MS + pacing.learnedNanos(), 0.01 * MS, "two steps of 4%");
+    assertEquals(LESSON * 1.04, 50 * MS + pacing.learnedNanos(), 0.01 * MS, "two steps of 4%");
     for (int wide = 1; wide <= 2; wide++) {
       Pacing.Slot again = pacing.reserve(ADAPTIVE, 0); // widened: above what the next lesson would set
       pacing.feedback(ADAPTIVE, refused(again), 3 + wide);
@@ -83,6 +116,7 @@ class PacingTest {
 
   @Test
   void refusalsThatSayNothingAboutSpacingTeachNothing() {
+    settle();
     long now = 1_000 * MS;
     Pacing.Slot reporter = pacing.reserve(ADAPTIVE, now);
     Pacing.Slot beyond = pacing.reserve(ADAPTIVE, now); // went before the report came back

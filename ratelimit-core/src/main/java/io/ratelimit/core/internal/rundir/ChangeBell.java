@@ -14,15 +14,21 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A counter in memory that the run's JVMs on this machine share (a mapped file in the run directory). A
- * release of a permit rings it, so the waiter in another JVM looks at the state again within a quarter of
- * a millisecond instead of at its next poll: no event crosses processes otherwise. Watching costs a
+ * release of a permit rings it, so the waiter in another JVM looks at the state again within 2 ms (a quarter
+ * of a millisecond if it began to wait just before) instead of at its next poll (up to 10 ms): no event crosses processes otherwise. Watching costs a
  * memory read, no lock and no file read. Waiters still poll the state itself, more slowly, for what rings
  * nothing (a holder that died).
  */
 final class ChangeBell {
   private static final VarHandle COUNT = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-  /** How often a waiter looks at the bell. */
-  private static final long WATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+  /** How soon a waiter looks at the bell first; then less often, up to {@link #LONGEST_WATCH_NANOS}. */
+  private static final long FIRST_WATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+  /**
+   * The longest between two looks: a waiter that looked every 250 us for the whole of a long wait (permits
+   * held while their starts come, at the published rate) cost its JVM a tenth of a core, and the machine
+   * the jitter that refuses starts.
+   */
+  private static final long LONGEST_WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final MappedByteBuffer shared;
   private final AtomicLong local = new AtomicLong();
@@ -58,8 +64,10 @@ final class ChangeBell {
   /** Waits until it rang after {@code seen} was read, or {@code nanos} passed. */
   void await(long seen, long nanos) {
     long deadline = System.nanoTime() + nanos;
+    long watch = FIRST_WATCH_NANOS;
     for (long left = nanos; left > 0 && rung() == seen; left = deadline - System.nanoTime()) {
-      LockSupport.parkNanos(Math.min(left, WATCH_NANOS));
+      LockSupport.parkNanos(Math.min(left, watch));
+      watch = Math.min(2 * watch, LONGEST_WATCH_NANOS);
       if (Thread.currentThread().isInterrupted()) {
         return;
       }

@@ -256,8 +256,9 @@ public final class RunDirectoryState implements LimiterState {
         permits.held.put(leaseId, participant);
         return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
       }
-      if (ticketMillis > 0) {
-        permits.waiting.put(leaseId, now + ticketMillis);
+      Long lapse = permits.waiting.get(leaseId);
+      if (ticketMillis > 0 && (lapse == null || lapse - now < ticketMillis / 2)) {
+        permits.waiting.put(leaseId, now + ticketMillis); // renewed when half spent: a look that changes nothing writes nothing
       }
       return null;
     });

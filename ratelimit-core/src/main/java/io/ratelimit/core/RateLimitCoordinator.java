@@ -151,11 +151,11 @@ public final class RateLimitCoordinator implements AutoCloseable {
   }
 
   /**
-   * A coordinator sharing its limits, counters and run mode with every worker of the run, through the
-   * cluster {@code source}'s {@code PYTEST_CLUSTER_*} settings describe (an embedded cluster of the build's
-   * JVMs unless told otherwise). An embedded worker starts at once on the run directory, exact across the
-   * JVMs of this machine, joins the cluster in the background and moves there with the others; when no
-   * cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker joins
+   * A coordinator sharing its limits, counters and run mode with every worker of the run, as
+   * {@code source}'s {@code PYTEST_CLUSTER_*} settings say. By default ({@code machine}) through the run
+   * directory, exact across the JVMs of this machine, with no cluster member to start. An {@code embedded}
+   * worker starts on the run directory too, joins a cluster of the machine's JVMs in the background and
+   * moves there with the others; when no cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker joins
    * or connects before it returns, trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts; if it
    * still has no cluster, it logs one warning and refuses every request and lease with a message that
    * names the cluster's addresses, the settings and what to check. It never works on a share of the limits

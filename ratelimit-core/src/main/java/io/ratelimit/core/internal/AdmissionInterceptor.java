@@ -165,9 +165,12 @@ public final class AdmissionInterceptor implements Interceptor {
     if (feedback.isEmpty() || slot == Pacing.Slot.NOW && !refused) {
       return;
     }
-    if (pauseUntil > 0 || remaining == 0) {
-      board.paused(limits.api(), Math.max(pauseUntil, remaining == 0 ? resetAt : 0));
+    if (pauseUntil > 0) {
+      board.paused(limits.api(), pauseUntil);
     }
+    // a spent quota is not paused here: this response's reset, in whole seconds rounded up, may point most
+    // of a second past the window's end and would hold this JVM's starts of the next window back; the shared
+    // pacing pauses until the earliest reset the window reported, and its slots carry that pause here
     try {
       state.feedback(limits, feedback);
     } catch (RuntimeException e) {

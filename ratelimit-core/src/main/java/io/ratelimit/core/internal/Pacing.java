@@ -207,6 +207,7 @@ public final class Pacing {
     }
     if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {
       long lastSeq = f.attemptSeq() + f.quotaRemaining();
+      boolean current = true;
       if (quotaResetAt == 0 || f.quotaResetAt() >= quotaResetAt + SAME_WINDOW_NANOS) {
         quotaLastSeq = lastSeq; // a new window
         quotaResetAt = f.quotaResetAt();
@@ -214,9 +215,13 @@ public final class Pacing {
         // the same window: the tighter count holds, and the earlier reset (servers round the time left up)
         quotaLastSeq = Math.min(quotaLastSeq, lastSeq);
         quotaResetAt = Math.min(quotaResetAt, f.quotaResetAt());
-      } // else: a late report of a window already over
-      if (f.quotaRemaining() == 0) {
-        pausedUntil = Math.max(pausedUntil, f.quotaResetAt());
+      } else {
+        current = false; // a late report of a window already over
+      }
+      if (f.quotaRemaining() == 0 && current) {
+        // until the window's reset as the run knows it best: the earliest of its reports (this one alone, in
+        // whole seconds rounded up, may point most of a second past it)
+        pausedUntil = Math.max(pausedUntil, quotaResetAt);
       }
     }
   }

@@ -186,6 +186,17 @@ class PacingTest {
   }
 
   @Test
+  void aSpentQuotaPausesUntilTheEarliestResetItsWindowReported() {
+    // whole seconds rounded up: a report 4.9 s before the reset says 5 s, the last one (0.2 s before) says 1 s
+    Pacing.Slot early = pacing.reserve(ADAPTIVE, 100 * MS);
+    pacing.feedback(ADAPTIVE, quota(early, 10, 100 * MS + 5_000 * MS), 100 * MS);
+    Pacing.Slot last = pacing.reserve(ADAPTIVE, 4_800 * MS);
+    pacing.feedback(ADAPTIVE, quota(last, 0, 4_800 * MS + 1_000 * MS), 4_800 * MS);
+    assertEquals(5_100 * MS, pacing.reserve(ADAPTIVE, 4_810 * MS).epochNanos(),
+        "the new window's first start at the reset the earlier report pinned, not 0.7 s after it");
+  }
+
+  @Test
   void survivesItsBinaryForm() throws Exception {
     Pacing.Slot s = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(s), 1);

@@ -74,6 +74,7 @@ public final class Pacing {
   private long admitted; // admissions so far: the number of the last one
   private long quotaLastSeq; // the last admission number the known quota lets through
   private long quotaResetAt; // when the known quota's window resets; 0 when none is known
+  private long quotaOverBeforeSeq; // attempts numbered below this went in a window already over: their reports are old news
 
   /** How the API is paced: its floor, its ceiling and whether the spacing adapts. */
   public record Params(long floorNanos, long ceilingNanos, boolean adaptive) {
@@ -205,7 +206,9 @@ public final class Pacing {
       long wider = Math.min(params.ceilingNanos(), refusedAt + widening(refusedAt));
       extraNanos = Math.max(extraNanos, wider - floor);
     }
-    if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0) {
+    // a report from an attempt of a window already over (its answer came after the run moved on) would pass
+    // for a new window: one that is spent, with a reset rounded up most of a second past the true one
+    if (f.quotaRemaining() >= 0 && f.quotaResetAt() > now && f.attemptSeq() > 0 && f.attemptSeq() >= quotaOverBeforeSeq) {
       long lastSeq = f.attemptSeq() + f.quotaRemaining();
       boolean current = true;
       if (quotaResetAt == 0 || f.quotaResetAt() >= quotaResetAt + SAME_WINDOW_NANOS) {
@@ -259,9 +262,10 @@ public final class Pacing {
   private void forgetQuota() {
     quotaResetAt = 0;
     quotaLastSeq = 0;
+    quotaOverBeforeSeq = admitted + 1; // the admission being made is the first of the next window
   }
 
-  /** Writes the state (9 longs). */
+  /** Writes the state (10 longs). */
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(nextFreeSlot);
     out.writeLong(extraNanos);
@@ -272,6 +276,7 @@ public final class Pacing {
     out.writeLong(admitted);
     out.writeLong(quotaLastSeq);
     out.writeLong(quotaResetAt);
+    out.writeLong(quotaOverBeforeSeq);
   }
 
   /** Reads what {@link #writeTo} wrote. */
@@ -286,6 +291,7 @@ public final class Pacing {
     p.admitted = in.readLong();
     p.quotaLastSeq = in.readLong();
     p.quotaResetAt = in.readLong();
+    p.quotaOverBeforeSeq = in.readLong();
     if (p.extraNanos < 0 || p.learnedNanos < 0 || p.lessons < 0 || p.admitted < 0) {
       throw new IOException("implausible pacing state");
     }

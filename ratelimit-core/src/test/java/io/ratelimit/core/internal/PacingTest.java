@@ -197,6 +197,21 @@ class PacingTest {
   }
 
   @Test
+  void aLateReportFromAWindowAlreadyOverDoesNotPassForANewOne() {
+    settle();
+    long t = pacing.reserve(ADAPTIVE, 0).epochNanos() + 1_000 * MS; // after the settling starts
+    Pacing.Slot reporter = pacing.reserve(ADAPTIVE, t);
+    pacing.feedback(ADAPTIVE, quota(reporter, 1, t + 4_000 * MS), t + 20 * MS); // one more until the reset, 4 s on
+    Pacing.Slot last = pacing.reserve(ADAPTIVE, t + 20 * MS);
+    Pacing.Slot nextWindow = pacing.reserve(ADAPTIVE, t + 20 * MS);
+    assertEquals(t + 4_000 * MS, nextWindow.epochNanos(), "spent: the next start waits for the reset");
+    // the last one's answer comes late: spent, with the time left rounded up to a whole second
+    pacing.feedback(ADAPTIVE, quota(last, 0, t + 4_950 * MS), t + 3_950 * MS);
+    assertEquals(t + 4_000 * MS + FLOOR, pacing.reserve(ADAPTIVE, t + 3_960 * MS).epochNanos(),
+        "the new window goes on at the spacing: the old window's last report neither pauses it nor spends it");
+  }
+
+  @Test
   void survivesItsBinaryForm() throws Exception {
     Pacing.Slot s = pacing.reserve(ADAPTIVE, 0);
     pacing.feedback(ADAPTIVE, refused(s), 1);

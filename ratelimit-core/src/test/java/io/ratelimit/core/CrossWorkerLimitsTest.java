@@ -138,7 +138,7 @@ class CrossWorkerLimitsTest {
 
   @Test
   void aSenderStoppedAfterTakingItsStartsTakesNoStartFromTheOthers() throws Exception {
-    // three JVMs stream at 40 ms; one is stopped (SIGSTOP, as a long GC pause would) for 400 ms while its
+    // three JVMs stream at 40 ms; one is stopped (SIGSTOP, as a long GC pause would) for about 400 ms while its
     // threads hold admitted starts. When it runs again those starts are past: it takes new ones rather than
     // crowd the others' (a start already on its way may still arrive late, once: the cold-start allowance)
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "6");
@@ -156,7 +156,9 @@ class CrossWorkerLimitsTest {
       Await.until(() -> api.received() >= 20, BOUND, "the workers stream");
       ForkedJvm stalled = workers.get(1);
       stalled.signal("STOP");
-      Thread.sleep(400); // the stall itself, not a timed assertion
+      int atStop = api.received();
+      // the stall lasts while the other two send 10 more (about 400 ms at 40 ms): they go on without it
+      Await.until(() -> api.received() >= atStop + 10, BOUND, "the others send on while one worker is stopped");
       stalled.signal("CONT");
       int atResume = api.received();
       Await.until(() -> api.received() >= atResume + 40, BOUND, "the run streams on after the stall");

@@ -184,10 +184,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
     StatsRecorder recorder = new StatsRecorder();
     RateLimitCoordinator coordinator = switch (clusterSettings.mode()) {
-      case MACHINE -> RunDirectoryState.hasMoved(RunDirectory.of(clusterSettings))
-          ? startEmbedded(clusterSettings, workerId, recorder, leaseSettings) // a standalone member holds this run
-          : new RateLimitCoordinator(workerId, recorder, new RunDirectoryState(RunDirectory.of(clusterSettings), workerId, recorder),
-              CompletableFuture.completedFuture(null), new Reconnections(), leaseSettings, FreezeDetector.jvm());
+      case MACHINE -> startOnThisMachine(clusterSettings, workerId, recorder, leaseSettings);
       case EMBEDDED -> startEmbedded(clusterSettings, workerId, recorder, leaseSettings);
       case LOCAL -> new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
           CompletableFuture.completedFuture(ClusterConnector.connect(clusterSettings, ClusterSerialization::register)),
@@ -196,6 +193,20 @@ public final class RateLimitCoordinator implements AutoCloseable {
     };
     coordinator.endWithTheProgram();
     return coordinator;
+  }
+
+  /**
+   * The default: the run directory is the run's state, with no cluster member; unless a standalone
+   * {@link ClusterMember} declared the run's directory for its cluster, which the worker then joins.
+   */
+  private static RateLimitCoordinator startOnThisMachine(ClusterSettings settings, String workerId, StatsRecorder recorder,
+      LeaseSettings leaseSettings) {
+    RunDirectory directory = RunDirectory.of(settings);
+    if (RunDirectoryState.hasMoved(directory)) {
+      return startEmbedded(settings, workerId, recorder, leaseSettings);
+    }
+    return new RateLimitCoordinator(workerId, recorder, new RunDirectoryState(directory, workerId, recorder),
+        CompletableFuture.completedFuture(null), new Reconnections(), leaseSettings, FreezeDetector.jvm());
   }
 
   /**

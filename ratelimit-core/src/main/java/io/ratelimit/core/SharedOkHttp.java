@@ -4,6 +4,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.ratelimit.core.internal.OkHttpWarmUp;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
@@ -15,31 +16,23 @@ import okhttp3.OkHttpClient;
  */
 final class SharedOkHttp {
   private static final int MAX_ASYNC_CALLS = 64;
-  private static volatile OkHttpClient client;
-  /** Set with {@link #client}: the exchange that warms OkHttp's request path up before the first request. */
-  private static volatile io.ratelimit.core.internal.OkHttpWarmUp warmUp;
 
   private SharedOkHttp() {}
 
+  /** Made on first use (class initialisation is lazy and thread-safe): the client, and its warm-up started with it. */
+  private static final class Holder {
+    static final OkHttpClient CLIENT = create();
+    /** The exchange that warms OkHttp's request path up before the first request (see {@link OkHttpWarmUp}). */
+    static final OkHttpWarmUp WARM_UP = OkHttpWarmUp.start(CLIENT);
+  }
+
   static OkHttpClient client() {
-    OkHttpClient c = client;
-    if (c == null) {
-      synchronized (SharedOkHttp.class) {
-        c = client;
-        if (c == null) {
-          c = create();
-          warmUp = io.ratelimit.core.internal.OkHttpWarmUp.start(c);
-          client = c;
-        }
-      }
-    }
-    return c;
+    return Holder.CLIENT;
   }
 
   /** The warm-up exchange started with the shared client. */
-  static io.ratelimit.core.internal.OkHttpWarmUp warmUp() {
-    client();
-    return warmUp;
+  static OkHttpWarmUp warmUp() {
+    return Holder.WARM_UP;
   }
 
   private static OkHttpClient create() {

@@ -60,8 +60,8 @@ class CrossWorkerLimitsTest {
     return jvm;
   }
 
-  /** Three workers of 2 threads, in one cluster with this JVM, each thread sending {@code requestsEach} from the same GO. */
-  private void threeWorkersSendTogether(RateLimitCoordinator coordinator, LoopbackApi api, int requestsEach) throws Exception {
+  /** Three workers of 2 threads, in one run with this JVM, ready; the server's arrivals so far forgotten. */
+  private void threeWorkersReady(RateLimitCoordinator coordinator, LoopbackApi api, int requestsEach) throws Exception {
     for (int w = 1; w <= 3; w++) {
       worker("w" + w, api.url("/items").toString(), 2, requestsEach);
     }
@@ -70,6 +70,11 @@ class CrossWorkerLimitsTest {
     }
     Await.until(() -> coordinator.clusterSize() == 4, BOUND, "all four JVMs are in the run");
     api.forgetArrivals();
+  }
+
+  /** Three workers of 2 threads, in one run with this JVM, each thread sending {@code requestsEach} from the same GO. */
+  private void threeWorkersSendTogether(RateLimitCoordinator coordinator, LoopbackApi api, int requestsEach) throws Exception {
+    threeWorkersReady(coordinator, api, requestsEach);
     for (ForkedJvm w : workers) {
       w.tell("GO");
     }
@@ -145,11 +150,7 @@ class CrossWorkerLimitsTest {
     env.put("PYTEST_RATE_LIMIT_DELAY", "0.04");
     RateLimitCoordinator coordinator = observe();
     try (LoopbackApi api = new LoopbackApi(5)) {
-      for (int w = 1; w <= 3; w++) {
-        worker("w" + w, api.url("/items").toString(), 2, 1).awaitLine(l -> l.startsWith("READY"), BOUND);
-      }
-      Await.until(() -> coordinator.clusterSize() == 4, BOUND, "all four JVMs are in the run");
-      api.forgetArrivals();
+      threeWorkersReady(coordinator, api, 1);
       for (ForkedJvm w : workers) {
         w.tell("STREAM");
       }

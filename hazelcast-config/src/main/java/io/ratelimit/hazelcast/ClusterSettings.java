@@ -32,6 +32,7 @@ public final class ClusterSettings {
   static final SettingKey ADDRESS = SettingKey.of("cluster-address");
   static final SettingKey JOIN_TIMEOUT = SettingKey.of("cluster-join-timeout");
   static final SettingKey RUN_DIR = SettingKey.of("run-dir");
+  static final SettingKey RUN_GRACE = SettingKey.of("run-grace");
 
   private final ClusterMode mode;
   private final Setting<String> runId;
@@ -42,6 +43,7 @@ public final class ClusterSettings {
   private final List<String> clientAddresses;
   private final Duration joinTimeout;
   private final Path runDirectory;
+  private final Duration runGrace;
 
   private ClusterSettings(Builder b) {
     this.mode = b.mode;
@@ -52,8 +54,8 @@ public final class ClusterSettings {
     this.bindInterface = b.bindInterface;
     this.clientAddresses = List.copyOf(b.clientAddresses);
     this.joinTimeout = b.joinTimeout;
-    this.runDirectory = b.runDirectory != null ? b.runDirectory
-        : Path.of(System.getProperty("java.io.tmpdir"), "ratelimit-testkit", runId.value());
+    this.runGrace = b.runGrace;
+    this.runDirectory = b.runDirectory; // null: the user's default root, resolved on first use (it creates folders)
   }
 
   /** Settings from system properties and the environment. */
@@ -81,8 +83,15 @@ public final class ClusterSettings {
     bindInterface.ifPresent(i -> b.bindInterface = i.value());
     b.clientAddresses = reader.read(ADDRESS, List.of(), ValueParsers.addresses()).value();
     b.joinTimeout = reader.read(JOIN_TIMEOUT, b.joinTimeout, ValueParsers.seconds(0.5, 600)).value();
-    reader.readOptional(RUN_DIR, ValueParsers.matching("[^\\u0000]{1,4096}", "a directory path"))
-        .ifPresent(dir -> b.runDirectory = Path.of(dir.value()));
+    reader.readOptional(RUN_DIR, ValueParsers.matching("[^\\u0000]{1,4096}", "a directory path")).ifPresent(dir -> {
+      b.runDirectory = Path.of(dir.value());
+      if (java.nio.file.Files.exists(b.runDirectory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        // another user's folder, or one others may write or swap, would hand them the run's state and secret
+        PrivateDirectories.problem(b.runDirectory).ifPresent(problem -> reader.reject(dir, dir.value(),
+            "a directory of this user's that no one else can write, not a symbolic link (this one " + problem + ")"));
+      }
+    });
+    b.runGrace = reader.read(RUN_GRACE, b.runGrace, ValueParsers.seconds(0, 3_600)).value();
     if (b.basePort + b.portCount - 1 > 65_535) {
       reader.reject(count, Integer.toString(b.portCount), "a count that keeps the range within 65535 (base port " + b.basePort + ")");
     }
@@ -161,10 +170,20 @@ public final class ClusterSettings {
 
   /**
    * {@code PYTEST_RUN_DIR}: where the JVMs of the run on this machine meet (a lock, the member list, the
-   * state kept before and without a cluster); by default {@code <java.io.tmpdir>/ratelimit-testkit/<run id>}.
+   * state kept before and without a cluster); by default {@code <run id>} in this user's private folder (see
+   * {@link PrivateDirectories#defaultRoot()}). Created {@code 700}, its files {@code 600}.
    */
   public Path runDirectory() {
-    return runDirectory;
+    return runDirectory != null ? runDirectory : PrivateDirectories.defaultRoot().resolve(runId.value());
+  }
+
+  /**
+   * {@code PYTEST_RUN_GRACE}: how long a run whose JVMs have all ended waits for another JVM of its build
+   * (Surefire's {@code reuseForks=false} starts the next fork after the last one ended) before the next JVM
+   * to come retires it and starts a new run; 10 s unless set.
+   */
+  public Duration runGrace() {
+    return runGrace;
   }
 
   @Override
@@ -184,6 +203,7 @@ public final class ClusterSettings {
     private List<String> clientAddresses = List.of();
     private Duration joinTimeout = Duration.ofSeconds(10);
     private Path runDirectory;
+    private Duration runGrace = RunDirectory.DEFAULT_GRACE;
 
     private Builder() {}
 
@@ -228,6 +248,12 @@ public final class ClusterSettings {
     /** See {@link ClusterSettings#runDirectory()}. */
     public Builder runDirectory(Path runDirectory) {
       this.runDirectory = Objects.requireNonNull(runDirectory);
+      return this;
+    }
+
+    /** See {@link ClusterSettings#runGrace()}. */
+    public Builder runGrace(Duration runGrace) {
+      this.runGrace = Objects.requireNonNull(runGrace);
       return this;
     }
 

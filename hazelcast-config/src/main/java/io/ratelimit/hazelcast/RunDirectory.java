@@ -8,6 +8,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -20,8 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The run's directory on this machine's file system ({@code PYTEST_RUN_DIR}, by default under the
- * temporary directory, named after the run identity): where the JVMs of one run on one machine meet
+ * The run's directory on this machine's file system ({@code PYTEST_RUN_DIR}, by default in this user's
+ * private folder, named after the run identity; {@code 700}, its files {@code 600}): where the JVMs of one run on one machine meet
  * before any cluster exists. Its locks are exact across processes (the operating system's file locks,
  * released when their process dies) and across threads of one JVM.
  */
@@ -29,59 +30,73 @@ public final class RunDirectory {
   /** One in-JVM lock per lock file: a JVM may hold a file lock only once, so its threads take turns first. */
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
-  private final Path path;
+  /** How long an ended run waits for another JVM of its build before a newcomer retires it, unless set. */
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
-  private RunDirectory(Path path) {
+  private final Path path;
+  private final Duration grace;
+
+  private RunDirectory(Path path, Duration grace) {
     this.path = path;
+    this.grace = grace;
   }
 
   /** The run directory {@code settings} name, created if missing. */
   public static RunDirectory of(ClusterSettings settings) {
-    return at(settings.runDirectory());
+    return at(settings.runDirectory()).withGrace(settings.runGrace());
   }
 
-  /** The run directory at {@code path}, created if missing. */
-  public static RunDirectory at(Path path) {
-    try {
-      if (!Files.isDirectory(path)) {
-        // in the background: listing a temporary directory full of old runs would delay the first request
-        Thread cleanup = new Thread(() -> removeStaleSiblings(path), "ratelimit-run-directory-cleanup");
-        cleanup.setDaemon(true);
-        cleanup.start();
-      }
-      Files.createDirectories(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException("ratelimit-testkit: cannot create the run directory " + path
-          + " (set PYTEST_RUN_DIR to a writable directory)", e);
-    }
-    return new RunDirectory(path.toAbsolutePath().normalize());
+  private RunDirectory withGrace(Duration grace) {
+    return new RunDirectory(path, grace);
   }
 
   /**
-   * Run directories of earlier runs under the default parent ({@code ratelimit-testkit}) untouched for a
-   * day are removed when a new run starts, so the temporary directory does not fill up; best effort.
+   * The run directory at {@code path}, created if missing ({@code 700}, parents too when this creates them).
+   *
+   * @throws UncheckedIOException when it cannot be created, or is not private to this user (see {@link PrivateDirectories#problem})
+   */
+  public static RunDirectory at(Path path) {
+    boolean fresh = !Files.isDirectory(path);
+    Optional<String> problem = PrivateDirectories.claim(path);
+    if (problem.isPresent()) {
+      throw new UncheckedIOException(new IOException("ratelimit-testkit: the run directory " + path + " " + problem.get()
+          + " (set PYTEST_RUN_DIR to a directory of this user's that no one else can write)"));
+    }
+    if (fresh) {
+      // in the background: listing a folder full of old runs would delay the first request
+      Thread cleanup = new Thread(() -> removeStaleSiblings(path), "ratelimit-run-directory-cleanup");
+      cleanup.setDaemon(true);
+      cleanup.start();
+    }
+    return new RunDirectory(path.toAbsolutePath().normalize(), DEFAULT_GRACE);
+  }
+
+  /**
+   * Run directories of earlier runs in this user's default folder ({@link PrivateDirectories#defaultRoot()})
+   * untouched for a day are removed when a new run starts, so the folder does not fill up; only this
+   * user's own, never through a link; best effort.
    */
   private static void removeStaleSiblings(Path path) {
-    Path parent = path.toAbsolutePath().getParent();
-    if (parent == null || !parent.getFileName().toString().equals("ratelimit-testkit") || !Files.isDirectory(parent)) {
+    Path parent = path.toAbsolutePath().normalize().getParent();
+    if (parent == null || !parent.equals(PrivateDirectories.defaultRoot().toAbsolutePath().normalize())) {
       return;
     }
     long dayAgo = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
     try (java.util.stream.Stream<Path> runs = Files.list(parent)) {
       runs.filter(run -> {
         try {
-          return Files.isDirectory(run) && Files.getLastModifiedTime(run).toMillis() < dayAgo;
+          return PrivateDirectories.problem(run).isEmpty() && Files.getLastModifiedTime(run, LinkOption.NOFOLLOW_LINKS).toMillis() < dayAgo;
         } catch (IOException noState) {
           return false;
         }
       }).forEach(RunDirectory::deleteQuietly);
     } catch (IOException | RuntimeException ignored) {
-      // another run's cleanup, or no permission: nothing depends on it
+      // another run's cleanup: nothing depends on it
     }
   }
 
   private static void deleteQuietly(Path tree) {
-    try (java.util.stream.Stream<Path> paths = Files.walk(tree)) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(tree)) { // walk follows no links
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | RuntimeException ignored) {
       // best effort
@@ -91,6 +106,22 @@ public final class RunDirectory {
   /** The directory. */
   public Path path() {
     return path;
+  }
+
+  /**
+   * Lists this JVM as one of the run's; if every JVM listed before has ended and none came for the grace
+   * period ({@code PYTEST_RUN_GRACE}), the ended run is retired first and this JVM starts a new one
+   * (see {@link RunLifetime}). Call before using anything else in the directory.
+   *
+   * @return whether an ended run was retired
+   */
+  public boolean enter() {
+    return RunLifetime.enter(this, grace);
+  }
+
+  /** Takes this JVM off the run's list, when it is done with the run: the last to leave starts the grace period. */
+  public void leave() {
+    RunLifetime.leave(this);
   }
 
   /** A body run under a lock. */
@@ -119,7 +150,8 @@ public final class RunDirectory {
       Thread.currentThread().interrupt();
       throw new LockTimeoutException(file, bound);
     }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        PrivateDirectories.fileAttributes())) {
       FileLock lock = awaitFileLock(channel, deadline, file, bound);
       try {
         return body.run();
@@ -179,17 +211,49 @@ public final class RunDirectory {
     writeBytes(name, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Replaces file {@code name} with {@code bytes} atomically: a reader sees the old content or the new, never half. */
+  /**
+   * Replaces file {@code name} (a path relative to the directory; missing folders are created {@code 700})
+   * with {@code bytes} atomically: a reader sees the old content or the new, never half. New files are {@code 600}.
+   */
   public void writeBytes(String name, byte[] bytes) {
     Path target = path.resolve(name);
-    Path temporary = path.resolve(name + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
+    Path temporary = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
     try {
-      Files.write(temporary, bytes);
+      PrivateDirectories.createDirectories(target.getParent());
+      try (java.nio.channels.SeekableByteChannel out = Files.newByteChannel(temporary, java.util.Set.of(StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), PrivateDirectories.fileAttributes())) {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+      }
       try {
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Creates file {@code name} (relative, folders created {@code 700}) with {@code text}, file {@code 600},
+   * unless it exists: the first writer wins.
+   *
+   * @return whether this call created it
+   */
+  public boolean createOnce(String name, String text) {
+    Path target = path.resolve(name);
+    try {
+      PrivateDirectories.createDirectories(target.getParent());
+      try (java.nio.channels.SeekableByteChannel out = Files.newByteChannel(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PrivateDirectories.fileAttributes())) {
+        out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+      }
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException taken) {
+      return false;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -23,10 +23,14 @@ public final class ClusterMember {
   /** Starts the member and keeps it running. */
   public static void main(String[] args) throws InterruptedException {
     ClusterSettings settings = ClusterSettings.fromEnvironment();
+    boolean onThisMachine = settings.mode() == ClusterMode.EMBEDDED || settings.mode() == ClusterMode.MACHINE;
+    if (onThisMachine) {
+      RunDirectory.of(settings).enter(); // listed as the run's for as long as it runs: no worker retires the run under it
+    }
     ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
     HazelcastInstance member = connection.instance()
         .orElseThrow(() -> new IllegalStateException("no cluster member could start: " + connection.fallbackReason().orElse(settings.mode().toString())));
-    if (settings.mode() == ClusterMode.EMBEDDED || settings.mode() == ClusterMode.MACHINE) {
+    if (onThisMachine) {
       // workers in client mode use this member without a run directory: embedded workers must join it too
       RunDirectoryState.declareCluster(RunDirectory.of(settings));
     }

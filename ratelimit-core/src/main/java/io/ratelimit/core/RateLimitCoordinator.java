@@ -205,7 +205,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
     if (RunDirectoryState.hasMoved(directory)) {
       return startEmbedded(settings, workerId, recorder, leaseSettings);
     }
-    return new RateLimitCoordinator(workerId, recorder, new RunDirectoryState(directory, workerId, recorder),
+    RunDirectoryState state = new RunDirectoryState(directory, workerId, recorder);
+    return new RateLimitCoordinator(state.workerId(), recorder, state,
         CompletableFuture.completedFuture(null), new Reconnections(), leaseSettings, FreezeDetector.jvm());
   }
 
@@ -213,9 +214,10 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * An embedded worker starts on the run directory at once and joins the cluster in the background; the
    * run moves to the cluster when every worker on this machine has joined (see {@link SwitchingLimiterState}).
    */
-  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String workerId, StatsRecorder recorder,
+  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String requestedWorkerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
-    RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), workerId, recorder);
+    RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), requestedWorkerId, recorder);
+    String workerId = interim.workerId();
     Reconnections rejoined = new Reconnections();
     FreezeDetector freezes = FreezeDetector.jvm();
     SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));

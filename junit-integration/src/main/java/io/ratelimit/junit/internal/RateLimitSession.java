@@ -177,21 +177,39 @@ public final class RateLimitSession {
   }
 
   /**
-   * Writes the run's report unless another worker has: the writer holds a run-wide permit while it writes
-   * (freed if it dies), and marks the report written when done.
+   * Writes the run's report unless another worker has written one that covers every finished session: the
+   * writer holds a run-wide permit while it writes (freed if it dies), and marks the report written with the
+   * number of sessions it covers. Forks that do not overlap (Surefire's {@code reuseForks=false}) each end
+   * as the last one of the moment: each writes the report again, with every session so far.
    */
   private void writeReportOnce() throws IOException {
-    if (!coordinator.published(REPORT).isEmpty()) {
+    if (reportCovers(coordinator.published("suite").size())) {
       return;
     }
     try (SharedPermit writer = coordinator.acquire(REPORT, 1, Duration.ofSeconds(120)).orElse(null)) {
-      if (writer == null || !coordinator.published(REPORT).isEmpty()) {
+      int sessions = coordinator.published("suite").size();
+      if (writer == null || reportCovers(sessions)) {
         return;
       }
       ReportData data = ReportData.collect(coordinator, settings.config());
       Path written = new ReportWriter(settings.reportDirectory()).write(data);
-      coordinator.publish(REPORT, written.toString());
+      coordinator.publish(REPORT, sessions + " " + written);
       System.out.println(ConsoleSummary.of(data, written));
+    }
+  }
+
+  /** Whether a report written already covers {@code sessions} finished sessions. */
+  private boolean reportCovers(int sessions) {
+    return coordinator.published(REPORT).values().stream().mapToInt(RateLimitSession::coveredSessions).anyMatch(covered -> covered >= sessions);
+  }
+
+  /** The sessions a report marker ({@code "<sessions> <path>"}) says its report covers. */
+  private static int coveredSessions(String marker) {
+    int space = marker.indexOf(' ');
+    try {
+      return space > 0 ? Integer.parseInt(marker.substring(0, space)) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

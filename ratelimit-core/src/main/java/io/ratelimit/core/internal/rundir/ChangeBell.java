@@ -39,8 +39,8 @@ final class ChangeBell {
 
   /** The bell of {@code dir}; one of this JVM only (waiters then poll) if the file cannot be mapped. */
   static ChangeBell in(RunDirectory dir) {
-    try (FileChannel channel = FileChannel.open(dir.path().resolve("bell"), StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel channel = FileChannel.open(dir.path().resolve("bell"), java.util.Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.READ, StandardOpenOption.WRITE), io.ratelimit.hazelcast.PrivateDirectories.fileAttributes())) {
       return new ChangeBell(channel.map(FileChannel.MapMode.READ_WRITE, 0, Long.BYTES)); // the mapping outlives the channel
     } catch (IOException | UnsupportedOperationException e) {
       return new ChangeBell(null);

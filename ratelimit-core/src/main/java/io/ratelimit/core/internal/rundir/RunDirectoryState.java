@@ -81,6 +81,7 @@ public final class RunDirectoryState implements LimiterState {
   private final RunDirectoryLeaseStore leases;
   private final ScheduledExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean participating;
   private volatile RunMode runMode = RunMode.PARALLEL;
   private volatile long window;
   private volatile boolean moved;
@@ -133,7 +134,11 @@ public final class RunDirectoryState implements LimiterState {
   private RunDirectoryState(RunDirectory dir, String workerId, StatsRecorder recorder, boolean participate) {
     this.dir = dir;
     this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
-    this.workerId = workerId;
+    this.participating = participate;
+    if (participate && dir.enter()) {
+      LOG.debug("ratelimit-testkit: the run in {} had ended; this JVM starts a new one there", dir.path());
+    }
+    this.workerId = participate ? uniqueWorkerId(dir, workerId) : workerId;
     this.recorder = recorder;
     this.leases = new RunDirectoryLeaseStore(this);
     this.bell = ChangeBell.in(dir);
@@ -153,6 +158,27 @@ public final class RunDirectoryState implements LimiterState {
       // the first tick a little later; its first flush waits for the first answer (FIRST_FLUSH_BOUND)
       background.scheduleWithFixedDelay(this::tick, 4 * FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * {@code requested}, or {@code requested.2}, {@code .3} ... when another JVM of the run used it before: forks
+   * that do not overlap (Surefire's {@code reuseForks=false}) are given the same fork number, and each keeps
+   * its own counters and documents in the run.
+   */
+  private static String uniqueWorkerId(RunDirectory dir, String requested) {
+    for (int n = 1; n <= 10_000; n++) {
+      String id = n == 1 ? requested : requested + "." + n;
+      String name = "workers/" + encode(id);
+      if (dir.createOnce(name, RunDirectory.thisProcess()) || dir.read(name).orElse("").equals(RunDirectory.thisProcess())) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("ratelimit-testkit: 10000 JVMs of this run have used worker id " + requested);
+  }
+
+  /** This JVM's worker id in the run: the one asked for, made unique among the run's JVMs (see {@link #uniqueWorkerId}). */
+  public String workerId() {
+    return workerId;
   }
 
   /** The run directory. */
@@ -436,7 +462,7 @@ public final class RunDirectoryState implements LimiterState {
     String json = StatsCodec.statsToJson(snapshot);
     if (!json.equals(lastFlushed)) {
       update(file -> {
-        writeFile(dir.path().resolve("stats").resolve(encode(workerId)), json);
+        dir.write("stats/" + encode(workerId), json);
         return null;
       });
       lastFlushed = json;
@@ -446,7 +472,7 @@ public final class RunDirectoryState implements LimiterState {
   @Override
   public void publish(String kind, String document) {
     update(file -> {
-      writeFile(dir.path().resolve("documents").resolve(encode(kind)).resolve(encode(workerId)), document);
+      dir.write("documents/" + encode(kind) + "/" + encode(workerId), document);
       return null;
     });
   }
@@ -458,18 +484,7 @@ public final class RunDirectoryState implements LimiterState {
 
   @Override
   public boolean claim(String key) {
-    return update(file -> {
-      Path claim = dir.path().resolve("claims").resolve(encode(key));
-      try {
-        Files.createDirectories(claim.getParent());
-        Files.writeString(Files.createFile(claim), workerId);
-        return true;
-      } catch (FileAlreadyExistsException taken) {
-        return false;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    return update(file -> dir.createOnce("claims/" + encode(key), workerId));
   }
 
   @Override
@@ -622,6 +637,14 @@ public final class RunDirectoryState implements LimiterState {
       });
     } catch (RuntimeException e) {
       LOG.debug("run directory already moved or gone while closing: {}", e.toString());
+    } finally {
+      if (participating) {
+        try {
+          dir.leave();
+        } catch (RuntimeException e) {
+          LOG.debug("could not leave the run directory: {}", e.toString());
+        }
+      }
     }
   }
 
@@ -633,17 +656,6 @@ public final class RunDirectoryState implements LimiterState {
 
   static String decode(String name) {
     return URLDecoder.decode(name, StandardCharsets.UTF_8);
-  }
-
-  private static void writeFile(Path file, String text) {
-    try {
-      Files.createDirectories(file.getParent());
-      Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(temporary, text, StandardCharsets.UTF_8);
-      Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static Map<String, String> readAll(Path directory) {

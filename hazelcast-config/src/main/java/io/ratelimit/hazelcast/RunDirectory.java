@@ -113,15 +113,16 @@ public final class RunDirectory {
    * period ({@code PYTEST_RUN_GRACE}), the ended run is retired first and this JVM starts a new one
    * (see {@link RunLifetime}). Call before using anything else in the directory.
    *
+   * @param participant who in this JVM uses the run: {@link #thisProcess()}, {@code #} and a name unique in the JVM
    * @return whether an ended run was retired
    */
-  public boolean enter() {
-    return RunLifetime.enter(this, grace);
+  public boolean enter(String participant) {
+    return RunLifetime.enter(this, grace, participant);
   }
 
-  /** Takes this JVM off the run's list, when it is done with the run: the last to leave starts the grace period. */
-  public void leave() {
-    RunLifetime.leave(this);
+  /** Takes {@code participant} off the run's list, when it is done with the run: the last to leave starts the grace period. */
+  public void leave(String participant) {
+    RunLifetime.leave(this, participant);
   }
 
   /** A body run under a lock. */

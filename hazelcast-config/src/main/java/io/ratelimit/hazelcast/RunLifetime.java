@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * When a run directory's run ends, so that one build is one run: the JVMs using the run are listed in its
- * {@value #PRESENCE} file. A JVM entering a run whose listed JVMs have all ended (left, or died: a
+ * {@value #PRESENCE} file (each user of the run in a JVM on a line of its own: {@code pid@start#name}). A JVM entering a run whose listed JVMs have all ended (left, or died: a
  * {@code kill -9} leaves its line behind) and whose list has not changed for the grace period retires it
  * first: every file of the old run goes (state, counters, documents, claims, members, secret), so nothing
  * of it carries into the new one. Forks of one build that do not overlap (Surefire's {@code
@@ -30,7 +30,7 @@ final class RunLifetime {
    *
    * @return whether an earlier run was retired
    */
-  static boolean enter(RunDirectory dir, Duration grace) {
+  static boolean enter(RunDirectory dir, Duration grace, String participant) {
     return dir.locked(PRESENCE, LOCK_BOUND, () -> {
       List<String> live = liveProcesses(dir);
       boolean retire = false;
@@ -41,8 +41,8 @@ final class RunLifetime {
       if (retire) {
         clear(dir.path());
       }
-      if (!live.contains(RunDirectory.thisProcess())) {
-        live.add(RunDirectory.thisProcess());
+      if (!live.contains(participant)) {
+        live.add(participant);
       }
       dir.write(PRESENCE, String.join("\n", live) + "\n");
       return retire;
@@ -50,10 +50,10 @@ final class RunLifetime {
   }
 
   /** Takes this JVM off {@code dir}'s list: when it was the last, the grace period starts now. */
-  static void leave(RunDirectory dir) {
+  static void leave(RunDirectory dir, String participant) {
     dir.locked(PRESENCE, LOCK_BOUND, () -> {
       List<String> live = liveProcesses(dir);
-      live.remove(RunDirectory.thisProcess());
+      live.remove(participant);
       dir.write(PRESENCE, live.isEmpty() ? "" : String.join("\n", live) + "\n");
       return null;
     });
@@ -62,9 +62,11 @@ final class RunLifetime {
   private static List<String> liveProcesses(RunDirectory dir) {
     List<String> live = new ArrayList<>();
     for (String line : dir.read(PRESENCE).orElse("").split("\n")) {
-      String process = line.trim();
-      if (!process.isEmpty() && !live.contains(process) && (process.equals(RunDirectory.thisProcess()) || RunDirectory.isAlive(process))) {
-        live.add(process);
+      String participant = line.trim();
+      int hash = participant.indexOf('#');
+      String process = hash < 0 ? participant : participant.substring(0, hash);
+      if (!participant.isEmpty() && !live.contains(participant) && (process.equals(RunDirectory.thisProcess()) || RunDirectory.isAlive(process))) {
+        live.add(participant);
       }
     }
     return live;

@@ -39,7 +39,7 @@ class PrivateDirectoriesTest {
   @Test
   void aRunDirectoryItsFoldersAndFilesAreTheUsersAlone() throws IOException {
     RunDirectory run = RunDirectory.at(work.resolve("a").resolve("run"));
-    run.enter();
+    run.enter(RunDirectory.thisProcess() + "#test");
     run.write("state.bin", "x");
     run.write("stats/w1", "{}");
     run.createOnce("claims/report", "w1");
@@ -123,7 +123,7 @@ class PrivateDirectoriesTest {
         // the first user's run, in its default folder of the shared temporary directory
         Path mine = PrivateDirectories.chooseRoot(Optional.empty(), shared, work, System.getProperty("user.name"));
         RunDirectory first = RunDirectory.at(mine.resolve("first-user-run"));
-        first.enter();
+        first.enter(RunDirectory.thisProcess() + "#first");
         first.write("state.bin", "secret state");
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
         String out = run(List.of("runuser", "-u", user, "--", javaCommand, "-Djava.io.tmpdir=" + shared, "-Duser.home=/nonexistent",

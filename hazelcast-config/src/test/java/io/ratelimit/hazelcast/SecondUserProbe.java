@@ -16,7 +16,7 @@ public final class SecondUserProbe {
     Path root = PrivateDirectories.defaultRoot();
     System.out.println("ROOT " + root);
     RunDirectory run = RunDirectory.at(root.resolve("second-user-run"));
-    run.enter();
+    run.enter(RunDirectory.thisProcess() + "#probe");
     run.write("state.bin", "mine");
     System.out.println("RUN " + (run.read("state.bin").orElse("").equals("mine") ? "ok" : "broken"));
     Path theirs = Path.of(args[0]);

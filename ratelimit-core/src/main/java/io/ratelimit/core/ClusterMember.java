@@ -25,7 +25,7 @@ public final class ClusterMember {
     ClusterSettings settings = ClusterSettings.fromEnvironment();
     boolean onThisMachine = settings.mode() == ClusterMode.EMBEDDED || settings.mode() == ClusterMode.MACHINE;
     if (onThisMachine) {
-      RunDirectory.of(settings).enter(); // listed as the run's for as long as it runs: no worker retires the run under it
+      RunDirectory.of(settings).enter(RunDirectory.thisProcess() + "#member"); // listed as the run's for as long as it runs: no worker retires the run under it
     }
     ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
     HazelcastInstance member = connection.instance()

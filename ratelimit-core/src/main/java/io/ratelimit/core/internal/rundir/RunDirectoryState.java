@@ -135,7 +135,7 @@ public final class RunDirectoryState implements LimiterState {
     this.dir = dir;
     this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
     this.participating = participate;
-    if (participate && dir.enter()) {
+    if (participate && dir.enter(participant)) {
       LOG.debug("ratelimit-testkit: the run in {} had ended; this JVM starts a new one there", dir.path());
     }
     this.workerId = participate ? uniqueWorkerId(dir, workerId) : workerId;
@@ -640,7 +640,7 @@ public final class RunDirectoryState implements LimiterState {
     } finally {
       if (participating) {
         try {
-          dir.leave();
+          dir.leave(participant);
         } catch (RuntimeException e) {
           LOG.debug("could not leave the run directory: {}", e.toString());
         }

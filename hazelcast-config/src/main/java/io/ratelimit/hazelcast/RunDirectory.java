@@ -114,10 +114,20 @@ public final class RunDirectory {
    * (see {@link RunLifetime}). Call before using anything else in the directory.
    *
    * @param participant who in this JVM uses the run: {@link #thisProcess()}, {@code #} and a name unique in the JVM
-   * @return whether an ended run was retired
+   * @return what this JVM found: a new run, an ended run resumed within its grace, or a run with others in it
    */
-  public boolean enter(String participant) {
+  public Entry enter(String participant) {
     return RunLifetime.enter(this, grace, participant);
+  }
+
+  /** What a JVM entering the run directory found. */
+  public enum Entry {
+    /** No run, or one that had ended longer than the grace ago (retired): this JVM starts a new one. */
+    NEW_RUN,
+    /** A run whose JVMs have all ended, within its grace: the next fork of the same build; nothing of the old JVMs runs. */
+    RESUMED,
+    /** A run with other live users. */
+    JOINED
   }
 
   /** Takes {@code participant} off the run's list, when it is done with the run: the last to leave starts the grace period. */

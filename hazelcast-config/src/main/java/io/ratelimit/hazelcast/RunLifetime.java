@@ -28,24 +28,26 @@ final class RunLifetime {
   /**
    * Lists this JVM in {@code dir}'s run, retiring the run there first if it is over.
    *
-   * @return whether an earlier run was retired
+   * @return what this JVM found
    */
-  static boolean enter(RunDirectory dir, Duration grace, String participant) {
+  static RunDirectory.Entry enter(RunDirectory dir, Duration grace, String participant) {
     return dir.locked(PRESENCE, LOCK_BOUND, () -> {
       List<String> live = liveProcesses(dir);
+      boolean existed = Files.exists(dir.path().resolve(PRESENCE));
       boolean retire = false;
-      if (live.isEmpty() && Files.exists(dir.path().resolve(PRESENCE))) {
+      if (live.isEmpty() && existed) {
         long idle = System.currentTimeMillis() - Files.getLastModifiedTime(dir.path().resolve(PRESENCE)).toMillis();
         retire = idle >= grace.toMillis();
       }
       if (retire) {
         clear(dir.path());
       }
+      boolean alone = live.stream().noneMatch(p -> !p.equals(participant));
       if (!live.contains(participant)) {
         live.add(participant);
       }
       dir.write(PRESENCE, String.join("\n", live) + "\n");
-      return retire;
+      return retire || !existed ? RunDirectory.Entry.NEW_RUN : alone ? RunDirectory.Entry.RESUMED : RunDirectory.Entry.JOINED;
     });
   }
 

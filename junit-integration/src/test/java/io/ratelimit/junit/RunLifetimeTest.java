@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,15 +38,23 @@ class RunLifetimeTest {
   @TempDir
   Path work;
 
-  @Test
-  void forksThatDoNotOverlapShareOneRunAndItsReportCountsEveryRequest() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"machine", "embedded"})
+  void forksThatDoNotOverlapShareOneRunAndItsReportCountsEveryRequest(String mode) throws Exception {
     try (TestApi api = new TestApi(5, 0)) {
       Path reports = work.resolve("reports");
       // as Surefire's reuseForks=false does: the same fork number again, once the first fork has ended
-      runToTheEnd(api, env(reports, runs(), "fork-1", "10"), "first");
-      runToTheEnd(api, env(reports, runs(), "fork-1", "10"), "second");
+      Map<String, String> env = env(reports, runs(), "fork-1", "10");
+      env.put("PYTEST_CLUSTER_MODE", mode);
+      env.put("PYTEST_CLUSTER_PORT", Integer.toString(io.ratelimit.hazelcast.testing.FreePorts.range(10)));
+      env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
+      // embedded: long enough a fork (5 s) for its run to move into its cluster, which ends with the fork
+      env.put("PYTEST_RATE_LIMIT_DELAY", mode.equals("embedded") ? "0.1" : "0.002");
+      runToTheEnd(api, env, "first");
+      runToTheEnd(api, env, "second");
 
       JsonNode report = new ObjectMapper().readTree(reports.resolve("ratelimit-report.json").toFile());
+      System.out.println("RunLifetimeTest " + mode + ": the report's run was kept in " + report.get("coordination"));
       assertEquals(api.received(), report.get("totals").get("attempts").asInt(), "the report counts what the server saw");
       assertEquals(100, report.get("totals").get("requests").asInt(), report.get("totals").toString());
       assertEquals(2, report.get("workers").size(), "two JVMs, each with its own counters: " + report.get("workers"));

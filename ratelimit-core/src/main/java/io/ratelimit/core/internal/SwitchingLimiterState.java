@@ -277,6 +277,9 @@ public final class SwitchingLimiterState implements LimiterState {
       state.publish(kind, document);
       return null;
     });
+    if (interim.hasMoved()) {
+      interim.keep(kind, document); // the cluster ends with the run's last JVM; the next fork of the build reads it here
+    }
   }
 
   @Override

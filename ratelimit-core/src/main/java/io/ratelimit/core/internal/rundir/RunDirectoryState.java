@@ -135,8 +135,11 @@ public final class RunDirectoryState implements LimiterState {
     this.dir = dir;
     this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
     this.participating = participate;
-    if (participate && dir.enter(participant)) {
-      LOG.debug("ratelimit-testkit: the run in {} had ended; this JVM starts a new one there", dir.path());
+    RunDirectory.Entry entry = participate ? dir.enter(participant) : RunDirectory.Entry.JOINED;
+    if (entry == RunDirectory.Entry.NEW_RUN) {
+      LOG.debug("ratelimit-testkit: no run going on in {}; this JVM starts one there", dir.path());
+    } else if (entry == RunDirectory.Entry.RESUMED) {
+      reopen(dir);
     }
     this.workerId = participate ? uniqueWorkerId(dir, workerId) : workerId;
     this.recorder = recorder;
@@ -628,7 +631,7 @@ public final class RunDirectoryState implements LimiterState {
     }
     background.shutdownNow();
     try {
-      flush();
+      keepCounters(); // also after a move: the next fork of the build may take the run up from here
       update(file -> {
         file.participants.remove(participant);
         file.permits.values().forEach(p -> p.held.values().removeIf(participant::equals));
@@ -645,6 +648,53 @@ public final class RunDirectoryState implements LimiterState {
           LOG.debug("could not leave the run directory: {}", e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * The next fork of a build whose forks have all ended (within the grace): if they had moved the run into
+   * their cluster, that cluster ended with them, and what they kept here on leaving (counters, documents) is
+   * the run. The state comes back here, without the dead JVMs' permits, waiters and leases; pacing stays.
+   */
+  private static void reopen(RunDirectory dir) {
+    dir.locked(STATE, LOCK_BOUND, () -> {
+      RunFile file = RunFile.parse(dir.readBytes(STATE_FILE));
+      if (file.epoch == RunFile.Epoch.CLUSTER) {
+        file.epoch = RunFile.Epoch.RUN_DIRECTORY;
+        file.noCluster = null;
+        file.participants.clear();
+        file.leases.clear();
+        file.permits.values().forEach(p -> {
+          p.held.clear();
+          p.waiting.clear();
+        });
+        dir.writeBytes(STATE_FILE, file.toBytes());
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Keeps {@code document} of this worker in the run directory also after the run moved to its cluster:
+   * when the run's JVMs all end, the cluster ends with them, and the next fork of the build (Surefire's
+   * {@code reuseForks=false}) takes the run up from here.
+   */
+  public void keep(String kind, String document) {
+    dir.locked(STATE, LOCK_BOUND, () -> {
+      dir.write("documents/" + encode(kind) + "/" + encode(workerId), document);
+      return null;
+    });
+  }
+
+  /** Keeps this worker's counters here, as {@link #keep} does documents. */
+  private void keepCounters() {
+    Map<String, ApiStats> snapshot = recorder.snapshot();
+    if (!snapshot.isEmpty()) {
+      String json = StatsCodec.statsToJson(snapshot);
+      dir.locked(STATE, LOCK_BOUND, () -> {
+        dir.write("stats/" + encode(workerId), json);
+        return null;
+      });
     }
   }
 

@@ -12,7 +12,9 @@
 # order; later rounds alternate it), PUBLISHED_RATE_MAX_CONCURRENT (4: PYTEST_MAX_CONCURRENT_REQUESTS),
 # PUBLISHED_RATE_TIMEOUT (300: seconds per Maven call), PUBLISHED_RATE_KEEP (false: true keeps the logs,
 # nginx configs, access logs and reports in the work directory), PUBLISHED_RATE_RETRY_AFTER (1: every 429 carries
-# Retry-After of that many seconds, as many real APIs send it; none: without).
+# Retry-After of that many seconds, as many real APIs send it; none: without), PUBLISHED_RATE_WORKERS (4: forks
+# and threads per fork), PUBLISHED_RATE_REUSE_FORKS (true; false: each class in a fresh fork started when the last
+# ended, Surefire's reuseForks=false: the report must still count every request nginx saw).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +23,10 @@ ADAPTIVE=${PUBLISHED_RATE_ADAPTIVE:-true,false}
 TIMEOUT=${PUBLISHED_RATE_TIMEOUT:-300}
 KEEP=${PUBLISHED_RATE_KEEP:-false}
 RETRY_AFTER=${PUBLISHED_RATE_RETRY_AFTER:-1}
+REUSE_FORKS=${PUBLISHED_RATE_REUSE_FORKS:-true}
 RATE=20          # nginx's published rate, requests/s
 DELAY=0.05       # 1 / RATE
-WORKERS=4
+WORKERS=${PUBLISHED_RATE_WORKERS:-4}
 CAP=${PUBLISHED_RATE_MAX_CONCURRENT:-4}
 REQUESTS=200     # 4 classes x 10 tests x 5 requests
 
@@ -32,6 +35,8 @@ bad=()
 [[ "$ADAPTIVE" =~ ^(true|false)(,(true|false))*$ ]] || bad+=("PUBLISHED_RATE_ADAPTIVE='$ADAPTIVE': expected true, false, true,false or false,true")
 [[ "$CAP" =~ ^[1-9][0-9]{0,2}$ ]] || bad+=("PUBLISHED_RATE_MAX_CONCURRENT='$CAP': expected a whole number 1-999")
 [[ "$TIMEOUT" =~ ^[1-9][0-9]{1,3}$ ]] || bad+=("PUBLISHED_RATE_TIMEOUT='$TIMEOUT': expected seconds, 10-9999")
+[[ "$REUSE_FORKS" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_REUSE_FORKS='$REUSE_FORKS': expected true or false")
+[[ "$WORKERS" =~ ^[1-8]$ ]] || bad+=("PUBLISHED_RATE_WORKERS='$WORKERS': expected 1-8")
 [[ "$KEEP" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_KEEP='$KEEP': expected true or false")
 [[ "$RETRY_AFTER" =~ ^(none|[1-9][0-9]{0,2})$ ]] || bad+=("PUBLISHED_RATE_RETRY_AFTER='$RETRY_AFTER': expected none or whole seconds, 1-999")
 NGINX=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx) || bad+=("nginx is not installed: apt-get install -y nginx-light")
@@ -162,7 +167,7 @@ for round in $(seq "$ROUNDS"); do
     started=$(date +%s.%N)
     env PYTEST_WORKERS=$WORKERS PYTEST_RATE_LIMIT_DELAY=$DELAY PYTEST_MAX_CONCURRENT_REQUESTS=$CAP \
         PYTEST_ADAPTIVE_DELAY=$adaptive DEMO_API_URL="http://127.0.0.1:$NGINX_PORT" \
-      timeout -k 15 "$TIMEOUT" mvn -B -q -pl examples verify -Dexamples.excludedGroups=none -Dgroups=published-rate \
+      timeout -k 15 "$TIMEOUT" mvn -B -q -pl examples verify -Dexamples.excludedGroups=none -Dgroups=published-rate -Dexamples.reuseForks=$REUSE_FORKS \
         -Dmaven.test.failure.ignore=true > "$run/mvn.log" 2>&1
     rc=$?
     ended=$(date +%s.%N)

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +77,7 @@ class ClusterLossTest {
     return jvm;
   }
 
+  @Tag("long") // .ci/run runs it in its own step: mvn verify stays within 5 minutes
   @Test
   void clientsWaitForTheirClusterSendingNothingAndKeepTheWholeLimitsOnceItIsBack() throws Exception {
     Map<String, String> env = run("30");

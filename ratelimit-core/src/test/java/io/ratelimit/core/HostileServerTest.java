@@ -28,6 +28,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -166,6 +167,7 @@ class HostileServerTest {
    * A minute of 429 on every request, from 4 threads: every logical request ends after its retries with
    * the 429, none hangs, the run goes sequential, and the counters equal the server's count.
    */
+  @Tag("long") // .ci/run runs it in its own step: mvn verify stays within 5 minutes
   @Test
   void aMinuteOf429OnEveryRequestEndsEveryCallWithExactCounts() throws Exception {
     AtomicInteger answered = new AtomicInteger();

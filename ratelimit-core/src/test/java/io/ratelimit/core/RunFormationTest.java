@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +85,7 @@ class RunFormationTest {
     return worker.output().lines().filter(l -> l.startsWith("MEMBERS "));
   }
 
+  @Tag("long") // .ci/run runs it in its own step: mvn verify stays within 5 minutes
   @Test
   void fourJvmsStartedTogetherAlwaysFormOneCluster() throws Exception {
     try (LoopbackApi api = new LoopbackApi(0)) {
@@ -167,6 +169,7 @@ class RunFormationTest {
    * (it was given no peers to join) and one that joined it. Membership is read from each member's own view
    * ({@code VIEW}: no call to another member, so a paused member stalls no answer); every wait is bounded.
    */
+  @Tag("long") // .ci/run runs it in its own step: mvn verify stays within 5 minutes
   @Test
   void aMemberCutOffByALongPauseIsFencedAndComesBackWithinSeconds() throws Exception {
     List<String> rounds = new ArrayList<>();

@@ -2,7 +2,7 @@ package io.ratelimit.junit;
 
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitStats;
-import io.ratelimit.core.internal.TestAttribution;
+import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;

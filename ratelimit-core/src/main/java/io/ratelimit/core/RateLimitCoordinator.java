@@ -13,7 +13,7 @@ import io.ratelimit.core.internal.LeaseBroker;
 import io.ratelimit.core.internal.LeaseSettings;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.internal.NoCluster;
 import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
@@ -24,7 +24,7 @@ import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.util.concurrent.CompletableFuture;
-import io.ratelimit.core.internal.TestAttribution;
+import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
@@ -624,7 +624,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /**
    * This worker's counters per test (all APIs together), by the name the test integration gave it (see
-   * {@link io.ratelimit.core.internal.TestAttribution}); empty outside such an integration.
+   * {@link io.ratelimit.core.spi.TestAttribution}); empty outside such an integration.
    */
   public Map<String, ApiStats> testStatistics() {
     return recorder.testSnapshot();

@@ -1,7 +1,7 @@
 package io.ratelimit.junit.internal;
 
 import io.ratelimit.core.RateLimitConfig;
-import io.ratelimit.core.internal.LeaseSettings;
+import io.ratelimit.core.spi.CoreSettings;
 import io.ratelimit.settings.SettingKey;
 import io.ratelimit.settings.SettingsReader;
 import io.ratelimit.settings.SettingsSource;
@@ -51,7 +51,7 @@ public final class JUnitSettings {
     Map<String, Integer> categories = new LinkedHashMap<>(DEFAULT_CATEGORY_LIMITS);
     reader.readOptional(CATEGORY_LIMITS, categoryLimits()).ifPresent(s -> categories.putAll(s.value()));
     Duration slotTimeout = reader.read(TEST_SLOT_TIMEOUT, Duration.ofMinutes(30), ValueParsers.seconds(1, 86_400)).value();
-    LeaseSettings.read(reader); // validated with the rest here; the coordinator keeps them
+    CoreSettings.checkLeaseSettings(reader); // validated with the rest here; the coordinator keeps them
     String report = reader.read(STATS_REPORT, "target/ratelimit-report", ValueParsers.matching("[^\\u0000]{1,1024}", "a directory path")).value();
     reader.throwIfInvalid();
     return new RunSettings(config, Map.copyOf(categories), slotTimeout, Path.of(report));

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.OkHttpClient;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import org.slf4j.Logger;
 
 /**

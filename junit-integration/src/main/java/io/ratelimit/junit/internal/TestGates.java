@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import org.slf4j.Logger;
 
 /**

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.Logs;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

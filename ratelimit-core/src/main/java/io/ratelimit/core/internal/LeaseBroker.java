@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.LeaseInfo;
 import io.ratelimit.core.LeaseUnavailableException;
 import io.ratelimit.core.LeaseWaitStats;

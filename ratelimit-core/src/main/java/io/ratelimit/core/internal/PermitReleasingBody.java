@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.Logs;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import okhttp3.MediaType;

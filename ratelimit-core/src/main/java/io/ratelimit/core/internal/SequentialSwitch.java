@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.RunMode;
 import java.time.Instant;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.core.ApiStats;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;

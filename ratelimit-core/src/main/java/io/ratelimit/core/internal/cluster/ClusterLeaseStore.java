@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import org.slf4j.Logger;
 
 /**

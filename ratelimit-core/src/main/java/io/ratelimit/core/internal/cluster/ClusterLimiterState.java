@@ -30,7 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import org.slf4j.Logger;
 
 /**

@@ -2,7 +2,7 @@ package io.ratelimit.core.internal.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.core.internal.LeaseTable;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.core.internal.rundir.RunFile;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import io.ratelimit.core.RunMode;
 import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.Logs;
+import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StartSlots;

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.spi;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.spi;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.spi;
 
 import java.util.Collections;
 import java.util.Map;
@@ -33,7 +33,7 @@ public final class TestAttribution {
   }
 
   /** The test a call belongs to, if any. */
-  static Optional<String> of(Call call) {
+  public static Optional<String> of(Call call) {
     if (!used) {
       return Optional.empty();
     }

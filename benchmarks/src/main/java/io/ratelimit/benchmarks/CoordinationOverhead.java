@@ -58,7 +58,7 @@ public final class CoordinationOverhead {
     try (ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register);
         Member other = new Member(env)) {
       HazelcastInstance hz = connection.instance().orElseThrow();
-      LimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), "bench", new StatsRecorder());
+      LimiterState cluster = new ClusterLimiterState(hz, connection.displayName(), "bench", new StatsRecorder());
       String owned = apiOwnedBy(hz, true);
       String remote = apiOwnedBy(hz, false);
       for (int threads : new int[] {1, 8}) {

@@ -52,9 +52,9 @@ public final class ClusterConnection implements AutoCloseable {
     return Optional.ofNullable(fallbackReason);
   }
 
-  /** The cluster's name, derived from the run identity. */
-  public String clusterName() {
-    return settings.clusterName();
+  /** The cluster's name for people ({@link ClusterSettings#displayName()}), without the join secret. */
+  public String displayName() {
+    return settings.displayName();
   }
 
   /** The settings this connection was made with. */
@@ -95,6 +95,6 @@ public final class ClusterConnection implements AutoCloseable {
   public String toString() {
     return mode == ClusterMode.LOCAL
         ? "local" + (fellBack() ? " (fallback: " + fallbackReason + ")" : "")
-        : mode.name().toLowerCase(java.util.Locale.ROOT) + " " + settings.clusterName();
+        : mode.name().toLowerCase(java.util.Locale.ROOT) + " " + settings.displayName();
   }
 }

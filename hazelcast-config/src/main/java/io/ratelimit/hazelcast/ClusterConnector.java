@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.hazelcast.internal.ClientConfigs;
 import io.ratelimit.hazelcast.internal.MemberConfigs;
 import io.ratelimit.hazelcast.internal.QuietHazelcastLogging;
+import io.ratelimit.hazelcast.internal.Redaction;
 import io.ratelimit.hazelcast.internal.Rendezvous;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -56,13 +57,16 @@ public final class ClusterConnector {
     }
     QuietHazelcastLogging.install();
     long start = System.nanoTime();
-    Supplier<HazelcastInstance> create = switch (settings.mode()) {
-      case CLIENT -> () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, serialization));
-      case MEMBERS -> () -> {
-        Rendezvous.requireAFreePort(settings); // a plain reason, not Hazelcast's error and stack trace, for each try
-        return Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization));
+    Supplier<HazelcastInstance> create = () -> {
+      String clusterName = secretName(settings); // here, on the cluster path only: machine mode never draws a secret
+      return switch (settings.mode()) {
+        case CLIENT -> HazelcastClient.newHazelcastClient(ClientConfigs.client(settings, clusterName, serialization));
+        case MEMBERS -> {
+          Rendezvous.requireAFreePort(settings); // a plain reason, not Hazelcast's error and stack trace, for each try
+          yield Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, clusterName, serialization));
+        }
+        default -> Rendezvous.startMember(settings, clusterName, serialization);
       };
-      default -> () -> Rendezvous.startMember(settings, serialization);
     };
     CompletableFuture<HazelcastInstance> starting = CompletableFuture.supplyAsync(() -> create.get(), runnable -> {
       Thread t = new Thread(runnable, "ratelimit-cluster-start");
@@ -88,16 +92,26 @@ public final class ClusterConnector {
     }
   }
 
+  /**
+   * The Hazelcast name of the run's cluster, which holds its join secret ({@link RunSecret}); from now on
+   * hidden behind the display name in whatever Hazelcast logs.
+   */
+  private static String secretName(ClusterSettings settings) {
+    String name = RunSecret.of(settings).clusterName(settings.runId());
+    Redaction.hide(name, settings.displayName());
+    return name;
+  }
+
   private static ClusterConnection fallback(ClusterSettings settings, String reason, boolean warn) {
     if (!warn) {
       return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
     }
     if (settings.mode() == ClusterMode.CLIENT) {
       LOG.warn("ratelimit-testkit: could not connect to the cluster {} at {} (PYTEST_CLUSTER_ADDRESS): {}. Check that its members "
-          + "run and are reachable, or set PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.clusterName(), settings.clientAddresses(), reason);
+          + "run and are reachable, or set PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.displayName(), settings.clientAddresses(), reason);
     } else {
       LOG.warn("ratelimit-testkit: could not form or join the cluster {}: {}. Check that the ports {}-{} are free on {}, or set "
-              + "PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_INTERFACE or PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.clusterName(), reason,
+              + "PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_INTERFACE or PYTEST_CLUSTER_JOIN_TIMEOUT.", settings.displayName(), reason,
           settings.basePort(), settings.basePort() + settings.portCount() - 1, settings.bindInterface());
     }
     return new ClusterConnection(settings, ClusterMode.LOCAL, null, reason, Duration.ZERO);
@@ -109,6 +123,7 @@ public final class ClusterConnector {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? "" : ": " + root.getMessage();
-    return root instanceof IllegalStateException ? root.getMessage() : root.getClass().getSimpleName() + message;
+    // a reason goes to logs and the report: Hazelcast's own messages may name the cluster
+    return Redaction.apply(root instanceof IllegalStateException ? root.getMessage() : root.getClass().getSimpleName() + message);
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How this JVM joins the run's cluster, immutable; read from the {@code PYTEST_CLUSTER_*} environment
@@ -24,6 +25,7 @@ public final class ClusterSettings {
   public static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
 
   static final SettingKey MODE = SettingKey.of("cluster-mode");
+  static final SettingKey SECRET = SettingKey.of("cluster-secret");
   static final SettingKey RUN_ID = SettingKey.of("run-id");
   static final SettingKey PORT = SettingKey.of("cluster-port");
   static final SettingKey PORT_COUNT = SettingKey.of("cluster-port-count");
@@ -35,6 +37,7 @@ public final class ClusterSettings {
   static final SettingKey RUN_GRACE = SettingKey.of("run-grace");
 
   private final ClusterMode mode;
+  private final JoinSecret secret; // PYTEST_CLUSTER_SECRET, or null; never shown
   private final Setting<String> runId;
   private final int basePort;
   private final int portCount;
@@ -47,6 +50,7 @@ public final class ClusterSettings {
 
   private ClusterSettings(Builder b) {
     this.mode = b.mode;
+    this.secret = b.secret;
     this.runId = b.runId;
     this.basePort = b.basePort;
     this.portCount = b.portCount;
@@ -78,6 +82,9 @@ public final class ClusterSettings {
     Setting<Integer> count = reader.read(PORT_COUNT, b.portCount, ValueParsers.integer(1, 1_000));
     b.portCount = count.value();
     b.members = reader.read(MEMBERS, List.of(), ValueParsers.addresses()).value();
+    // from the environment only, never echoed; an empty value (a CI secret store without it) counts as unset
+    reader.readSecret(SECRET, JoinSecret.parser()).ifPresent(s -> b.secret = s.value());
+    boolean secretGiven = source.lookup(SECRET).filter(raw -> !raw.text().isBlank()).isPresent();
     var bindInterface = reader.readOptional(INTERFACE, ValueParsers.matching("[0-9]{1,3}(\\.[0-9]{1,3}){3}",
         "an IPv4 address of this machine, e.g. 10.0.0.5"));
     bindInterface.ifPresent(i -> b.bindInterface = i.value());
@@ -101,6 +108,11 @@ public final class ClusterSettings {
     if (b.mode == ClusterMode.MEMBERS && bindInterface.isEmpty()) {
       reader.reject(new Setting<>(INTERFACE, "", SettingSource.DEFAULT), "",
           "this machine's address to bind to when " + MODE.environment() + "=members (never a wildcard by default)");
+    }
+    if (b.mode == ClusterMode.MEMBERS && !secretGiven) {
+      // members on other machines cannot read this machine's run directory: each would draw its own secret
+      reader.missing(SECRET, "the run's join secret when " + MODE.environment() + "=members, the same on every machine, "
+          + "from the CI's secret store: " + JoinSecret.ACCEPTED);
     }
     if (b.mode == ClusterMode.CLIENT && b.clientAddresses.isEmpty()) {
       reader.reject(new Setting<>(ADDRESS, "", SettingSource.DEFAULT), "", "the cluster's addresses when " + MODE.environment() + "=client");
@@ -129,9 +141,17 @@ public final class ClusterSettings {
     return runId.source();
   }
 
-  /** The cluster's name: {@code ratelimit-} and the run id. Members of other runs are refused. */
-  public String clusterName() {
+  /**
+   * The cluster's name for people: {@code ratelimit-} and the run id, for every message and report. The name
+   * Hazelcast uses also holds the join secret (see {@link RunSecret}) and is never shown.
+   */
+  public String displayName() {
     return "ratelimit-" + runId.value();
+  }
+
+  /** {@code PYTEST_CLUSTER_SECRET}, if set; see {@link RunSecret} for where the secret comes from otherwise. */
+  Optional<JoinSecret> secret() {
+    return Optional.ofNullable(secret);
   }
 
   /** {@code PYTEST_CLUSTER_PORT}: first port of the range members bind in and look for peers on. */
@@ -188,13 +208,14 @@ public final class ClusterSettings {
 
   @Override
   public String toString() {
-    return "cluster " + clusterName() + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", run id from "
+    return "cluster " + displayName() + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", run id from "
         + runId.source().label() + ", ports " + basePort + "-" + (basePort + portCount - 1) + " on " + bindInterface + ")";
   }
 
   /** Builds {@link ClusterSettings}. */
   public static final class Builder {
     private ClusterMode mode = ClusterMode.MACHINE;
+    private JoinSecret secret;
     private Setting<String> runId; // derived at build() when none is given: walking the process tree costs a little
     private int basePort = 5801;
     private int portCount = 32;
@@ -210,6 +231,16 @@ public final class ClusterSettings {
     /** See {@link ClusterSettings#mode()}. */
     public Builder mode(ClusterMode mode) {
       this.mode = Objects.requireNonNull(mode);
+      return this;
+    }
+
+    /**
+     * The run's join secret, as {@code PYTEST_CLUSTER_SECRET} gives it (required in {@link ClusterMode#MEMBERS} mode).
+     *
+     * @throws IllegalArgumentException when it is not acceptable; the message never shows it
+     */
+    public Builder secret(String secret) {
+      this.secret = JoinSecret.of(Objects.requireNonNull(secret, "secret"));
       return this;
     }
 
@@ -264,6 +295,9 @@ public final class ClusterSettings {
       }
       if (basePort < 1 || portCount < 1 || basePort + portCount - 1 > 65_535) {
         throw new IllegalArgumentException("invalid port range " + basePort + " + " + portCount);
+      }
+      if (mode == ClusterMode.MEMBERS && secret == null) {
+        throw new IllegalArgumentException("members mode needs the run's join secret (secret(...), or PYTEST_CLUSTER_SECRET)");
       }
       if (joinTimeout.isNegative() || joinTimeout.isZero()) {
         throw new IllegalArgumentException("join timeout must be positive: " + joinTimeout);

@@ -40,6 +40,42 @@ public final class SettingsReader {
     return Optional.empty();
   }
 
+  /**
+   * A secret (a password-like value), from the environment only: a {@code -D} property shows in the process
+   * list and one in a properties file sits in the repository, so a property is a problem. A bad value is
+   * a problem that names the variable and what is accepted, never the value. Unset, or set but empty (a
+   * CI secret store gives an empty value for a secret it does not have, e.g. to a pull request from a
+   * fork), is empty with no problem: the caller decides whether it was needed ({@link #missing}).
+   */
+  public <T> Optional<Setting<T>> readSecret(SettingKey key, ValueParser<T> parser) {
+    Optional<RawSetting> raw = source.lookup(key);
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    if (raw.get().source() != SettingSource.ENVIRONMENT) {
+      problems.add(key.environment() + " must not be given as property " + key.property() + " (a -D option shows in the "
+          + "process list, a properties file sits in the repository; the value is not shown): pass it as the environment "
+          + "variable " + key.environment() + ", from the CI's secret store");
+      return Optional.empty();
+    }
+    String text = raw.get().text().trim();
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Setting<>(key, parser.parse(text), SettingSource.ENVIRONMENT));
+    } catch (IllegalArgumentException notAccepted) {
+      problems.add("invalid value (not shown: it is a secret) for environment variable " + key.environment() + ": expected "
+          + parser.accepted());
+      return Optional.empty();
+    }
+  }
+
+  /** Records that {@code key}, which the other settings need, is not set (or is empty). */
+  public void missing(SettingKey key, String needed) {
+    problems.add("environment variable " + key.environment() + " is not set: expected " + needed);
+  }
+
   /** Records a problem with a raw value that parsed but is not acceptable with the others. */
   public void reject(RawSetting raw, String accepted) {
     problems.add(describeProblem(raw, accepted));

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import io.ratelimit.hazelcast.internal.ClientConfigs;
+import io.ratelimit.hazelcast.internal.MemberConfigs;
 import io.ratelimit.hazelcast.testing.FreePorts;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -58,7 +62,7 @@ class ClusterConnectorTest {
     assertEquals(2, first.clusterSize());
     assertEquals(2, second.clusterSize());
     assertEquals(1, stranger.clusterSize(), "a member with another cluster name cannot join");
-    assertEquals("ratelimit-" + run, first.clusterName());
+    assertEquals("ratelimit-" + run, first.displayName());
   }
 
   @Test
@@ -116,6 +120,44 @@ class ClusterConnectorTest {
     assertEquals(1, client.clusterSize());
     client.instance().orElseThrow().getMap("ratelimit.probe").put("k", "v");
     assertEquals("v", member.instance().orElseThrow().getMap("ratelimit.probe").get("k"));
+  }
+
+  /**
+   * Knowing the run id and the port range is not enough: a member named as the cluster was before the join
+   * secret ({@code ratelimit-<run id>}) forms a cluster of its own, a client of that name is refused within
+   * its connect timeout, and neither sees the run's maps.
+   */
+  @Test
+  void anOutsiderWithTheRunIdAndThePortsButNotTheSecretCanNeitherJoinNorConnect() throws IOException {
+    int base = FreePorts.range(6);
+    String run = "run-" + UUID.randomUUID();
+    ClusterConnection member = connect(embedded(run, base, 6).build());
+    member.instance().orElseThrow().getMap("ratelimit.probe").put("k", "v");
+    int port = member.instance().orElseThrow().getCluster().getLocalMember().getSocketAddress().getPort();
+
+    ClusterSettings outsider = embedded(run, base, 6).build();
+    HazelcastInstance intruder = Hazelcast.newHazelcastInstance(MemberConfigs.member(outsider, outsider.displayName(), s -> {}));
+    open.add(() -> intruder.getLifecycleService().terminate());
+    assertEquals(1, intruder.getCluster().getMembers().size(), "the outsider is alone");
+    assertTrue(intruder.getMap("ratelimit.probe").isEmpty(), "and sees none of the run's state");
+
+    ClusterSettings client = ClusterSettings.builder().mode(ClusterMode.CLIENT).runId(run).clientAddresses(List.of("127.0.0.1:" + port))
+        .joinTimeout(Duration.ofSeconds(3)).build();
+    long start = System.nanoTime();
+    assertThrows(IllegalStateException.class, () -> HazelcastClient.newHazelcastClient(ClientConfigs.client(client, client.displayName(), s -> {})),
+        "a client of the cluster's old name is refused");
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(3 + 10)) < 0, "within its connect timeout");
+    assertEquals(1, member.clusterSize(), "the run's cluster has its own member only");
+    assertEquals("v", member.instance().orElseThrow().getMap("ratelimit.probe").get("k"));
+  }
+
+  @Test
+  void aClientWithoutTheSecretSaysWhichSettingGivesIt() {
+    ClusterConnection connection = connect(ClusterSettings.builder().mode(ClusterMode.CLIENT).runId("run-" + UUID.randomUUID())
+        .runDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "no-run-" + UUID.randomUUID()))
+        .clientAddresses(List.of("127.0.0.1:5701")).joinTimeout(Duration.ofSeconds(1)).build());
+    assertTrue(connection.fellBack());
+    assertTrue(connection.fallbackReason().orElseThrow().contains("PYTEST_CLUSTER_SECRET"), connection.fallbackReason().orElseThrow());
   }
 
   @Test

@@ -78,6 +78,10 @@ class BadInputTableTest {
     for (String v : List.of("", "0.0.0.0.0", "localhost", "256.1")) {
       rows.add(Arguments.of("PYTEST_CLUSTER_INTERFACE", v));
     }
+    // a secret is never echoed (ClusterSettingsTest); an empty one counts as unset (a CI secret store without it)
+    for (String v : List.of("short", "0123456789abcdef012345 789", "\u00e4".repeat(30), "secret;rm -rf /;0123456789")) {
+      rows.add(Arguments.of("PYTEST_CLUSTER_SECRET", v));
+    }
     return rows.stream();
   }
 

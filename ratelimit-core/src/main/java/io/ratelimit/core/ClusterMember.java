@@ -15,7 +15,9 @@ import java.util.concurrent.CountDownLatch;
  * e.g. a service that several CI jobs share. It runs the limiter's entry processors, so it needs this
  * library on its class path: {@code java -cp ratelimit-core.jar:... io.ratelimit.core.ClusterMember}.
  * Configured by the same {@code PYTEST_CLUSTER_*} variables (mode {@code machine}, the default, or {@code embedded}: a member on loopback, which the run's workers then join; or {@code members});
- * it runs until the JVM is stopped.
+ * it runs until the JVM is stopped. Its cluster's join secret is {@code PYTEST_CLUSTER_SECRET} when set (give the
+ * workers the same), else the run directory's, which it draws (or reads) and which client-mode workers on this
+ * machine read (see {@link io.ratelimit.hazelcast.RunSecret}); its printed line names the cluster without it.
  */
 public final class ClusterMember {
   private ClusterMember() {}
@@ -39,7 +41,7 @@ public final class ClusterMember {
       connection.close();
       stopped.countDown();
     }, "ratelimit-member-shutdown"));
-    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.clusterName()
+    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.displayName()
         + " joinMs=" + connection.joinTime().toMillis() + " members=" + connection.clusterSize());
     stopped.await();
   }

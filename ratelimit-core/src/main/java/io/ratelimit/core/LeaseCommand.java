@@ -32,7 +32,8 @@ import java.util.Map;
  * <p>{@code PYTEST_RUN_ID} names the run (set it on the build to know it in advance; workers log it when
  * {@code PYTEST_DEBUG=true}). A run on this machine that works in its run directory (before its forks
  * have moved to the cluster, or when none could form) is read there; otherwise the cluster is looked for at
- * {@code PYTEST_CLUSTER_ADDRESS}, by default on this machine's loopback ports {@code PYTEST_CLUSTER_PORT} onwards. Exit status: 0 done, 1 nothing to
+ * {@code PYTEST_CLUSTER_ADDRESS}, by default on this machine's loopback ports {@code PYTEST_CLUSTER_PORT} onwards, with the
+ * run's join secret ({@code PYTEST_CLUSTER_SECRET}, or the run directory's on the run's machine). Exit status: 0 done, 1 nothing to
  * free, 2 bad usage or no cluster.
  */
 public final class LeaseCommand {

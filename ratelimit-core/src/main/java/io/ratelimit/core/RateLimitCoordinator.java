@@ -240,7 +240,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       }
       try {
         connection.instance().ifPresentOrElse(hz -> {
-          ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.clusterName(), workerId, recorder);
+          ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.displayName(), workerId, recorder);
           // the run's other forks go on in the cluster: a JVM that loses it joins again, or sends nothing
           state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined, connection),
               "joins the run's cluster again (through the run directory), with the whole limits", freezes, freezesBefore));
@@ -270,7 +270,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
           "none: lost the run's cluster (" + reason + "); requests refused", workerId, recorder);
     }
     rejoined.add(again);
-    return new ClusterLimiterState(again.instance().orElseThrow(), again.clusterName(), workerId, recorder);
+    return new ClusterLimiterState(again.instance().orElseThrow(), again.displayName(), workerId, recorder);
   }
 
   /**
@@ -287,7 +287,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     ClusterConnection connection = connectWithin(settings);
     LimiterState state;
     if (connection.instance().isPresent()) {
-      ClusterLimiterState cluster = new ClusterLimiterState(connection.instance().get(), connection.clusterName(), workerId, recorder);
+      ClusterLimiterState cluster = new ClusterLimiterState(connection.instance().get(), connection.displayName(), workerId, recorder);
       state = guarded(cluster, settings, workerId, recorder, reconnections, connection, freezes, freezesBefore);
       LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
     } else {
@@ -312,7 +312,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       }
       reconnections.add(again);
       LOG.warn("ratelimit-testkit: worker {} is back in {} after losing it; it sends again", workerId, again);
-      return new ClusterLimiterState(again.instance().get(), again.clusterName(), workerId, recorder);
+      return new ClusterLimiterState(again.instance().get(), again.displayName(), workerId, recorder);
     }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
         + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot", freezes, freezesBefore);
   }

@@ -97,6 +97,7 @@ class ClusterFaultsTest {
     env.put("PYTEST_RUN_ID", "faults-" + UUID.randomUUID());
     env.put("PYTEST_CLUSTER_MODE", "embedded"); // the cluster path: the default (machine) keeps the run directory
     env.put("PYTEST_CLUSTER_MODE", mode);
+    env.put("PYTEST_CLUSTER_SECRET", "faults-" + UUID.randomUUID()); // members mode needs one (a test's secret: not secret)
     env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(3)));
     env.put("PYTEST_CLUSTER_PORT_COUNT", "3");
     env.put("PYTEST_CLUSTER_JOIN_TIMEOUT", Integer.toString(JOIN_TIMEOUT_SECONDS));

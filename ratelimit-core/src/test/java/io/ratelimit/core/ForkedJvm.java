@@ -43,6 +43,12 @@ public final class ForkedJvm implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} in a new JVM with {@code env} added to this one's environment. */
   public static ForkedJvm start(String name, Class<?> main, Map<String, String> env, String... args) throws IOException {
+    return start(name, List.of(), main, env, args);
+  }
+
+  /** The same, with {@code jvmOptions} (e.g. {@code -D} properties) before the main class. */
+  public static ForkedJvm start(String name, List<String> jvmOptions, Class<?> main, Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -50,6 +56,7 @@ public final class ForkedJvm implements AutoCloseable {
     command.add("-XX:TieredStopAtLevel=1"); // short-lived: start fast rather than peak
     // the module openings this JVM was given (Hazelcast's, see the root pom), so forks start as quietly
     command.addAll(openings());
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());

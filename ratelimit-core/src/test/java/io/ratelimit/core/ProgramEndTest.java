@@ -47,6 +47,8 @@ class ProgramEndTest {
     env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
     env.put("PYTEST_RATE_LIMIT_DELAY", "0");
+    // the members-mode program needs the run's secret from the environment: every JVM of the run is given it
+    env.put("PYTEST_CLUSTER_SECRET", "program-end-" + UUID.randomUUID());
     otherMember = RateLimitCoordinator.start(SettingsSource.ofEnvironment(env));
   }
 

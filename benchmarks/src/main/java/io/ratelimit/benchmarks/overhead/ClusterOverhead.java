@@ -58,7 +58,7 @@ public class ClusterOverhead {
     boolean here = owner.equals("this");
     String api = keyOwnedBy(hz, here, "api:");
     limits = new ApiLimits(api, 1_000_000, Duration.ofNanos(1));
-    ours = new ClusterLimiterState(hz, connection.clusterName(), "bench", new StatsRecorder());
+    ours = new ClusterLimiterState(hz, connection.displayName(), "bench", new StatsRecorder());
     String bucketKey = keyOwnedBy(hz, here, "", "");
     bucket = Bucket4jHazelcast.entryProcessorBasedBuilder(hz.<String, byte[]>getMap("bucket4j")).build().builder()
         .build(bucketKey, () -> BucketConfiguration.builder()

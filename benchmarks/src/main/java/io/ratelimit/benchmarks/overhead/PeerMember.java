@@ -15,7 +15,7 @@ public final class PeerMember {
   public static void main(String[] args) throws InterruptedException {
     ClusterConnection connection = ClusterConnector.connect(ClusterSettings.fromEnvironment(), PeerMember::register);
     HazelcastInstance member = connection.instance().orElseThrow(() -> new IllegalStateException("no member: " + connection));
-    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.clusterName()
+    System.out.println("MEMBER " + member.getCluster().getLocalMember().getAddress() + " " + connection.displayName()
         + " joinMs=" + connection.joinTime().toMillis() + " members=" + connection.clusterSize());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -4,6 +4,7 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.spi.properties.ClusterProperty;
 import io.ratelimit.hazelcast.ClusterSettings;
 import java.util.function.Consumer;
 
@@ -11,12 +12,14 @@ import java.util.function.Consumer;
 public final class ClientConfigs {
   private ClientConfigs() {}
 
-  /** A client configuration for {@code settings} (client mode). */
-  public static ClientConfig client(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
+  /** A client configuration for {@code settings} (client mode), of the cluster named {@code clusterName} (the secret name). */
+  public static ClientConfig client(ClusterSettings settings, String clusterName, Consumer<SerializationConfig> serialization) {
     ClientConfig config = new ClientConfig();
-    config.setClusterName(settings.clusterName());
+    config.setClusterName(clusterName);
     config.setInstanceName("ratelimit-client-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
     config.setProperty("hazelcast.logging.type", "slf4j");
+    // a client reads the same property as a member: no cluster name (which holds the join secret) before every line
+    config.setProperty(ClusterProperty.LOGGING_ENABLE_DETAILS.getName(), "false");
     config.setProperty("hazelcast.client.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.client.heartbeat.interval", "1000");
     config.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(ClusterSettings.HEARTBEAT_TIMEOUT.toMillis()));

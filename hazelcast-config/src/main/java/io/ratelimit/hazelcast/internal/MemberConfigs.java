@@ -6,6 +6,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.spi.properties.ClusterProperty;
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.ClusterSettings;
 import java.util.List;
@@ -22,18 +23,23 @@ public final class MemberConfigs {
 
   private MemberConfigs() {}
 
-  /** A member configuration for {@code settings} in members mode (or embedded mode, finding peers on the port range). */
-  public static Config member(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
-    return member(settings, serialization, settings.mode() == ClusterMode.MEMBERS ? settings.members() : List.of(settings.bindInterface()));
+  /**
+   * A member configuration for {@code settings} in members mode (or embedded mode, finding peers on the port
+   * range), in the cluster named {@code clusterName} (the secret name: see {@code RunSecret}).
+   */
+  public static Config member(ClusterSettings settings, String clusterName, Consumer<SerializationConfig> serialization) {
+    List<String> peers = settings.mode() == ClusterMode.MEMBERS ? settings.members() : List.of(settings.bindInterface());
+    return member(settings, clusterName, serialization, peers);
   }
 
   /**
    * A member configuration that joins {@code peers} (exact addresses, or hosts whose whole port range is
    * tried); with no peers, the member forms the cluster alone at once.
    */
-  public static Config member(ClusterSettings settings, Consumer<SerializationConfig> serialization, List<String> peers) {
+  public static Config member(ClusterSettings settings, String clusterName, Consumer<SerializationConfig> serialization,
+      List<String> peers) {
     Config config = new Config();
-    config.setClusterName(settings.clusterName());
+    config.setClusterName(clusterName);
     config.setInstanceName("ratelimit-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
     tune(config, settings);
 
@@ -67,6 +73,8 @@ public final class MemberConfigs {
   private static void tune(Config config, ClusterSettings settings) {
     long joinSeconds = Math.max(1, settings.joinTimeout().toSeconds());
     config.setProperty("hazelcast.logging.type", "slf4j"); // see QuietHazelcastLogging: warnings only, unless the user asks
+    // no "[address] [cluster name] [version]" before every line: the cluster name holds the join secret
+    config.setProperty(ClusterProperty.LOGGING_ENABLE_DETAILS.getName(), "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the limiter flushes its counters first
     config.setProperty("hazelcast.socket.bind.any", "false");

@@ -5,15 +5,17 @@ import com.hazelcast.logging.ILogger;
 import com.hazelcast.logging.LogEvent;
 import com.hazelcast.logging.LoggerFactory;
 import com.hazelcast.logging.Slf4jFactory;
+import com.hazelcast.logging.StandardLoggerFactory;
 import java.util.logging.Level;
 
 /**
- * Hazelcast's logging for a test run: only warnings and errors, through SLF4J (only errors where it
+ * Hazelcast's logging for a test run, through SLF4J: only warnings and errors (only errors where it
  * reports members and connections coming and going), so a passing build prints none of the member's
- * start-up, join, migration and departure lines. Installed (by the system property
- * Hazelcast reads before its first log line) unless the user chose Hazelcast's logging themselves with
- * {@code -Dhazelcast.logging.type} or {@code -Dhazelcast.logging.class}: {@code
- * -Dhazelcast.logging.type=slf4j} shows everything again, at the levels of the user's SLF4J backend.
+ * start-up, join, migration and departure lines. When the user chose Hazelcast's logging themselves
+ * ({@code -Dhazelcast.logging.type}, or {@code -Dhazelcast.logging.class}), everything goes to that choice at
+ * its own levels: {@code -Dhazelcast.logging.type=slf4j} shows everything again. Either way the run's secret
+ * cluster names never pass ({@link Redaction}). Installed by the system property Hazelcast reads before its
+ * first log line ({@code hazelcast.logging.class}, the user's own class kept behind it).
  */
 public final class QuietHazelcastLogging implements LoggerFactory {
   static final String CLASS_PROPERTY = "hazelcast.logging.class";
@@ -28,27 +30,63 @@ public final class QuietHazelcastLogging implements LoggerFactory {
       "com.hazelcast.internal.cluster.", "com.hazelcast.internal.partition.", "com.hazelcast.instance.impl.Node",
       "com.hazelcast.client.impl.connection.", "com.hazelcast.client.impl.spi.", "com.hazelcast.spi.impl.operationservice.");
 
-  private final LoggerFactory slf4j = new Slf4jFactory();
+  /** Hazelcast's factory for each {@code hazelcast.logging.type} (others mean jdk, as in Hazelcast). */
+  private static final java.util.Map<String, String> TYPES = java.util.Map.of("slf4j", "com.hazelcast.logging.Slf4jFactory",
+      "log4j", "com.hazelcast.logging.Log4jFactory", "log4j2", "com.hazelcast.logging.Log4j2Factory",
+      "none", "com.hazelcast.logging.NoLogFactory", "jdk", "com.hazelcast.logging.StandardLoggerFactory");
 
-  /** Routes Hazelcast's logging here, unless the user chose otherwise; call before Hazelcast starts. */
+  /** The logging class the user set before {@link #install()} took the property over, if any. */
+  private static volatile String userClass;
+
+  private final LoggerFactory delegate;
+  private final boolean quiet;
+
+  /** Made by Hazelcast (from {@code hazelcast.logging.class}) for its members and clients. */
+  public QuietHazelcastLogging() {
+    String chosenClass = userClass;
+    String chosenType = System.getProperty(TYPE_PROPERTY);
+    quiet = chosenClass == null && chosenType == null;
+    if (chosenClass != null) {
+      delegate = create(chosenClass);
+    } else if (quiet) {
+      delegate = new Slf4jFactory();
+    } else {
+      delegate = create(TYPES.getOrDefault(chosenType, TYPES.get("jdk")));
+    }
+  }
+
+  /** Routes Hazelcast's logging here (the user's choice behind it); call before Hazelcast starts. */
   public static synchronized void install() {
-    if (System.getProperty(CLASS_PROPERTY) == null && System.getProperty(TYPE_PROPERTY) == null) {
+    String current = System.getProperty(CLASS_PROPERTY);
+    if (!QuietHazelcastLogging.class.getName().equals(current)) {
+      userClass = current == null || current.isBlank() ? null : current;
       System.setProperty(CLASS_PROPERTY, QuietHazelcastLogging.class.getName());
+    }
+  }
+
+  private static LoggerFactory create(String className) {
+    try {
+      return (LoggerFactory) Class.forName(className).getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+      return new StandardLoggerFactory(); // Hazelcast's own fallback when a logging type's library is missing
     }
   }
 
   @Override
   public ILogger getLogger(String name) {
+    if (!quiet) {
+      return new Filtered(delegate.getLogger(name), Level.ALL);
+    }
     boolean churn = CHURN.stream().anyMatch(name::startsWith);
-    return new WarningsOnly(slf4j.getLogger(name), churn ? Level.SEVERE : Level.WARNING);
+    return new Filtered(delegate.getLogger(name), churn ? Level.SEVERE : Level.WARNING);
   }
 
-  /** A logger that passes on warnings and errors only. */
-  private static final class WarningsOnly extends AbstractLogger {
+  /** A logger that passes on what is at or above its threshold, the run's secret cluster names hidden. */
+  private static final class Filtered extends AbstractLogger {
     private final ILogger delegate;
     private final Level threshold;
 
-    WarningsOnly(ILogger delegate, Level threshold) {
+    Filtered(ILogger delegate, Level threshold) {
       this.delegate = delegate;
       this.threshold = threshold;
     }
@@ -56,20 +94,23 @@ public final class QuietHazelcastLogging implements LoggerFactory {
     @Override
     public void log(Level level, String message) {
       if (isLoggable(level)) {
-        delegate.log(level, message);
+        delegate.log(level, Redaction.apply(message));
       }
     }
 
     @Override
     public void log(Level level, String message, Throwable thrown) {
       if (isLoggable(level)) {
-        delegate.log(level, message, thrown);
+        delegate.log(level, Redaction.apply(message), Redaction.apply(thrown));
       }
     }
 
     @Override
     public void log(LogEvent logEvent) {
-      if (isLoggable(logEvent.getLogRecord().getLevel())) {
+      java.util.logging.LogRecord record = logEvent.getLogRecord();
+      if (isLoggable(record.getLevel())) {
+        record.setMessage(Redaction.apply(record.getMessage()));
+        record.setThrown(Redaction.apply(record.getThrown()));
         delegate.log(logEvent);
       }
     }

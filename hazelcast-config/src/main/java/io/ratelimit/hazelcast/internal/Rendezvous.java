@@ -27,8 +27,11 @@ public final class Rendezvous {
 
   private Rendezvous() {}
 
-  /** Starts this JVM's member of the run's cluster: the first one, or one joining the members listed. */
-  public static HazelcastInstance startMember(ClusterSettings settings, Consumer<SerializationConfig> serialization) {
+  /**
+   * Starts this JVM's member of the run's cluster, named {@code clusterName} (the secret name): the first one,
+   * or one joining the members listed.
+   */
+  public static HazelcastInstance startMember(ClusterSettings settings, String clusterName, Consumer<SerializationConfig> serialization) {
     RunDirectory dir = RunDirectory.of(settings);
     requireAFreePort(settings);
     // the first member's start happens under the lock, so the others wait for it: a bound beyond the join timeout
@@ -38,7 +41,7 @@ public final class Rendezvous {
       List<String> peers = dir.locked(LOCK, bound, () -> {
         List<String> live = liveAddresses(dir);
         if (live.isEmpty()) {
-          first[0] = Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization, List.of()));
+          first[0] = Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, clusterName, serialization, List.of()));
           list(dir, first[0]);
         }
         return live;
@@ -46,7 +49,7 @@ public final class Rendezvous {
       if (first[0] != null) {
         return first[0];
       }
-      HazelcastInstance joined = Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, serialization, peers));
+      HazelcastInstance joined = Hazelcast.newHazelcastInstance(MemberConfigs.member(settings, clusterName, serialization, peers));
       boolean lastAttempt = attempt >= 3;
       try {
         boolean listed = dir.locked(LOCK, bound, () -> {

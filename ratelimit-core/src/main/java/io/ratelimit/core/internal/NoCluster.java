@@ -26,7 +26,7 @@ public final class NoCluster {
    */
   public static String message(ClusterSettings settings, String lost, String reason) {
     boolean client = settings.mode() == ClusterMode.CLIENT;
-    String cluster = "the run's cluster " + settings.clusterName() + (client
+    String cluster = "the run's cluster " + settings.displayName() + (client
         ? " at " + String.join(",", settings.clientAddresses()) + " (PYTEST_CLUSTER_ADDRESS)"
         : " with the members " + String.join(",", settings.members()) + " (PYTEST_CLUSTER_MEMBERS), as a member on "
             + settings.bindInterface() + " (PYTEST_CLUSTER_INTERFACE)");
@@ -35,10 +35,12 @@ public final class NoCluster {
         : "lost " + cluster + " (" + oneLine(lost) + ") and could not " + verb(settings) + " again";
     String check = client
         ? "Check that the cluster's members run (with ratelimit-core on their class path and this run's PYTEST_RUN_ID, "
-            + settings.runId() + ") and that this machine reaches them at PYTEST_CLUSTER_ADDRESS"
+            + settings.runId() + ", and join secret: the same PYTEST_CLUSTER_SECRET, or the run directory's on their machine) "
+            + "and that this machine reaches them at PYTEST_CLUSTER_ADDRESS"
         : "Check that PYTEST_CLUSTER_INTERFACE is an address of this machine, that the ports " + settings.basePort() + "-"
             + (settings.basePort() + settings.portCount() - 1) + " (PYTEST_CLUSTER_PORT, PYTEST_CLUSTER_PORT_COUNT) are free on it "
-            + "and open between the machines, and that every machine has this run's PYTEST_RUN_ID (" + settings.runId() + ")";
+            + "and open between the machines, and that every machine has this run's PYTEST_RUN_ID (" + settings.runId() + ") and the same "
+            + "PYTEST_CLUSTER_SECRET";
     return "ratelimit-testkit: " + what + " within PYTEST_CLUSTER_JOIN_TIMEOUT (" + seconds(settings.joinTimeout()) + " s): "
         + oneLine(reason) + ". This JVM sends no request and takes no lease, each fails with this message, rather than guess "
         + "its share of the limits that the run's other JVMs keep in that cluster. " + check
@@ -47,7 +49,7 @@ public final class NoCluster {
 
   /** The short form, for the statistics and the report. */
   public static String coordination(ClusterSettings settings, String reason) {
-    return "none: no cluster " + settings.clusterName() + " (" + oneLine(reason) + "); requests refused";
+    return "none: no cluster " + settings.displayName() + " (" + oneLine(reason) + "); requests refused";
   }
 
   /** Hazelcast's reasons may span lines and end with a full stop: one line, without it. */

@@ -59,7 +59,7 @@ public final class ClusterLimiterState implements LimiterState {
   static final String WINDOW_KEY = "recent-attempts";
 
   private final HazelcastInstance hazelcast;
-  private final String clusterName;
+  private final String displayName;
   private final String workerId;
   private final StatsRecorder recorder;
   private final String holder;
@@ -87,13 +87,13 @@ public final class ClusterLimiterState implements LimiterState {
 
   /**
    * @param hazelcast a member or client of the run's cluster, with {@link ClusterSerialization} registered
-   * @param clusterName the cluster's name, for the statistics
+   * @param displayName the cluster's name for people (never the secret one Hazelcast uses), for the statistics
    * @param workerId this JVM's worker id: the key of its counters
    * @param recorder this JVM's counters
    */
-  public ClusterLimiterState(HazelcastInstance hazelcast, String clusterName, String workerId, StatsRecorder recorder) {
+  public ClusterLimiterState(HazelcastInstance hazelcast, String displayName, String workerId, StatsRecorder recorder) {
     this.hazelcast = hazelcast;
-    this.clusterName = clusterName;
+    this.displayName = displayName;
     this.workerId = workerId;
     this.recorder = recorder;
     this.holder = hazelcast.getLocalEndpoint().getUuid().toString();
@@ -322,7 +322,7 @@ public final class ClusterLimiterState implements LimiterState {
 
   private String coordination() {
     boolean client = !(hazelcast.getLocalEndpoint() instanceof com.hazelcast.cluster.Member);
- return "cluster " + clusterName + " (" + hazelcast.getCluster().getMembers().size()
+ return "cluster " + displayName + " (" + hazelcast.getCluster().getMembers().size()
         + " members" + (client ? ", this worker a client" : "") + ")";
   }
 

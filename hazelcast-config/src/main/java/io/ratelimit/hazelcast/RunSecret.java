@@ -2,18 +2,12 @@ package io.ratelimit.hazelcast;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -69,7 +63,7 @@ public final class RunSecret {
         return existing.get();
       }
       JoinSecret drawn = draw();
-      write(dir.path().resolve(FILE), drawn);
+      dir.write(FILE, drawn.text() + "\n"); // 600 from its creation, renamed into place whole
       return drawn;
     });
   }
@@ -124,35 +118,5 @@ public final class RunSecret {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
     return JoinSecret.of(HexFormat.of().formatHex(bytes));
-  }
-
-  /**
-   * Writes the secret to a new file created {@code 600} (never wider, not even for a moment), flushed to
-   * disk, then renamed into place: a reader finds no file or the whole secret.
-   */
-  private static void write(Path target, JoinSecret secret) throws IOException {
-    Path temporary = target.resolveSibling(FILE + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
-    Files.deleteIfExists(temporary); // left by a JVM that died while writing (its pid since reused)
-    FileAttribute<?>[] attributes = POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
-    try {
-      Files.createFile(temporary, attributes);
-      if (POSIX) {
-        Files.setPosixFilePermissions(temporary, OWNER_ONLY); // the umask may narrow a new file's mode; this makes it exact
-      }
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-        ByteBuffer bytes = ByteBuffer.wrap((secret.text() + "\n").getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
-        channel.force(true);
-      }
-      try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target);
-      }
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
   }
 }

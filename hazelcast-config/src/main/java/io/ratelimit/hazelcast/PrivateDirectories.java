@@ -142,15 +142,24 @@ public final class PrivateDirectories {
     return own;
   }
 
-  /** This JVM's user, as the file system names owners: the owner of a file it has just created. */
+  /**
+   * This JVM's user, as the file system names owners: the owner of {@code /proc/self} where there is one
+   * (Linux), else of a file it has just created. Not {@code Files.createTempFile}: its random name would
+   * start a {@code SecureRandom}, tens of milliseconds before the first request.
+   */
   private static final class Me {
     static final UserPrincipal USER = find();
 
     private static UserPrincipal find() {
       try {
-        Path probe = Files.createTempFile("ratelimit-owner", ".tmp", FILE_ATTRIBUTES);
+        Path self = Path.of("/proc/self");
+        if (Files.isDirectory(self)) {
+          return Files.getOwner(self);
+        }
+        Path probe = Path.of(System.getProperty("java.io.tmpdir"), "ratelimit-owner-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Files.createFile(probe, FILE_ATTRIBUTES);
         try {
-          return Files.getOwner(probe);
+          return Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
         } finally {
           Files.deleteIfExists(probe);
         }

@@ -30,7 +30,6 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +80,7 @@ public final class RunDirectoryState implements LimiterState {
   private final RunDirectoryLeaseStore leases;
   private final ScheduledExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong leaseIds = new java.util.concurrent.atomic.AtomicLong();
   private final boolean participating;
   private volatile RunMode runMode = RunMode.PARALLEL;
   private volatile long window;
@@ -249,7 +249,9 @@ public final class RunDirectoryState implements LimiterState {
 
   private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
-    String leaseId = UUID.randomUUID().toString();
+    // unique in the run by the participant's name (process, start, counter): no UUID, whose SecureRandom would
+    // cost a cold JVM's first request tens of milliseconds
+    String leaseId = participant + "/" + leaseIds.incrementAndGet();
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
     // the head of this JVM's line waits for the bell a release rings, and polls every 1 ms backing off to 10 ms
     // for what rings nothing (a holder that died, a lapsed ticket)

@@ -10,9 +10,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * This worker's counters sampled once a second (cumulative requests, 429s and retries at each epoch
- * second), shared with the run so the report can chart every worker.
+ * second), shared with the run so the report can chart every worker: every {@value #SHARE_EVERY} samples
+ * and at the end. Not at every sample: the first would start the JSON codec (about 0.2 CPU s) in every
+ * fork at the moment the forks start together and send their first requests.
  */
 final class Timeline implements AutoCloseable {
+  static final int SHARE_EVERY = 10;
   /**
    * One sample: cumulative counts at an epoch second, and the widest effective spacing of the APIs this
    * worker paces ({@code PYTEST_RATE_LIMIT_DELAY}, or wider while the API refuses; -1 before any).
@@ -44,6 +47,12 @@ final class Timeline implements AutoCloseable {
     ApiStats t = coordinator.localStatistics().values().stream().reduce(ApiStats.EMPTY, ApiStats::plus);
     double delayMs = coordinator.effectiveDelays().values().stream().mapToDouble(d -> d.toNanos() / 1e6).max().orElse(-1);
     samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries(), delayMs));
+    if (samples.size() % SHARE_EVERY == 0) {
+      share();
+    }
+  }
+
+  private synchronized void share() {
     coordinator.publish("timeline", Json.write(samples));
   }
 
@@ -51,5 +60,6 @@ final class Timeline implements AutoCloseable {
   public void close() {
     sampler.shutdownNow();
     sample();
+    share();
   }
 }

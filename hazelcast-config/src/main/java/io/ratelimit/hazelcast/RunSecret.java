@@ -47,12 +47,25 @@ public final class RunSecret {
     }
     return switch (settings.mode()) {
       case MEMBERS -> throw new IllegalStateException("PYTEST_CLUSTER_MODE=members needs PYTEST_CLUSTER_SECRET, the same on every machine");
-      case CLIENT -> read(settings.runDirectory()).orElseThrow(() -> new IllegalStateException("no join secret for the run's cluster "
+      case CLIENT -> clientOfThisMachine(settings).orElseThrow(() -> new IllegalStateException("no join secret for the run's cluster "
           + settings.displayName() + ": set PYTEST_CLUSTER_SECRET to the one its members were given, or run on the machine of its "
           + "ClusterMember (or embedded forks) with the same PYTEST_RUN_ID or PYTEST_RUN_DIR, whose run directory holds it ("
           + settings.runDirectory().resolve(FILE) + ")"));
       default -> drawOrRead(RunDirectory.of(settings));
     };
+  }
+
+  /**
+   * A client using the secret of a run on this machine is one of the run's JVMs: listed in the run's
+   * presence while it lives (see {@link RunLifetime}), so that a member started again while the clients
+   * wait for their cluster continues the run, with its secret, instead of retiring it.
+   */
+  private static Optional<JoinSecret> clientOfThisMachine(ClusterSettings settings) {
+    if (!Files.isDirectory(settings.runDirectory(), LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty(); // never creates the directory: there is no secret to find
+    }
+    RunDirectory.of(settings).enter(RunDirectory.thisProcess() + "#client");
+    return read(settings.runDirectory());
   }
 
   /** The run directory's secret; the first caller of the run draws and writes it, under the directory's lock. */

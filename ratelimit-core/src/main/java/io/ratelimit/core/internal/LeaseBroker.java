@@ -229,7 +229,7 @@ public final class LeaseBroker {
     } else {
       message = "ratelimit-testkit: " + owner + " could not get '" + key.substring(RESOURCE.length()) + "' " + waited + "; "
           + (holders.isEmpty() ? "it came free just now" : "held: " + summarize(holders))
-          + ". If its holder hangs, end the lease with the leases command (see the README).";
+          + ". If its holder hangs, end the lease with the leases command (see docs/shared-resources.md).";
     }
     return new LeaseUnavailableException(message, free, holders);
   }

@@ -437,7 +437,7 @@ public final class RunDirectoryState implements LimiterState {
   public RateLimitStats statistics() {
     flush();
     Map<String, Map<String, ApiStats>> byWorker = new TreeMap<>();
-    readAll(dir.path().resolve("stats")).forEach((worker, json) -> byWorker.put(worker, StatsCodec.statsFromJson(json)));
+    readAll(dir.path().resolve("stats")).forEach((worker, text) -> byWorker.put(worker, StatsFile.read(text)));
     Map<String, ApiStats> own = recorder.snapshot();
     if (!own.isEmpty()) {
       byWorker.put(workerId, own);
@@ -464,13 +464,13 @@ public final class RunDirectoryState implements LimiterState {
     if (snapshot.isEmpty()) {
       return;
     }
-    String json = StatsCodec.statsToJson(snapshot);
-    if (!json.equals(lastFlushed)) {
+    String text = StatsFile.write(snapshot);
+    if (!text.equals(lastFlushed)) {
       update(file -> {
-        dir.write("stats/" + encode(workerId), json);
+        dir.write("stats/" + encode(workerId), text);
         return null;
       });
-      lastFlushed = json;
+      lastFlushed = text;
     }
   }
 
@@ -534,7 +534,9 @@ public final class RunDirectoryState implements LimiterState {
         if (file.participants.containsValue("")) {
           return false;
         }
-        carrier.carry(file, readAll(dir.path().resolve("stats")), documents(), readAll(dir.path().resolve("claims")));
+        Map<String, String> statistics = new TreeMap<>(); // the cluster keeps counters as JSON
+        readAll(dir.path().resolve("stats")).forEach((worker, text) -> statistics.put(worker, StatsCodec.statsToJson(StatsFile.read(text))));
+        carrier.carry(file, statistics, documents(), readAll(dir.path().resolve("claims")));
         file.epoch = RunFile.Epoch.CLUSTER;
         return true;
       });
@@ -692,9 +694,9 @@ public final class RunDirectoryState implements LimiterState {
   private void keepCounters() {
     Map<String, ApiStats> snapshot = recorder.snapshot();
     if (!snapshot.isEmpty()) {
-      String json = StatsCodec.statsToJson(snapshot);
+      String text = StatsFile.write(snapshot);
       dir.locked(STATE, LOCK_BOUND, () -> {
-        dir.write("stats/" + encode(workerId), json);
+        dir.write("stats/" + encode(workerId), text);
         return null;
       });
     }

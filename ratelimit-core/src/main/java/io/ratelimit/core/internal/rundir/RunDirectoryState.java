@@ -22,7 +22,6 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -53,10 +51,10 @@ import org.slf4j.Logger;
  */
 public final class RunDirectoryState implements LimiterState {
   private static final Logger LOG = Logs.get(RunDirectoryState.class);
-  private static final String STATE = "state";
-  private static final String STATE_FILE = "state.bin";
+  static final String STATE = "state";
+  static final String STATE_FILE = "state.bin";
   /** Holders keep the lock for microseconds; a JVM stopped while holding it must not hang the build. */
-  private static final Duration LOCK_BOUND = Duration.ofSeconds(30);
+  static final Duration LOCK_BOUND = Duration.ofSeconds(30);
   private static final long TICKET_MILLIS = 1_000;
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   /** Earliest slot ahead of now: covers the file lock and the trip back to the caller. */
@@ -139,9 +137,9 @@ public final class RunDirectoryState implements LimiterState {
     if (entry == RunDirectory.Entry.NEW_RUN) {
       LOG.debug("ratelimit-testkit: no run going on in {}; this JVM starts one there", dir.path());
     } else if (entry == RunDirectory.Entry.RESUMED) {
-      reopen(dir);
+      RunEntry.reopen(dir);
     }
-    this.workerId = participate ? uniqueWorkerId(dir, workerId) : workerId;
+    this.workerId = participate ? RunEntry.uniqueWorkerId(dir, workerId) : workerId;
     this.recorder = recorder;
     this.leases = new RunDirectoryLeaseStore(this);
     this.bell = ChangeBell.in(dir);
@@ -163,23 +161,7 @@ public final class RunDirectoryState implements LimiterState {
     }
   }
 
-  /**
-   * {@code requested}, or {@code requested.2}, {@code .3} ... when another JVM of the run used it before: forks
-   * that do not overlap (Surefire's {@code reuseForks=false}) are given the same fork number, and each keeps
-   * its own counters and documents in the run.
-   */
-  private static String uniqueWorkerId(RunDirectory dir, String requested) {
-    for (int n = 1; n <= 10_000; n++) {
-      String id = n == 1 ? requested : requested + "." + n;
-      String name = "workers/" + encode(id);
-      if (dir.createOnce(name, RunDirectory.thisProcess()) || dir.read(name).orElse("").equals(RunDirectory.thisProcess())) {
-        return id;
-      }
-    }
-    throw new IllegalStateException("ratelimit-testkit: 10000 JVMs of this run have used worker id " + requested);
-  }
-
-  /** This JVM's worker id in the run: the one asked for, made unique among the run's JVMs (see {@link #uniqueWorkerId}). */
+  /** This JVM's worker id in the run: the one asked for, made unique among the run's JVMs (see {@link RunEntry#uniqueWorkerId}). */
   public String workerId() {
     return workerId;
   }
@@ -653,29 +635,6 @@ public final class RunDirectoryState implements LimiterState {
         }
       }
     }
-  }
-
-  /**
-   * The next fork of a build whose forks have all ended (within the grace): if they had moved the run into
-   * their cluster, that cluster ended with them, and what they kept here on leaving (counters, documents) is
-   * the run. The state comes back here, without the dead JVMs' permits, waiters and leases; pacing stays.
-   */
-  private static void reopen(RunDirectory dir) {
-    dir.locked(STATE, LOCK_BOUND, () -> {
-      RunFile file = RunFile.parse(dir.readBytes(STATE_FILE));
-      if (file.epoch == RunFile.Epoch.CLUSTER) {
-        file.epoch = RunFile.Epoch.RUN_DIRECTORY;
-        file.noCluster = null;
-        file.participants.clear();
-        file.leases.clear();
-        file.permits.values().forEach(p -> {
-          p.held.clear();
-          p.waiting.clear();
-        });
-        dir.writeBytes(STATE_FILE, file.toBytes());
-      }
-      return null;
-    });
   }
 
   /**

@@ -48,17 +48,23 @@ class JoinSecretTest {
   @TempDir
   Path tmp;
 
+  /** An embedded run's settings on its own ports and run directory, with PYTEST_DEBUG: everything it may print. */
+  private static Map<String, String> embeddedRun(String runId, Path runDir, int basePort) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PYTEST_RUN_ID", runId);
+    env.put("PYTEST_CLUSTER_MODE", "embedded");
+    env.put("PYTEST_RUN_DIR", runDir.toString());
+    env.put("PYTEST_CLUSTER_PORT", Integer.toString(basePort));
+    env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(PORTS));
+    env.put("PYTEST_DEBUG", "true");
+    return env;
+  }
+
   @Test
   void anOutsiderWithTheRunIdAndThePortsCanNeitherJoinNorConnectAndTheSecretIsNeverPrinted() throws Exception {
     String runId = "secret-" + UUID.randomUUID();
     int base = FreePorts.range(PORTS);
-    Map<String, String> env = new HashMap<>();
-    env.put("PYTEST_RUN_ID", runId);
-    env.put("PYTEST_CLUSTER_MODE", "embedded");
-    env.put("PYTEST_RUN_DIR", tmp.resolve("run").toString());
-    env.put("PYTEST_CLUSTER_PORT", Integer.toString(base));
-    env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(PORTS));
-    env.put("PYTEST_DEBUG", "true");
+    Map<String, String> env = embeddedRun(runId, tmp.resolve("run"), base);
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "2");
     env.put("PYTEST_RATE_LIMIT_DELAY", "0");
     List<ForkedJvm> workers = new ArrayList<>();
@@ -146,13 +152,7 @@ class JoinSecretTest {
     String runId = "member-" + UUID.randomUUID();
     String secret = "ci-secret-" + UUID.randomUUID();
     int base = FreePorts.range(PORTS);
-    Map<String, String> env = new HashMap<>();
-    env.put("PYTEST_RUN_ID", runId);
-    env.put("PYTEST_CLUSTER_MODE", "embedded");
-    env.put("PYTEST_RUN_DIR", tmp.resolve("member").toString());
-    env.put("PYTEST_CLUSTER_PORT", Integer.toString(base));
-    env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(PORTS));
-    env.put("PYTEST_DEBUG", "true");
+    Map<String, String> env = embeddedRun(runId, tmp.resolve("member"), base);
     env.put("PYTEST_CLUSTER_SECRET", secret);
     try (ForkedJvm member = ForkedJvm.start("member", VERBOSE, ClusterMember.class, env)) {
       String line = member.awaitLine(l -> l.startsWith("MEMBER "), BOUND);

@@ -78,7 +78,9 @@ public final class RunDirectory {
    */
   private static void removeStaleSiblings(Path path) {
     Path parent = path.toAbsolutePath().normalize().getParent();
-    if (parent == null || !parent.equals(PrivateDirectories.defaultRoot().toAbsolutePath().normalize())) {
+    // the name first: a run in a PYTEST_RUN_DIR of the user's choice must not make the default folder exist
+    if (parent == null || !parent.getFileName().toString().startsWith("ratelimit-testkit")
+        || !parent.equals(PrivateDirectories.defaultRoot().toAbsolutePath().normalize())) {
       return;
     }
     long dayAgo = System.currentTimeMillis() - Duration.ofDays(1).toMillis();

@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * there the temporary directory is the user's own already.
  */
 public final class PrivateDirectories {
-  private static final Logger LOG = LoggerFactory.getLogger(PrivateDirectories.class);
   static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
   private static final FileAttribute<?>[] DIRECTORY_ATTRIBUTES = POSIX
@@ -138,7 +136,9 @@ public final class PrivateDirectories {
       throw new UncheckedIOException(new IOException("ratelimit-testkit: no private place for this user's runs: " + shared + " "
           + problem.get() + ", and " + own + " " + ownProblem.get() + "; set PYTEST_RUN_DIR to a directory of your own"));
     }
-    LOG.warn("ratelimit-testkit: {} {}; this user's runs are kept in {} instead", shared, problem.get(), own);
+    // the logger is looked up here, not when the class loads: a logging back-end's start costs a fork's
+    // first request tens of milliseconds, and this warning is rare
+    LoggerFactory.getLogger(PrivateDirectories.class).warn("ratelimit-testkit: {} {}; this user's runs are kept in {} instead", shared, problem.get(), own);
     return own;
   }
 

@@ -85,6 +85,8 @@ public final class RunDirectoryState implements LimiterState {
   private volatile boolean moved;
   private volatile String lastFlushed = "";
   private volatile boolean answered;
+  /** This JVM started the run (said once, at the first flush). */
+  private boolean startedTheRun;
   private final long startedNanos = System.nanoTime();
   private volatile Runnable onMoved = () -> { };
   private volatile String joinedAs;
@@ -134,9 +136,10 @@ public final class RunDirectoryState implements LimiterState {
     this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
     this.participating = participate;
     RunDirectory.Entry entry = participate ? dir.enter(participant) : RunDirectory.Entry.JOINED;
-    if (entry == RunDirectory.Entry.NEW_RUN) {
-      LOG.debug("ratelimit-testkit: no run going on in {}; this JVM starts one there", dir.path());
-    } else if (entry == RunDirectory.Entry.RESUMED) {
+    // said at the first flush, not now: asking the logging back-end whether DEBUG is on starts it, and its
+    // start (configuration, date formats) would cost this fork's first request tens of milliseconds
+    this.startedTheRun = entry == RunDirectory.Entry.NEW_RUN;
+    if (entry == RunDirectory.Entry.RESUMED) {
       RunEntry.reopen(dir);
     }
     this.workerId = participate ? RunEntry.uniqueWorkerId(dir, workerId) : workerId;
@@ -587,6 +590,10 @@ public final class RunDirectoryState implements LimiterState {
   private void tick() {
     try {
       if (answered || System.nanoTime() - startedNanos >= FIRST_FLUSH_BOUND.toNanos()) {
+        if (startedTheRun) {
+          startedTheRun = false;
+          LOG.debug("ratelimit-testkit: no run was going on in {}; this JVM started one there", dir.path());
+        }
         flush();
       }
       // a participant that left or died unjoined no longer holds the move back

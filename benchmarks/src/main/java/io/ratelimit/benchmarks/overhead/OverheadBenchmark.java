@@ -15,15 +15,20 @@ import org.openjdk.jmh.annotations.Mode;
  * threads and prints p50 and p99 per operation as a Markdown table.
  *
  * <p>{@code mvn -B -q -pl benchmarks exec:exec -Dbenchmark=io.ratelimit.benchmarks.overhead.OverheadBenchmark}
+ * ({@code OVERHEAD_INCLUDE}, a regular expression of the benchmarks to run, default all;
+ * {@code OVERHEAD_THREADS}, default {@code 1,8}).
  */
 public final class OverheadBenchmark {
   private OverheadBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     StringBuilder table = new StringBuilder("| benchmark | key owner | threads | p50 us | p99 us | ops/s (all threads) |\n|---|---|---:|---:|---:|---:|\n");
-    for (int threads : new int[] {1, 8}) {
+    String include = System.getenv().getOrDefault("OVERHEAD_INCLUDE", LocalOverhead.class.getName() + "|" + ClusterOverhead.class.getName());
+    int[] threadCounts = java.util.Arrays.stream(System.getenv().getOrDefault("OVERHEAD_THREADS", "1,8").split(","))
+        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    for (int threads : threadCounts) {
       Options options = new OptionsBuilder()
-          .include(LocalOverhead.class.getName() + "|" + ClusterOverhead.class.getName())
+          .include(include)
           .mode(Mode.SampleTime).timeUnit(TimeUnit.MICROSECONDS)
           .threads(threads).forks(1)
           .warmupIterations(2).warmupTime(TimeValue.seconds(2))

@@ -104,7 +104,10 @@ public final class ClusterLimiterState implements LimiterState {
     this.window = maps.window();
     this.documents = maps.documents();
     this.leases = new ClusterLeaseStore(hazelcast);
-    this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), false);
+    // only changes to entries someone waits on are sent (SomeoneWaits, run on the owner): an admission
+    // costs no event message to each member
+    this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), new SomeoneWaits(),
+        false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
     runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
     this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {

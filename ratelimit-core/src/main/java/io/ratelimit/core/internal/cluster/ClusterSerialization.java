@@ -20,6 +20,7 @@ public final class ClusterSerialization {
   static final int LEASE_PROCESSOR = 9;
   static final int CARRY_PERMITS = 10;
   static final int PACE_FEEDBACK = 11;
+  static final int SOMEONE_WAITS = 12;
 
   private ClusterSerialization() {}
 
@@ -43,6 +44,7 @@ public final class ClusterSerialization {
         case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
         case CARRY_PERMITS: created = new CarryPermits(); break;
         case PACE_FEEDBACK: created = new PaceFeedback(); break;
+        case SOMEONE_WAITS: created = new SomeoneWaits(); break;
         case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;
         default: created = null; // unknown ids are refused by Hazelcast
       }

@@ -72,6 +72,11 @@ public final class PermitTable implements IdentifiedDataSerializable {
     return leases.size();
   }
 
+  /** True while some worker holds a place in the queue. */
+  boolean hasWaiters() {
+    return !waiting.isEmpty();
+  }
+
   boolean isEmpty() {
     return leases.isEmpty() && waiting.isEmpty();
   }

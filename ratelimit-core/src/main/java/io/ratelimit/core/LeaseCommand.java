@@ -30,8 +30,8 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@code PYTEST_RUN_ID} names the run (set it on the build to know it in advance; workers log it when
- * {@code PYTEST_DEBUG=true}). A run on this machine that works in its run directory (before its forks
- * have moved to the cluster, or when none could form) is read there; otherwise the cluster is looked for at
+ * {@code PYTEST_DEBUG=true}). A run on this machine that works in its run directory (machine mode, the
+ * default) is read there; otherwise the cluster is looked for at
  * {@code PYTEST_CLUSTER_ADDRESS}, by default on this machine's loopback ports {@code PYTEST_CLUSTER_PORT} onwards, with the
  * run's join secret ({@code PYTEST_CLUSTER_SECRET}, or the run directory's on the run's machine). Exit status: 0 done, 1 nothing to
  * free, 2 bad usage or no cluster.
@@ -71,12 +71,12 @@ public final class LeaseCommand {
       err.println(e.getMessage());
       return 2;
     }
-    // a run on this machine that has not moved to its cluster (or has none) keeps its leases in the run directory
+    // a run on this machine in machine mode keeps its leases in the run directory
     if (!environment.containsKey("PYTEST_CLUSTER_ADDRESS") && Files.isDirectory(onThisMachine.runDirectory())) {
       try {
         return command(RunDirectoryState.observer(RunDirectory.at(onThisMachine.runDirectory())).leases(), args, out);
-      } catch (RunDirectoryState.MovedToCluster moved) {
-        // the run's leases are in its cluster
+      } catch (RunDirectoryState.InItsCluster inItsCluster) {
+        // an embedded run, or one a standalone member declared: its leases are in its cluster
       }
     }
     try (ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register)) {

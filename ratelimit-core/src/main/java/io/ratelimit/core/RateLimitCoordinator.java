@@ -19,8 +19,10 @@ import io.ratelimit.core.internal.RetryOn429Interceptor;
 import io.ratelimit.core.internal.SequentialSwitch;
 import io.ratelimit.core.internal.RefusingLimiterState;
 import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.SwitchingLimiterState;
+import io.ratelimit.core.internal.RunKeeper;
+import io.ratelimit.core.internal.rundir.RunDirectoryKeeper;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.util.concurrent.CompletableFuture;
@@ -62,14 +64,6 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
   /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
-  /**
-   * An embedded worker starts its member this long after its first request is answered (after twice this
-   * long if it sends nothing): the run directory keeps the limits exact meanwhile, and on a small machine
-   * the member's start (1.5-3 CPU s) would slow the first requests of the forks that start beside it.
-   */
-  private static final Duration JOIN_DELAY = Duration.ofSeconds(1);
-  /** Longest a worker whose first request is under way holds its member's start back for the answer. */
-  private static final Duration FIRST_ANSWER_BOUND = Duration.ofSeconds(10);
   /** Between two tries to join or connect, when a try failed at once (e.g. a bind refused). */
   private static final Duration CONNECT_PAUSE = Duration.ofSeconds(1);
   /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
@@ -113,6 +107,8 @@ public final class RateLimitCoordinator implements AutoCloseable {
     private final List<ClusterConnection> made = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile java.util.function.Consumer<ClusterConnection> watch = made -> { };
     private volatile RefusingLimiterState refusal;
+    /** An embedded run's keeper, left last. */
+    private volatile RunKeeper keeper;
     private boolean closed; // guarded by this
 
     synchronized void add(ClusterConnection connection) {
@@ -139,6 +135,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
     synchronized void closeAll() {
       closed = true;
       made.forEach(ClusterConnection::close);
+      if (keeper != null) {
+        keeper.close();
+      }
     }
   }
 
@@ -153,10 +152,9 @@ public final class RateLimitCoordinator implements AutoCloseable {
   /**
    * A coordinator sharing its limits, counters and run mode with every worker of the run, as
    * {@code source}'s {@code PYTEST_CLUSTER_*} settings say. By default ({@code machine}) through the run
-   * directory, exact across the JVMs of this machine, with no cluster member to start. An {@code embedded}
-   * worker starts on the run directory too, joins a cluster of the machine's JVMs in the background and
-   * moves there with the others; when no cluster can form, the run stays on the run directory. A {@code members} or {@code client} worker joins
-   * or connects before it returns, trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts; if it
+   * directory, exact across the JVMs of this machine, with no cluster member to start. An {@code embedded},
+   * {@code members} or {@code client} worker joins or connects before it returns (the run's state never
+   * moves: it is where it starts), trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts; if it
    * still has no cluster, it logs one warning and refuses every request and lease with a message that
    * names the cluster's addresses, the settings and what to check. It never works on a share of the limits
    * of its own: the run's other JVMs, possibly on other machines, keep the whole limits in the cluster. A
@@ -197,80 +195,71 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /**
    * The default: the run directory is the run's state, with no cluster member; unless a standalone
-   * {@link ClusterMember} declared the run's directory for its cluster, which the worker then joins.
+   * {@link ClusterMember} declared the run's directory for its cluster, which the worker then joins first.
    */
   private static RateLimitCoordinator startOnThisMachine(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
     RunDirectory directory = RunDirectory.of(settings);
-    if (RunDirectoryState.hasMoved(directory)) {
-      return startEmbedded(settings, workerId, recorder, leaseSettings);
+    if (!RunDirectoryState.declaresCluster(directory)) {
+      try {
+        return onRunDirectory(directory, workerId, recorder, leaseSettings);
+      } catch (RunDirectoryState.InItsCluster declaredMeanwhile) {
+        // a standalone member declared the run between the look and the entry: join its cluster
+      }
     }
-    RunDirectoryState state = new RunDirectoryState(directory, workerId, recorder);
-    return new RateLimitCoordinator(state.workerId(), recorder, state,
-        CompletableFuture.completedFuture(null), new Reconnections(), leaseSettings, FreezeDetector.jvm());
+    return startEmbedded(settings, workerId, recorder, leaseSettings); // joins the declared cluster
   }
 
   /**
-   * An embedded worker starts on the run directory at once and joins the cluster in the background; the
-   * run moves to the cluster when every worker on this machine has joined (see {@link SwitchingLimiterState}).
+   * A worker on the run directory's state.
+   *
+   * @throws RunDirectoryState.InItsCluster when the run was declared for a cluster
+   */
+  private static RateLimitCoordinator onRunDirectory(RunDirectory directory, String workerId, StatsRecorder recorder,
+      LeaseSettings leaseSettings) {
+    RunDirectoryState state = new RunDirectoryState(directory, workerId, recorder);
+    return new RateLimitCoordinator(state.workerId(), recorder, state, CompletableFuture.completedFuture(null), new Reconnections(),
+        leaseSettings, FreezeDetector.jvm());
+  }
+
+  /**
+   * Embedded: the run's JVMs on this machine form a cluster, and this one joins it before it sends; the run
+   * directory keeps what must outlive the cluster (see {@link RunKeeper}). The run directory also decides,
+   * under its lock, where the run's state is, once and for every JVM of the run: the first JVM to join a
+   * cluster declares it there, and a JVM that could not join one keeps the state in the run directory unless
+   * a cluster was declared (then it refuses to send: it cannot guess its share). A JVM that joined after
+   * others had kept the state in the run directory leaves its cluster and keeps it there too. So the run
+   * never has two states that would each allow the whole limits.
    */
   private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String requestedWorkerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
-    RunDirectoryState interim = new RunDirectoryState(RunDirectory.of(settings), requestedWorkerId, recorder);
-    String workerId = interim.workerId();
-    Reconnections rejoined = new Reconnections();
+    RunDirectory directory = RunDirectory.of(settings);
+    RunDirectoryKeeper keeper = new RunDirectoryKeeper(directory, requestedWorkerId);
     FreezeDetector freezes = FreezeDetector.jvm();
-    SwitchingLimiterState state = new SwitchingLimiterState(interim, settings.joinTimeout().plusSeconds(20));
-    CompletableFuture<ClusterConnection> connecting = new CompletableFuture<>();
-    Thread join = new Thread(() -> {
-      try {
-        if (!interim.hasMoved()) { // a JVM that starts after the run moved waits for its member: no delay then
-          state.awaitFirstRelease(JOIN_DELAY, FIRST_ANSWER_BOUND);
-          Thread.sleep(JOIN_DELAY.toMillis());
-        }
-      } catch (InterruptedException e) {
-        return;
-      }
-      long freezesBefore = freezes.freezes(); // a freeze while it joins counts: the member may have been dropped
-      ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register, false);
-      connecting.complete(connection);
-      if (state.isClosed()) {
-        connection.close(); // the worker stopped while its member started
-        return;
-      }
-      try {
-        connection.instance().ifPresentOrElse(hz -> {
-          ClusterLimiterState cluster = new ClusterLimiterState(hz, connection.displayName(), workerId, recorder);
-          // the run's other forks go on in the cluster: a JVM that loses it joins again, or sends nothing
-          state.joined(cluster, new FailoverLimiterState(cluster, why -> rejoin(settings, workerId, recorder, rejoined, connection),
-              "joins the run's cluster again (through the run directory), with the whole limits", freezes, freezesBefore));
-        }, () -> state.noCluster(connection.fallbackReason().orElse("no cluster")));
-        LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-      } catch (RuntimeException e) {
-        LOG.warn("ratelimit-testkit: worker {} could not take its place in the run's cluster: {}", workerId, e.toString());
-      }
-    }, "ratelimit-cluster-join");
-    join.setDaemon(true);
-    join.start();
-    return new RateLimitCoordinator(workerId, recorder, state, connecting, rejoined, leaseSettings, freezes);
-  }
-
-  /**
-   * A new member of the run's cluster for a JVM that lost its own, or a state that refuses to guess. The
-   * lost member is left first: one member per JVM, and never one that goes on with its own copy of the state.
-   */
-  private static LimiterState rejoin(ClusterSettings settings, String workerId, StatsRecorder recorder, Reconnections rejoined,
-      ClusterConnection first) {
-    leave(rejoined.latest().orElse(first));
-    ClusterConnection again = ClusterConnector.connect(settings, ClusterSerialization::register, false);
-    if (again.instance().isEmpty()) {
-      String reason = again.fallbackReason().orElse("no cluster");
-      return rejoined.refuse("ratelimit-testkit: this JVM lost the run's cluster and could not join it again (" + reason
-          + "); the run's other JVMs go on there, so this one sends nothing rather than guess its share of the limits",
-          "none: lost the run's cluster (" + reason + "); requests refused", workerId, recorder);
+    long freezesBefore = freezes.freezes();
+    ClusterConnection connection = connectWithin(settings);
+    if (connection.instance().isPresent() && RunDirectoryState.declareCluster(directory)) {
+      return inCluster(settings, connection, keeper.workerId(), recorder, leaseSettings, keeper, freezes, freezesBefore);
     }
-    rejoined.add(again);
-    return new ClusterLimiterState(again.instance().orElseThrow(), again.displayName(), workerId, recorder);
+    String reason = connection.fallbackReason().orElse("JVMs of this run keep its state in the run directory");
+    leave(connection);
+    boolean first = keeper.claim("no-cluster"); // the run says it once
+    keeper.close();
+    try {
+      RateLimitCoordinator onThisMachine = onRunDirectory(directory, requestedWorkerId, recorder, leaseSettings);
+      if (first) {
+        LOG.warn("ratelimit-testkit: the run's cluster could not form ({}). The JVMs of this run on this machine coordinate "
+            + "through the run directory {} instead: limits, leases and the report stay run-wide and exact on this machine.",
+            reason, directory.path());
+      }
+      return onThisMachine;
+    } catch (RunDirectoryState.InItsCluster others) {
+      Reconnections none = new Reconnections();
+      RefusingLimiterState refusing = none.refuse(NoCluster.message(settings, null, reason), NoCluster.coordination(settings, reason),
+          requestedWorkerId, recorder);
+      return new RateLimitCoordinator(requestedWorkerId, recorder, refusing, CompletableFuture.completedFuture(connection), none,
+          leaseSettings, freezes);
+    }
   }
 
   /**
@@ -281,27 +270,46 @@ public final class RateLimitCoordinator implements AutoCloseable {
    */
   private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder,
       LeaseSettings leaseSettings) {
-    Reconnections reconnections = new Reconnections();
     FreezeDetector freezes = FreezeDetector.jvm();
     long freezesBefore = freezes.freezes();
     ClusterConnection connection = connectWithin(settings);
-    LimiterState state;
-    if (connection.instance().isPresent()) {
-      ClusterLimiterState cluster = new ClusterLimiterState(connection.instance().get(), connection.displayName(), workerId, recorder);
-      state = guarded(cluster, settings, workerId, recorder, reconnections, connection, freezes, freezesBefore);
-      LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    } else {
+    if (connection.instance().isEmpty()) {
       String reason = connection.fallbackReason().orElse("no cluster");
-      state = reconnections.refuse(NoCluster.message(settings, null, reason),
-          NoCluster.coordination(settings, reason), workerId, recorder);
+      Reconnections none = new Reconnections();
+      RefusingLimiterState refusing = none.refuse(NoCluster.message(settings, null, reason), NoCluster.coordination(settings, reason),
+          workerId, recorder);
+      return new RateLimitCoordinator(workerId, recorder, refusing, CompletableFuture.completedFuture(connection), none,
+          leaseSettings, freezes);
     }
+    return inCluster(settings, connection, workerId, recorder, leaseSettings, null, freezes, freezesBefore);
+  }
+
+  /**
+   * A worker in the cluster {@code connection} joined, failing over when it is lost.
+   *
+   * @param keeper the run directory's keeper in embedded mode (its worker id is {@code workerId}); null when the
+   *     run spans machines
+   */
+  private static RateLimitCoordinator inCluster(ClusterSettings settings, ClusterConnection connection, String workerId,
+      StatsRecorder recorder, LeaseSettings leaseSettings, RunKeeper keeper, FreezeDetector freezes, long freezesBefore) {
+    Reconnections reconnections = new Reconnections();
+    reconnections.keeper = keeper;
+    ClusterLimiterState cluster = clusterState(connection, workerId, recorder, keeper);
+    LimiterState state = guarded(cluster, settings, workerId, recorder, reconnections, connection, freezes, freezesBefore, keeper);
+    LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
     return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), reconnections,
         leaseSettings, freezes);
   }
 
+  private static ClusterLimiterState clusterState(ClusterConnection connection, String workerId, StatsRecorder recorder, RunKeeper keeper) {
+    HazelcastInstance hz = connection.instance().orElseThrow();
+    return keeper == null ? new ClusterLimiterState(hz, connection.displayName(), workerId, recorder)
+        : new ClusterLimiterState(hz, connection.displayName(), recorder, keeper);
+  }
+
   /** {@code cluster}, connected again (within the join timeout) when it is lost, or refusing if it cannot be. */
   private static LimiterState guarded(ClusterLimiterState cluster, ClusterSettings settings, String workerId, StatsRecorder recorder,
-      Reconnections reconnections, ClusterConnection first, FreezeDetector freezes, long freezesBefore) {
+      Reconnections reconnections, ClusterConnection first, FreezeDetector freezes, long freezesBefore, RunKeeper keeper) {
     return new FailoverLimiterState(cluster, why -> {
       leave(reconnections.latest().orElse(first)); // one instance per JVM: the lost one is left before another is made
       ClusterConnection again = connectWithin(settings);
@@ -312,7 +320,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
       }
       reconnections.add(again);
       LOG.warn("ratelimit-testkit: worker {} is back in {} after losing it; it sends again", workerId, again);
-      return new ClusterLimiterState(again.instance().get(), again.displayName(), workerId, recorder);
+      return clusterState(again, workerId, recorder, keeper);
     }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
         + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot", freezes, freezesBefore);
   }
@@ -362,7 +370,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private void endWithTheProgram() {
     shutdownHook = new Thread(this::close, "ratelimit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    // an embedded member starts in the background: watched from when it exists; so is any made later
+    // watched from when it exists; so is any made later
     connection.thenAccept(this::watch);
     reconnections.watch = this::watch;
   }
@@ -405,9 +413,6 @@ public final class RateLimitCoordinator implements AutoCloseable {
     if (refusal != null) {
       return refusal.coordination();
     }
-    if (state instanceof SwitchingLimiterState switching && !switching.inCluster()) {
-      return switching.coordination();
-    }
     if (state instanceof RunDirectoryState onThisMachine) {
       return onThisMachine.coordination();
     }
@@ -438,15 +443,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * {@link SharedOkHttp}), so connections are reused across tests and APIs.
    */
   public OkHttpClient newClient(RateLimitConfig config) {
-    expectRequests(); // before OkHttp's own start, which takes over a second when forks start together
     return wrap(SharedOkHttp.client(), config);
-  }
-
-  /** This JVM is about to send: its member's start, in the background, waits for the first answer (bounded). */
-  private void expectRequests() {
-    if (state instanceof SwitchingLimiterState switching) {
-      switching.expectRequests();
-    }
   }
 
   /**
@@ -459,7 +456,6 @@ public final class RateLimitCoordinator implements AutoCloseable {
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(config, "config");
-    expectRequests();
     if (config.debug()) {
       Logs.debug(true);
     }

@@ -28,8 +28,7 @@ import okhttp3.Response;
  * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code OWN} prints how many
  * attempts this JVM has sent ({@code OWN <n>}, no cluster call), {@code HOLD} and a resource takes its lease in
  * the background and keeps it ({@code HELD <resource>} once it has it), {@code LEASES} prints every live lease
- * of the run as this JVM sees it ({@code LEASES <resource>=<owner>,...}), {@code EXIT} leaves. Unless {@code HAMMER_AWAIT_CLUSTER=false}, {@code READY} comes once the run works in
- * its cluster (not in the run directory it starts on).
+ * of the run as this JVM sees it ({@code LEASES <resource>=<owner>,...}), {@code EXIT} leaves.
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
  */
@@ -49,9 +48,6 @@ public final class HammerWorker {
     hammer(plain, warmUpUrl(url), threads, 1); // open the connections before the measured run
     OkHttpClient client = RateLimitedClients.wrap(plain, RateLimitConfig.fromEnvironment());
     hammer(client, warmUpUrl(url), threads, 1); // and run the limiter's own code once (JIT, class loading)
-    if (!"false".equals(System.getenv("HAMMER_AWAIT_CLUSTER"))) {
-      awaitCluster(coordinator); // the tests of a formed cluster start from one
-    }
     System.out.println("READY " + coordinator.statistics().coordination());
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String command; (command = stdin.readLine()) != null; ) {
@@ -89,9 +85,8 @@ public final class HammerWorker {
           }
           System.out.println("STREAMING");
           break;
-        case "AWAIT": // until this worker works in the run's cluster, with as many members as the next line says
+        case "AWAIT": // until this worker's cluster has as many members as the next line says
           int members = Integer.parseInt(stdin.readLine().trim());
-          awaitCluster(coordinator);
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
           while (coordinator.clusterSize() != members && System.nanoTime() < deadline) { // exactly: a member just killed may still count
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
@@ -152,20 +147,6 @@ public final class HammerWorker {
         default:
           System.out.println("UNKNOWN " + command);
       }
-    }
-  }
-
-  /**
-   * Waits (60 s at most) until the run has moved from its run directory to the cluster, in embedded mode;
-   * in machine mode (the default) the run directory is where the run stays.
-   */
-  private static void awaitCluster(RateLimitCoordinator coordinator) {
-    if (!"embedded".equals(System.getenv("PYTEST_CLUSTER_MODE"))) {
-      return;
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (coordinator.coordination().startsWith("run directory") && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 

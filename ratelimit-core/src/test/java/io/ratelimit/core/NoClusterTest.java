@@ -48,7 +48,6 @@ class NoClusterTest {
     env.put("PYTEST_CLUSTER_PORT_COUNT", "3");
     env.put("PYTEST_CLUSTER_JOIN_TIMEOUT", "2");
     env.put("PYTEST_WORKERS", "2"); // a guess at the worker count that must not matter: 4 JVMs run
-    env.put("HAMMER_AWAIT_CLUSTER", "false");
   }
 
   @AfterEach

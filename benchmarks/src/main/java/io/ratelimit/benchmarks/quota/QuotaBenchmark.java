@@ -133,7 +133,6 @@ public final class QuotaBenchmark {
       List<Long> latencies = new ArrayList<>();
       long logical = 0;
       long ok = 0;
-      long movedMillis = -1; // the earliest any worker saw the run's state in the cluster
       for (ForkedJvm jvm : jvms) {
         String result = jvm.awaitValue("RESULT", BOUND.multipliedBy(3));
         for (String part : result.split(" ")) {
@@ -141,13 +140,6 @@ public final class QuotaBenchmark {
           switch (kv[0]) {
             case "logical": logical += Long.parseLong(kv[1]); break;
             case "ok": ok += Long.parseLong(kv[1]); break;
-            case "moved": {
-              long seen = Long.parseLong(kv[1]);
-              if (seen >= 0 && (movedMillis < 0 || seen < movedMillis)) {
-                movedMillis = seen;
-              }
-              break;
-            }
             case "latencies":
               for (String l : kv[1].split(",")) {
                 if (!l.isEmpty()) {
@@ -195,9 +187,8 @@ public final class QuotaBenchmark {
         }
       }
       if (s.timeline()) {
-        boolean watched = contender.startsWith("ratelimit-testkit");
         TIMELINES.add(view.timeline("Per second, " + s.label(policy) + " / " + contender + " (as the API saw it; second 0 begins at GO):",
-            whole, watched, movedMillis < 0 ? -1 : movedMillis * 1000, policy == Policy.NGINX_CONN));
+            whole, policy == Policy.NGINX_CONN));
       }
       String worstWindow = "-";
       String most429 = "-";

@@ -12,11 +12,9 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.ratelimit.core.RateLimitConfig;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
-import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.ClusterConnection;
 import io.ratelimit.hazelcast.ClusterConnector;
 import io.ratelimit.hazelcast.ClusterSettings;
-import io.ratelimit.hazelcast.RunDirectory;
 import io.ratelimit.settings.SettingsSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,10 +39,8 @@ import okhttp3.Response;
  * One worker JVM of the quota benchmark: sets up one contender's limiter (joining the run's cluster for
  * the distributed ones), says {@code READY} once every worker is in, waits for {@code GO}, then runs
  * {@code threads} threads that send logical requests back to back for {@code durationMs}, and prints
- * {@code RESULT logical=.. ok=.. moved=.. latencies=..}. Every request carries {@code X-Worker: n} (this JVM's
- * number), so the API can tell the workers' arrivals apart. For {@code ratelimit-testkit}, a background thread
- * polls the run directory ({@code RunDirectoryState.hasMoved}) every 100 ms until the run's state has moved to
- * the Hazelcast cluster: {@code moved} is when it first saw it (epoch ms), -1 if never.
+ * {@code RESULT logical=.. ok=.. latencies=..}. Every request carries {@code X-Worker: n} (this JVM's
+ * number), so the API can tell the workers' arrivals apart.
  *
  * <p>Usage: {@code QuotaWorker contender url threads perSecond workers maxInFlight durationMs [n]}; a contender
  * name may end in {@code +N%}: its spacing is then N% longer than 1/R (a margin for arrival jitter). A
@@ -160,7 +156,6 @@ public final class QuotaWorker {
         adaptive = config.describe().lines().filter(l -> l.contains("PYTEST_ADAPTIVE_DELAY")).map(String::trim).findFirst()
             .orElse("PYTEST_ADAPTIVE_DELAY not a setting of this build");
         clusterSize = coordinator::clusterSize;
-        watchMove(RunDirectory.of(ClusterSettings.fromEnvironment()));
         send = request -> {
           try (Response r = client.newCall(request).execute()) {
             r.body().string();
@@ -193,28 +188,6 @@ public final class QuotaWorker {
     System.exit(0);
   }
 
-  /** When this JVM first saw the run's state in the cluster, epoch ms; -1 until then. */
-  private static final AtomicLong MOVED_AT = new AtomicLong(-1);
-
-  /** Polls {@code dir} in the background until the run's state has moved to its cluster (the lock is held for microseconds). */
-  private static void watchMove(RunDirectory dir) {
-    Thread watch = new Thread(() -> {
-      try {
-        while (MOVED_AT.get() < 0) {
-          if (RunDirectoryState.hasMoved(dir)) {
-            MOVED_AT.set(System.currentTimeMillis());
-            return;
-          }
-          TimeUnit.MILLISECONDS.sleep(100);
-        }
-      } catch (InterruptedException | RuntimeException stop) {
-        // not seen: reported as -1
-      }
-    }, "quota-move-watch");
-    watch.setDaemon(true);
-    watch.start();
-  }
-
   private static void run(Contender send, String url, String workerNumber, int threads, long durationMs) throws Exception {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMs);
     ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -240,7 +213,7 @@ public final class QuotaWorker {
     pool.shutdown();
     StringBuilder all = new StringBuilder();
     latencies.forEach(l -> all.append(all.length() == 0 ? "" : ",").append(l));
-    System.out.println("RESULT logical=" + latencies.size() + " ok=" + ok.get() + " moved=" + MOVED_AT.get() + " latencies=" + all);
+    System.out.println("RESULT logical=" + latencies.size() + " ok=" + ok.get() + " latencies=" + all);
   }
 
   /** The same retry policy for every contender that has none of its own: up to 3, Retry-After honoured, else 200 ms x 2^n. */

@@ -107,33 +107,18 @@ final class ServerView {
   /**
    * The run second by second: starts (arrivals), 429s, admitted, the median and longest gap between
    * consecutive arrivals (the gap counts in the second of the later one), and marks: the whole window's
-   * opening and closing, and {@code movedMicros} (epoch microseconds; negative: not seen), when the run's
-   * limiter state was first seen in its cluster, if {@code watched} (the contender's workers looked).
+   * opening and closing; with {@code inFlight}, one more column, the mean requests in flight at the API in
+   * each second ({@link #meanInFlight}).
    */
-  String timeline(String title, Window window, boolean watched, long movedMicros) {
-    return timeline(title, window, watched, movedMicros, false);
-  }
-
-  /**
-   * {@link #timeline(String, Window, boolean, long)}, with {@code inFlight}: one more column, the mean
-   * requests in flight at the API in each second ({@link #meanInFlight}).
-   */
-  String timeline(String title, Window window, boolean watched, long movedMicros, boolean inFlight) {
+  String timeline(String title, Window window, boolean inFlight) {
     StringBuilder out = new StringBuilder();
     out.append(title).append('\n');
-    if (watched && movedMicros < 0) {
-      out.append("(no worker saw the run's state move to the cluster: it stayed in the run directory)\n");
-    } else if (watched && movedMicros < originMicros) {
-      out.append(String.format(Locale.ROOT, "(the run's state had moved to the cluster %.1f s before second 0: no second is marked moved)%n",
-          (originMicros - movedMicros) / 1e6));
-    }
     out.append("\n| second | starts | 429s | admitted | median gap ms | longest gap ms |" + (inFlight ? " mean in flight |" : "") + " mark |\n");
     out.append("|---:|---:|---:|---:|---:|---:|" + (inFlight ? "---:|" : "") + "---|\n");
     if (arrivals.isEmpty()) {
       return out.append("| - | 0 | 0 | 0 | - | - |" + (inFlight ? " - |" : "") + " no arrival |\n").toString();
     }
     int last = (int) Math.floor(at(arrivals.get(arrivals.size() - 1)));
-    int movedSecond = movedMicros >= originMicros ? (int) ((movedMicros - originMicros) / 1_000_000) : -1;
     int index = 0;
     double previous = Double.NaN;
     for (int second = 0; second <= last; second++) {
@@ -160,9 +145,6 @@ final class ServerView {
       if (window != null && (int) Math.floor(window.end()) == second) {
         marks.add(String.format(Locale.ROOT, "whole window closes (%.2f s)", window.end()));
       }
-      if (movedSecond == second) {
-        marks.add(String.format(Locale.ROOT, "moved (%.2f s)", (movedMicros - originMicros) / 1e6));
-      }
       String inFlightCell = "";
       if (inFlight) {
         double mean = meanInFlight(second, second + 1);
@@ -171,10 +153,6 @@ final class ServerView {
       out.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %s | %s |%s %s |%n", second, starts, refused, admitted,
           gaps.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", median(gaps)),
           gaps.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f", gaps.get(gaps.size() - 1)), inFlightCell, String.join("; ", marks)));
-    }
-    if (movedSecond > last) {
-      out.append(String.format(Locale.ROOT, "%n(the run's state moved to the cluster at %.2f s, after the last arrival)%n",
-          (movedMicros - originMicros) / 1e6));
     }
     return out.toString();
   }

@@ -31,4 +31,19 @@ public interface AttemptWindow {
       return attempts >= SIZE && rate() > threshold;
     }
   }
+
+  /**
+   * The packed window {@code packed} with one more outcome. A window kept in shared state is one long:
+   * the low {@value #SIZE} bits are a shift register of outcomes (1 = 429), the top byte the count.
+   */
+  static long append(long packed, boolean rateLimited) {
+    long count = Math.min(SIZE, (packed >>> 56) + 1);
+    long bits = ((packed << 1) | (rateLimited ? 1 : 0)) & ((1L << SIZE) - 1);
+    return (count << 56) | bits;
+  }
+
+  /** The window a packed value (see {@link #append}) stands for. */
+  static Share share(long packed) {
+    return new Share((int) (packed >>> 56), Long.bitCount(packed & ((1L << SIZE) - 1)));
+  }
 }

@@ -102,19 +102,6 @@ public final class ClusterLeaseStore implements LeaseStore {
     return Arrays.asList(tables.executeOnKey(key, LeaseProcessor.release(leaseId)));
   }
 
-  /**
-   * Takes over a lease table from the run directory when the run moves here (no lease of the run is taken
-   * in the cluster before that): {@code leases} with their holders as members, renewed from now.
-   */
-  java.util.concurrent.CompletableFuture<Void> carry(String key, Map<String, LeaseTable.Lease> leases) {
-    return tables.setAsync(key, LeaseTable.of(leases)).toCompletableFuture();
-  }
-
-  /** Renews and, on close, releases a lease of this JVM's taken before the run moved here. */
-  public void adopt(String leaseId, String key) {
-    heldKeys.put(leaseId, key);
-  }
-
   @Override
   public Map<String, Map<String, LeaseTable.Lease>> tables() {
     long now = System.currentTimeMillis();

@@ -14,6 +14,8 @@ import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.RunKeeper;
+import io.ratelimit.core.internal.StatsCodec;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.TurnTaking;
 import io.ratelimit.core.internal.WaitCondition;
@@ -39,7 +41,8 @@ import org.slf4j.Logger;
  * in the order workers asked, a request's permit and start slot come in one round trip (both live in
  * the API's permit entry), counters are flushed every {@link #FLUSH_INTERVAL} under this worker's own
  * key (so no increment is ever lost to a race and a killed worker loses at most one interval), and the
- * run mode is one entry every member watches.
+ * run mode is one entry every member watches. With a {@link RunKeeper} (an embedded run on one machine),
+ * counters and documents are also kept beyond the cluster's life, and claims are made there.
  */
 public final class ClusterLimiterState implements LimiterState {
   private static final Logger LOG = Logs.get(ClusterLimiterState.class);
@@ -62,6 +65,8 @@ public final class ClusterLimiterState implements LimiterState {
   private final String displayName;
   private final String workerId;
   private final StatsRecorder recorder;
+  /** Keeps counters, documents and claims beyond the cluster's life; null when the run spans machines. */
+  private final RunKeeper keeper;
   private final String holder;
   private final RunMaps maps;
   private final IMap<String, PermitTable> permits;
@@ -92,6 +97,19 @@ public final class ClusterLimiterState implements LimiterState {
    * @param recorder this JVM's counters
    */
   public ClusterLimiterState(HazelcastInstance hazelcast, String displayName, String workerId, StatsRecorder recorder) {
+    this(hazelcast, displayName, workerId, recorder, null);
+  }
+
+  /**
+   * The same, for an embedded run whose counters, documents and claims {@code keeper} also keeps (its
+   * worker id is this JVM's).
+   */
+  public ClusterLimiterState(HazelcastInstance hazelcast, String displayName, StatsRecorder recorder, RunKeeper keeper) {
+    this(hazelcast, displayName, keeper.workerId(), recorder, keeper);
+  }
+
+  private ClusterLimiterState(HazelcastInstance hazelcast, String displayName, String workerId, StatsRecorder recorder, RunKeeper keeper) {
+    this.keeper = keeper;
     this.hazelcast = hazelcast;
     this.displayName = displayName;
     this.workerId = workerId;
@@ -252,21 +270,6 @@ public final class ClusterLimiterState implements LimiterState {
     };
   }
 
-  /**
-   * A permit of this JVM's taken in the run directory before the run moved here, already carried over
-   * (same lease id): renewed from now on, released through the permit returned.
-   */
-  public Permit adopt(String name, String leaseId) {
-    HeldLease lease = new HeldLease(name, leaseId);
-    held.add(lease);
-    return releaser(lease);
-  }
-
-  /** The run's move from the run directory into this cluster, as this JVM takes part in it. */
-  public RunMove move() {
-    return new RunMove(hazelcast, maps, leases);
-  }
-
   /** This JVM's member or client UUID: the holder of its permits and leases. */
   public String holder() {
     return holder;
@@ -302,7 +305,7 @@ public final class ClusterLimiterState implements LimiterState {
     @Override
     public void record(boolean rateLimited) {
       try {
-        window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited)).thenAccept(packed -> lastShare.set(AppendOutcome.share(packed)));
+        window.submitToKey(WINDOW_KEY, new AppendOutcome(rateLimited)).thenAccept(packed -> lastShare.set(AttemptWindow.share(packed)));
       } catch (RuntimeException e) {
         LOG.debug("could not record an outcome: {}", e.toString()); // the cluster is going; the request is not
       }
@@ -317,7 +320,8 @@ public final class ClusterLimiterState implements LimiterState {
   @Override
   public RateLimitStats statistics() {
     flushQuietly();
-    Map<String, Map<String, ApiStats>> byWorker = new TreeMap<>();
+    // what workers kept on leaving (forks of this run that were in an earlier cluster), then the cluster's own
+    Map<String, Map<String, ApiStats>> byWorker = keeper == null ? new TreeMap<>() : new TreeMap<>(keeper.keptCounters());
     stats.entrySet().forEach(e -> byWorker.put(e.getKey(), StatsCodec.statsFromJson(e.getValue())));
     byWorker.put(workerId, recorder.snapshot()); // this worker's own counters are always the freshest
     return new RateLimitStats(coordination(), byWorker);
@@ -342,11 +346,14 @@ public final class ClusterLimiterState implements LimiterState {
   @Override
   public void publish(String kind, String document) {
     documents.set(kind + "/" + workerId, document);
+    if (keeper != null) {
+      keeper.keepDocument(kind, document); // the cluster ends with the run's last JVM; the next fork reads it there
+    }
   }
 
   @Override
   public Map<String, String> published(String kind) {
-    Map<String, String> out = new TreeMap<>();
+    Map<String, String> out = keeper == null ? new TreeMap<>() : new TreeMap<>(keeper.keptDocuments(kind));
     String prefix = kind + "/";
     documents.entrySet().forEach(e -> {
       if (e.getKey().startsWith(prefix)) {
@@ -358,6 +365,9 @@ public final class ClusterLimiterState implements LimiterState {
 
   @Override
   public boolean claim(String key) {
+    if (keeper != null) {
+      return keeper.claim(key); // one machine: exact across the run's clusters, an earlier one's claims included
+    }
     return run.putIfAbsent("claim/" + key, workerId) == null;
   }
 
@@ -423,6 +433,13 @@ public final class ClusterLimiterState implements LimiterState {
     }
     background.shutdownNow();
     leases.close();
+    if (keeper != null) {
+      try {
+        keeper.keepCounters(recorder.snapshot()); // first: what the report needs survives a cluster already gone
+      } catch (RuntimeException e) {
+        LOG.debug("could not keep the counters in the run directory: {}", e.toString());
+      }
+    }
     try {
       flush();
       for (HeldLease lease : held) {

@@ -18,7 +18,7 @@ public final class ClusterSerialization {
   static final int SWITCH_MODE = 7;
   static final int APPEND_OUTCOME = 8;
   static final int LEASE_PROCESSOR = 9;
-  static final int CARRY_PERMITS = 10;
+  // 10 was CARRY_PERMITS, the run's move from the run directory (gone): never reused
   static final int PACE_FEEDBACK = 11;
   static final int SOMEONE_WAITS = 12;
 
@@ -42,7 +42,6 @@ public final class ClusterSerialization {
         case SWITCH_MODE: created = new SwitchMode(); break;
         case APPEND_OUTCOME: created = new AppendOutcome(); break;
         case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
-        case CARRY_PERMITS: created = new CarryPermits(); break;
         case PACE_FEEDBACK: created = new PaceFeedback(); break;
         case SOMEONE_WAITS: created = new SomeoneWaits(); break;
         case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;

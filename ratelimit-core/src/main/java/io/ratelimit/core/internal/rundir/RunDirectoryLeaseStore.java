@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,15 +18,9 @@ public final class RunDirectoryLeaseStore implements LeaseStore {
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final RunDirectoryState state;
-  private final Map<String, String> heldKeys = new ConcurrentHashMap<>(); // lease id to table key
 
   RunDirectoryLeaseStore(RunDirectoryState state) {
     this.state = state;
-  }
-
-  /** This JVM's leases taken here and not yet released: lease id to table key. */
-  public Map<String, String> held() {
-    return Map.copyOf(heldKeys);
   }
 
   private LeaseTable table(RunFile file, String key) {
@@ -49,7 +42,7 @@ public final class RunDirectoryLeaseStore implements LeaseStore {
   @Override
   public List<String> take(String key, List<String> items, int count, String leaseId, String owner, Duration maxHold) {
     long now = System.currentTimeMillis();
-    List<String> taken = state.update(file -> {
+    return state.update(file -> {
       LeaseTable table = table(file, key);
       // a lease here ends with its holder's process, so only the hard limit is a time
       List<String> got = table.take(items, count,
@@ -57,27 +50,16 @@ public final class RunDirectoryLeaseStore implements LeaseStore {
       put(file, key, table);
       return got;
     });
-    if (!taken.isEmpty()) {
-      heldKeys.put(leaseId, key);
-    }
-    return taken;
   }
 
   @Override
   public List<String> release(String key, String leaseId) {
-    List<String> released = state.update(file -> {
+    return state.update(file -> {
       LeaseTable table = table(file, key);
       List<String> items = table.release(leaseId);
       put(file, key, table);
       return items;
     });
-    heldKeys.remove(leaseId);
-    return released;
-  }
-
-  /** Forgets a lease released elsewhere (in the cluster, after the move). */
-  public void forget(String leaseId) {
-    heldKeys.remove(leaseId);
   }
 
   @Override

@@ -10,11 +10,10 @@ import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.StartSlots;
+import io.ratelimit.core.internal.StatsCodec;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.TurnTaking;
 import io.ratelimit.core.internal.WaitCondition;
-import io.ratelimit.core.internal.cluster.AppendOutcome;
-import io.ratelimit.core.internal.cluster.StatsCodec;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -34,7 +33,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -44,10 +42,10 @@ import org.slf4j.Logger;
  * Limiter state shared by the JVMs of one run on one machine through the run directory: every change is
  * made under the directory's state lock (exact across processes), permits and leases name the
  * participant holding them and die with its process, waiters queue in the order they asked, as in the
- * cluster. Ready as soon as the directory is: the state a worker uses while its cluster member starts,
- * and for the whole run when no cluster can form. Once every participant has joined the cluster, one of
- * them carries this state over and marks the directory {@link RunFile.Epoch#CLUSTER}: from then on every
- * call here throws {@link MovedToCluster} and the caller goes to the cluster.
+ * cluster. Ready as soon as the directory is, with no member to start: the run's state on one machine
+ * for the whole run (it never moves). A directory that a standalone {@code ClusterMember} declared for its
+ * cluster ({@link RunFile.Epoch#CLUSTER}) is not used: every call here throws {@link InItsCluster}, and
+ * the caller joins that cluster.
  */
 public final class RunDirectoryState implements LimiterState {
   private static final Logger LOG = Logs.get(RunDirectoryState.class);
@@ -66,7 +64,6 @@ public final class RunDirectoryState implements LimiterState {
    * answer there is little to lose.
    */
   private static final Duration FIRST_FLUSH_BOUND = Duration.ofSeconds(10);
-  private static final AtomicInteger PARTICIPANTS = new AtomicInteger();
 
   private final RunDirectory dir;
   private final String participant;
@@ -82,35 +79,19 @@ public final class RunDirectoryState implements LimiterState {
   private final boolean participating;
   private volatile RunMode runMode = RunMode.PARALLEL;
   private volatile long window;
-  private volatile boolean moved;
   private volatile String lastFlushed = "";
   private volatile boolean answered;
   /** This JVM started the run (said once, at the first flush). */
   private boolean startedTheRun;
   private final long startedNanos = System.nanoTime();
-  private volatile Runnable onMoved = () -> { };
-  private volatile String joinedAs;
-  private volatile Carrier carrier;
 
-  /** The call could not be made here: the run's state lives in the cluster now. */
-  public static final class MovedToCluster extends RuntimeException {
+  /** The call could not be made here: a standalone member declared this run directory for its cluster. */
+  public static final class InItsCluster extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    MovedToCluster() {
-      super("the run's state has moved to its cluster", null, false, false);
+    InItsCluster() {
+      super("the run's state is kept in its cluster", null, false, false);
     }
-  }
-
-  /** Takes the run's state over into the cluster, under the state lock, once every participant has joined. */
-  @FunctionalInterface
-  public interface Carrier {
-    /**
-     * @param state the run directory's state; permit and lease holders are participants, {@link RunFile#participants} gives their members
-     * @param statistics every worker's last counters, as JSON, by worker id
-     * @param documents every published document by kind, then worker id
-     * @param claims every claimed key to the worker that claimed it
-     */
-    void carry(RunFile state, Map<String, String> statistics, Map<String, Map<String, String>> documents, Map<String, String> claims);
   }
 
   /**
@@ -124,8 +105,8 @@ public final class RunDirectoryState implements LimiterState {
   }
 
   /**
-   * A view of {@code dir}'s state that takes no part in the run (it holds nothing back from the move):
-   * for the lease command.
+   * A view of {@code dir}'s state that takes no part in the run (it is not counted among its JVMs): for
+   * the lease command.
    */
   public static RunDirectoryState observer(RunDirectory dir) {
     return new RunDirectoryState(dir, "observer", new StatsRecorder(), false);
@@ -133,7 +114,7 @@ public final class RunDirectoryState implements LimiterState {
 
   private RunDirectoryState(RunDirectory dir, String workerId, StatsRecorder recorder, boolean participate) {
     this.dir = dir;
-    this.participant = RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
+    this.participant = RunEntry.newParticipant();
     this.participating = participate;
     RunDirectory.Entry entry = participate ? dir.enter(participant) : RunDirectory.Entry.JOINED;
     // said at the first flush, not now: asking the logging back-end whether DEBUG is on starts it, and its
@@ -149,8 +130,9 @@ public final class RunDirectoryState implements LimiterState {
     if (participate) {
       try {
         update(file -> file.participants.put(participant, ""));
-      } catch (MovedToCluster late) {
-        // the others have moved to the cluster already: this JVM works there once it has joined
+      } catch (InItsCluster declared) {
+        dir.leave(participant); // the caller joins the run's cluster instead
+        throw declared;
       }
     }
     this.background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -174,26 +156,17 @@ public final class RunDirectoryState implements LimiterState {
     return dir;
   }
 
-  /** True once the run's state has moved to the cluster (as far as this JVM has seen). */
-  public boolean hasMoved() {
-    return moved;
-  }
-
   /**
    * Changes the state under the lock and writes it back if changed.
    *
-   * @throws MovedToCluster when the state has moved to the cluster
+   * @throws InItsCluster when a standalone member declared the run for its cluster
    */
   <T> T update(Function<RunFile, T> change) {
-    if (moved) {
-      throw new MovedToCluster();
-    }
     return dir.locked(STATE, LOCK_BOUND, () -> {
       byte[] before = dir.readBytes(STATE_FILE);
       RunFile file = RunFile.parse(before);
       if (file.epoch == RunFile.Epoch.CLUSTER) {
-        moved = true;
-        throw new MovedToCluster();
+        throw new InItsCluster();
       }
       T result = change.apply(file);
       byte[] after = file.toBytes();
@@ -228,9 +201,6 @@ public final class RunDirectoryState implements LimiterState {
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
     return acquire(limits.permitName(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
   }
-
-  /** A granted permit's lease id, for a carried-over release. */
-  public record Held(String name, String leaseId) {}
 
   private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
@@ -299,43 +269,24 @@ public final class RunDirectoryState implements LimiterState {
     }
   }
 
-  /** A permit whose release, after the state moved, throws {@link MovedToCluster} so the caller releases it there. */
+  /** A permit held here: released under the lock, which rings the bell for the waiters of every JVM. */
   private Permit permit(String name, String leaseId) {
     AtomicBoolean done = new AtomicBoolean();
-    return new HeldPermit(new Held(name, leaseId), done);
-  }
-
-  /** A permit held here, with its name and lease id for a release after the move. */
-  public final class HeldPermit implements Permit {
-    private final Held held;
-    private final AtomicBoolean done;
-
-    HeldPermit(Held held, AtomicBoolean done) {
-      this.held = held;
-      this.done = done;
-    }
-
-    /** Its name and lease id. */
-    public Held held() {
-      return held;
-    }
-
-    @Override
-    public boolean release() {
-      if (done.get()) {
+    return () -> {
+      if (!done.compareAndSet(false, true)) {
         return false;
       }
       update(file -> {
-        RunFile.Permits permits = file.permits.get(held.name());
-        boolean released = permits != null && permits.held.remove(held.leaseId()) != null;
+        RunFile.Permits permits = file.permits.get(name);
+        boolean released = permits != null && permits.held.remove(leaseId) != null;
         if (released) {
           bell.ring(); // a waiter in another JVM looks again at once
         }
         return released;
       });
       answered = true;
-      return done.compareAndSet(false, true);
-    }
+      return true;
+    };
   }
 
   @Override
@@ -384,19 +335,19 @@ public final class RunDirectoryState implements LimiterState {
         try {
           background.execute(() -> {
             try {
-              update(file -> file.window = AppendOutcome.append(file.window, rateLimited));
+              update(file -> file.window = AttemptWindow.append(file.window, rateLimited));
             } catch (RuntimeException e) {
-              LOG.debug("could not record an outcome: {}", e.toString()); // moved or closing; the request is not
+              LOG.debug("could not record an outcome: {}", e.toString()); // closing; the request is not
             }
           });
-        } catch (java.util.concurrent.RejectedExecutionException movedOrClosed) {
-          // the cluster's window counts from here on
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // this JVM is leaving the run: its last outcomes no longer count
         }
       }
 
       @Override
       public Share share() {
-        return AppendOutcome.share(window);
+        return AttemptWindow.share(window);
       }
     };
   }
@@ -443,7 +394,7 @@ public final class RunDirectoryState implements LimiterState {
     });
   }
 
-  /** Writes this worker's counters to its own file, when they changed; under the lock so none lands after the move. */
+  /** Writes this worker's counters to its own file, when they changed. */
   void flush() {
     Map<String, ApiStats> snapshot = recorder.snapshot();
     if (snapshot.isEmpty()) {
@@ -482,109 +433,33 @@ public final class RunDirectoryState implements LimiterState {
     return leases;
   }
 
-  // ---- joining the cluster, and the fallback
-
-  /**
-   * Marks this participant as joined to the cluster as member or client {@code memberUuid}; when every
-   * live participant has joined, carries the state over with {@code carrier} and marks the directory
-   * moved, all under the lock, so no call here can slip between the two.
-   *
-   * @return true if this call moved the run's state
-   */
-  public boolean markJoined(String memberUuid, Carrier carrier) {
-    this.joinedAs = memberUuid;
-    this.carrier = carrier;
-    return tryToMove();
-  }
-
-  /** The names of the permits the run has used here so far (the entries a move will carry). */
-  public java.util.Set<String> permitNames() {
-    try {
-      return update(file -> new java.util.TreeSet<>(file.permits.keySet()));
-    } catch (MovedToCluster moved) {
-      return java.util.Set.of();
-    }
-  }
-
-  /** Moves the run if every live participant has joined (this one included); see {@link #markJoined}. */
-  private boolean tryToMove() {
-    String member = joinedAs;
-    if (member == null || moved) {
-      return false;
-    }
-    try {
-      boolean movedNow = update(file -> {
-        file.participants.put(participant, member);
-        file.participants.keySet().removeIf(p -> !liveness.isAlive(p));
-        if (file.participants.containsValue("")) {
-          return false;
-        }
-        Map<String, String> statistics = new TreeMap<>(); // the cluster keeps counters as JSON
-        readAll(dir.path().resolve("stats")).forEach((worker, text) -> statistics.put(worker, StatsCodec.statsToJson(StatsFile.read(text))));
-        carrier.carry(file, statistics, documents(), readAll(dir.path().resolve("claims")));
-        file.epoch = RunFile.Epoch.CLUSTER;
-        return true;
-      });
-      if (movedNow) {
-        moved = true;
-      }
-      return movedNow;
-    } catch (MovedToCluster already) {
-      return false;
-    }
-  }
-
-  /** True once the run of {@code dir} works in its cluster. */
-  public static boolean hasMoved(RunDirectory dir) {
+  /** True when a standalone member declared the run of {@code dir} for its cluster (see {@link #declareCluster}). */
+  public static boolean declaresCluster(RunDirectory dir) {
     return dir.locked(STATE, LOCK_BOUND, () -> RunFile.parse(dir.readBytes(STATE_FILE)).epoch == RunFile.Epoch.CLUSTER);
   }
 
   /**
-   * Marks the run directory {@code dir} moved to the cluster from the start, when no worker is using it yet:
-   * for a standalone member that workers in client mode use, so embedded workers of the run join it
-   * before they send anything.
+   * Declares the run directory {@code dir} for a cluster (an embedded run's, or a standalone member's), when
+   * no JVM of the run keeps its state here (machine mode): every worker of the run on this machine then
+   * joins that cluster before it sends anything, and no state here is used.
+   *
+   * @return true if the run is declared for its cluster now; false if machine-mode JVMs of the run keep its
+   *     state here (the caller must then keep it here too: two states would each allow the whole limits)
    */
-  public static void declareCluster(RunDirectory dir) {
-    dir.locked(STATE, LOCK_BOUND, () -> {
+  public static boolean declareCluster(RunDirectory dir) {
+    return dir.locked(STATE, LOCK_BOUND, () -> {
       RunFile file = RunFile.parse(dir.readBytes(STATE_FILE));
-      file.participants.keySet().removeIf(p -> !RunDirectory.isAlive(p.substring(0, p.indexOf('#'))));
-      if (file.participants.isEmpty()) {
-        file.epoch = RunFile.Epoch.CLUSTER;
-        dir.writeBytes(STATE_FILE, file.toBytes());
-      }
-      return null;
-    });
-  }
-
-  /**
-   * Records that this participant could not join a cluster; the first in the run to record it is told so
-   * (so the run says it once). This participant stays unjoined, so the run's state stays here for good.
-   */
-  public boolean markNoCluster(String reason) {
-    try {
-      return update(file -> {
-        if (file.noCluster != null) {
-          return false;
-        }
-        file.noCluster = reason;
+      if (file.epoch == RunFile.Epoch.CLUSTER) {
         return true;
-      });
-    } catch (MovedToCluster moved) {
-      return false;
-    }
-  }
-
-  private Map<String, Map<String, String>> documents() {
-    Map<String, Map<String, String>> byKind = new TreeMap<>();
-    Path root = dir.path().resolve("documents");
-    if (Files.isDirectory(root)) {
-      try (Stream<Path> kinds = Files.list(root)) {
-        kinds.forEach(kind -> byKind.put(decode(kind.getFileName().toString()), readAll(kind)));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
-    }
-    return byKind;
+      file.participants.keySet().removeIf(p -> !RunDirectory.isAlive(p.substring(0, p.indexOf('#'))));
+      if (!file.participants.isEmpty()) {
+        return false;
+      }
+      file.epoch = RunFile.Epoch.CLUSTER;
+      dir.writeBytes(STATE_FILE, file.toBytes());
+      return true;
+    });
   }
 
   private void tick() {
@@ -596,25 +471,13 @@ public final class RunDirectoryState implements LimiterState {
         }
         flush();
       }
-      // a participant that left or died unjoined no longer holds the move back
-      if (tryToMove()) {
-        throw new MovedToCluster();
-      }
       update(file -> {
         file.participants.keySet().removeIf(p -> !liveness.isAlive(p));
         return null;
       });
-    } catch (MovedToCluster moved) {
-      background.shutdown();
-      onMoved.run();
     } catch (RuntimeException e) {
       LOG.debug("run directory tick: {}", e.toString());
     }
-  }
-
-  /** Runs {@code action} (once, on this state's thread) when this JVM finds the run moved by another worker. */
-  public void onMoved(Runnable action) {
-    this.onMoved = action;
   }
 
   @Override
@@ -624,7 +487,7 @@ public final class RunDirectoryState implements LimiterState {
     }
     background.shutdownNow();
     try {
-      keepCounters(); // also after a move: the next fork of the build may take the run up from here
+      flush(); // the next fork of the build may take the run up from here
       update(file -> {
         file.participants.remove(participant);
         file.permits.values().forEach(p -> p.held.values().removeIf(participant::equals));
@@ -632,7 +495,7 @@ public final class RunDirectoryState implements LimiterState {
         return null;
       });
     } catch (RuntimeException e) {
-      LOG.debug("run directory already moved or gone while closing: {}", e.toString());
+      LOG.debug("run directory gone while closing: {}", e.toString());
     } finally {
       if (participating) {
         try {
@@ -641,30 +504,6 @@ public final class RunDirectoryState implements LimiterState {
           LOG.debug("could not leave the run directory: {}", e.toString());
         }
       }
-    }
-  }
-
-  /**
-   * Keeps {@code document} of this worker in the run directory also after the run moved to its cluster:
-   * when the run's JVMs all end, the cluster ends with them, and the next fork of the build (Surefire's
-   * {@code reuseForks=false}) takes the run up from here.
-   */
-  public void keep(String kind, String document) {
-    dir.locked(STATE, LOCK_BOUND, () -> {
-      dir.write("documents/" + encode(kind) + "/" + encode(workerId), document);
-      return null;
-    });
-  }
-
-  /** Keeps this worker's counters here, as {@link #keep} does documents. */
-  private void keepCounters() {
-    Map<String, ApiStats> snapshot = recorder.snapshot();
-    if (!snapshot.isEmpty()) {
-      String text = StatsFile.write(snapshot);
-      dir.locked(STATE, LOCK_BOUND, () -> {
-        dir.write("stats/" + encode(workerId), text);
-        return null;
-      });
     }
   }
 
@@ -678,7 +517,7 @@ public final class RunDirectoryState implements LimiterState {
     return URLDecoder.decode(name, StandardCharsets.UTF_8);
   }
 
-  private static Map<String, String> readAll(Path directory) {
+  static Map<String, String> readAll(Path directory) {
     Map<String, String> out = new TreeMap<>();
     if (!Files.isDirectory(directory)) {
       return out;

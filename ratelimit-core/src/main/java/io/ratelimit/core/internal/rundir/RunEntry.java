@@ -8,7 +8,15 @@ import io.ratelimit.hazelcast.RunDirectory;
  * a cluster that ended with them.
  */
 final class RunEntry {
+  /** Numbers this JVM's participants (a JVM may enter a run more than once, e.g. several limiters in a test JVM). */
+  private static final java.util.concurrent.atomic.AtomicInteger PARTICIPANTS = new java.util.concurrent.atomic.AtomicInteger();
+
   private RunEntry() {}
+
+  /** A new participant name of this JVM in a run directory: the process and a counter. */
+  static String newParticipant() {
+    return RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
+  }
 
   /**
    * {@code requested}, or {@code requested.2}, {@code .3} ... when another JVM of the run used it before: forks

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal.cluster;
+package io.ratelimit.core.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;

@@ -1,56 +1,18 @@
 package io.ratelimit.core;
 
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
-import io.ratelimit.core.internal.AdmissionInterceptor;
-import io.ratelimit.core.internal.AttemptGate;
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.ExitWatcher;
-import io.ratelimit.core.internal.FailoverLimiterState;
-import io.ratelimit.core.internal.FreezeDetector;
-import io.ratelimit.core.internal.LeaseBroker;
-import io.ratelimit.core.internal.LeaseSettings;
+import io.ratelimit.core.internal.ClientDecorator;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.spi.Logs;
-import io.ratelimit.core.internal.NoCluster;
-import io.ratelimit.core.internal.RetryOn429Interceptor;
-import io.ratelimit.core.internal.SequentialSwitch;
-import io.ratelimit.core.internal.RefusingLimiterState;
-import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.RunKeeper;
-import io.ratelimit.core.internal.rundir.RunDirectoryKeeper;
-import io.ratelimit.core.internal.rundir.RunDirectoryState;
-import com.hazelcast.core.HazelcastInstance;
-import io.ratelimit.hazelcast.ClusterMode;
-import io.ratelimit.hazelcast.RunDirectory;
-import java.util.concurrent.CompletableFuture;
-import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.core.internal.WaitCondition;
-import io.ratelimit.core.internal.cluster.ClusterLimiterState;
-import io.ratelimit.core.internal.cluster.ClusterSerialization;
-import io.ratelimit.hazelcast.ClusterConnection;
-import io.ratelimit.hazelcast.ClusterConnector;
-import io.ratelimit.hazelcast.ClusterSettings;
-import io.ratelimit.settings.Setting;
-import io.ratelimit.settings.SettingKey;
-import io.ratelimit.settings.SettingsReader;
+import io.ratelimit.core.internal.lifecycle.Startup;
+import io.ratelimit.core.internal.lifecycle.Worker;
 import io.ratelimit.settings.SettingsSource;
-import io.ratelimit.settings.ValueParsers;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import okhttp3.OkHttpClient;
-import org.slf4j.Logger;
 
 /**
  * Owns the limiter state that rate-limited clients share and the counters they feed. Clients made by
@@ -59,94 +21,18 @@ import org.slf4j.Logger;
  * one per JVM.
  */
 public final class RateLimitCoordinator implements AutoCloseable {
-  private static final Logger LOG = Logs.get(RateLimitCoordinator.class);
+  /** The worker: its state, counters, leases and fences, from its start to its end. */
+  private final Worker worker;
+  private final ClientDecorator clients;
 
-  private static final SettingKey WORKER_ID = SettingKey.of("worker-id");
-  /** Longest a stopping worker waits for its requests on the wire, so their outcomes are in its last flush. */
-  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
-  /** Between two tries to join or connect, when a try failed at once (e.g. a bind refused). */
-  private static final Duration CONNECT_PAUSE = Duration.ofSeconds(1);
-  /** Longest a close takes: the drain, the last flush and leaving the cluster (15 s at most). */
-  private static final Duration CLOSE_BOUND = Duration.ofSeconds(20);
-
-  private final String workerId;
-  private final StatsRecorder recorder;
-  private final LimiterState state;
-  private final CompletableFuture<ClusterConnection> connection;
-  private final LeaseBroker leases;
-  private final Set<String> described = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final CountDownLatch closeDone = new CountDownLatch(1);
-  private final AttemptGate attemptGate = new AttemptGate();
-  private final io.ratelimit.core.internal.PacingBoard pacingBoard = new io.ratelimit.core.internal.PacingBoard();
-  /** Connections made after the first, by a JVM that lost its cluster; and a refusal, once made. */
-  private final Reconnections reconnections;
-  private volatile Thread shutdownHook;
-  private final List<ExitWatcher.Watch> exitWatches = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final RetryRegistry retries = RetryRegistry.ofDefaults();
-  /** Tells when this JVM was frozen long enough that the run's cluster may have dropped it. */
-  private final FreezeDetector freezes;
-
-  private RateLimitCoordinator(String workerId, StatsRecorder recorder, LimiterState state, CompletableFuture<ClusterConnection> connection,
-      Reconnections reconnections, LeaseSettings leaseSettings, FreezeDetector freezes) {
-    this.workerId = workerId;
-    this.recorder = recorder;
-    this.state = state;
-    this.connection = connection;
-    this.reconnections = reconnections;
-    this.freezes = freezes;
-    this.leases = new LeaseBroker(state.leases(), workerId, leaseSettings, freezes);
-  }
-
-  /**
-   * The connections a JVM makes after its first one (it lost its cluster and connected again), left when
-   * the coordinator closes and watched like the first, so their threads never keep the JVM alive; and
-   * the refusal, once no cluster could be had.
-   */
-  private static final class Reconnections {
-    private final List<ClusterConnection> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile java.util.function.Consumer<ClusterConnection> watch = made -> { };
-    private volatile RefusingLimiterState refusal;
-    /** An embedded run's keeper, left last. */
-    private volatile RunKeeper keeper;
-    private boolean closed; // guarded by this
-
-    synchronized void add(ClusterConnection connection) {
-      if (closed) {
-        connection.close(); // the worker stopped while it connected again
-        return;
-      }
-      made.add(connection);
-      watch.accept(connection);
-    }
-
-    Optional<ClusterConnection> latest() {
-      return made.isEmpty() ? Optional.empty() : Optional.of(made.get(made.size() - 1));
-    }
-
-    /** Logs the refusal once and returns the state that refuses with it. */
-    RefusingLimiterState refuse(String reason, String coordination, String workerId, StatsRecorder recorder) {
-      LOG.warn(reason);
-      RefusingLimiterState refusing = new RefusingLimiterState(reason, coordination, workerId, recorder);
-      refusal = refusing;
-      return refusing;
-    }
-
-    synchronized void closeAll() {
-      closed = true;
-      made.forEach(ClusterConnection::close);
-      if (keeper != null) {
-        keeper.close();
-      }
-    }
+  private RateLimitCoordinator(Worker worker) {
+    this.worker = worker;
+    this.clients = new ClientDecorator(worker.state(), worker.recorder(), worker.attemptGate(), worker.freezes(), SharedOkHttp::warmUp);
   }
 
   /** A coordinator whose limits hold within this JVM only, with its own counters; no cluster. */
   public static RateLimitCoordinator local() {
-    String workerId = defaultWorkerId();
-    StatsRecorder recorder = new StatsRecorder();
-    return new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
-        CompletableFuture.completedFuture(null), new Reconnections(), LeaseSettings.DEFAULTS, FreezeDetector.NEVER);
+    return new RateLimitCoordinator(Startup.local());
   }
 
   /**
@@ -169,239 +55,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
    */
   public static RateLimitCoordinator start(SettingsSource source) {
-    RateLimitConfig runConfig = RateLimitConfig.from(source, RateLimitConfig.DEFAULT_API);
-    ClusterSettings clusterSettings = ClusterSettings.from(source);
-    SettingsReader reader = new SettingsReader(source);
-    String workerId = reader.readOptional(WORKER_ID, ValueParsers.matching("[A-Za-z0-9._@-]{1,64}",
-        "1 to 64 letters, digits, dots, dashes, underscores or @")).map(Setting::value).orElseGet(RateLimitCoordinator::defaultWorkerId);
-    LeaseSettings leaseSettings = LeaseSettings.read(reader);
-    reader.throwIfInvalid();
-    if (runConfig.debug()) {
-      Logs.debug(true); // PYTEST_DEBUG=true: the library's DEBUG messages come out (at INFO)
-    }
-
-    StatsRecorder recorder = new StatsRecorder();
-    RateLimitCoordinator coordinator = switch (clusterSettings.mode()) {
-      case MACHINE -> startOnThisMachine(clusterSettings, workerId, recorder, leaseSettings);
-      case EMBEDDED -> startEmbedded(clusterSettings, workerId, recorder, leaseSettings);
-      case LOCAL -> new RateLimitCoordinator(workerId, recorder, new LocalLimiterState(workerId, "local", recorder),
-          CompletableFuture.completedFuture(ClusterConnector.connect(clusterSettings, ClusterSerialization::register)),
-          new Reconnections(), leaseSettings, FreezeDetector.NEVER); // by choice: a run of one JVM
-      case MEMBERS, CLIENT -> startConnected(clusterSettings, workerId, recorder, leaseSettings);
-    };
-    coordinator.endWithTheProgram();
-    return coordinator;
-  }
-
-  /**
-   * The default: the run directory is the run's state, with no cluster member; unless a standalone
-   * {@link ClusterMember} declared the run's directory for its cluster, which the worker then joins first.
-   */
-  private static RateLimitCoordinator startOnThisMachine(ClusterSettings settings, String workerId, StatsRecorder recorder,
-      LeaseSettings leaseSettings) {
-    RunDirectory directory = RunDirectory.of(settings);
-    if (!RunDirectoryState.declaresCluster(directory)) {
-      try {
-        return onRunDirectory(directory, workerId, recorder, leaseSettings);
-      } catch (RunDirectoryState.InItsCluster declaredMeanwhile) {
-        // a standalone member declared the run between the look and the entry: join its cluster
-      }
-    }
-    return startEmbedded(settings, workerId, recorder, leaseSettings); // joins the declared cluster
-  }
-
-  /**
-   * A worker on the run directory's state.
-   *
-   * @throws RunDirectoryState.InItsCluster when the run was declared for a cluster
-   */
-  private static RateLimitCoordinator onRunDirectory(RunDirectory directory, String workerId, StatsRecorder recorder,
-      LeaseSettings leaseSettings) {
-    RunDirectoryState state = new RunDirectoryState(directory, workerId, recorder);
-    return new RateLimitCoordinator(state.workerId(), recorder, state, CompletableFuture.completedFuture(null), new Reconnections(),
-        leaseSettings, FreezeDetector.jvm());
-  }
-
-  /**
-   * Embedded: the run's JVMs on this machine form a cluster, and this one joins it before it sends; the run
-   * directory keeps what must outlive the cluster (see {@link RunKeeper}). The run directory also decides,
-   * under its lock, where the run's state is, once and for every JVM of the run: the first JVM to join a
-   * cluster declares it there, and a JVM that could not join one keeps the state in the run directory unless
-   * a cluster was declared (then it refuses to send: it cannot guess its share). A JVM that joined after
-   * others had kept the state in the run directory leaves its cluster and keeps it there too. So the run
-   * never has two states that would each allow the whole limits.
-   */
-  private static RateLimitCoordinator startEmbedded(ClusterSettings settings, String requestedWorkerId, StatsRecorder recorder,
-      LeaseSettings leaseSettings) {
-    RunDirectory directory = RunDirectory.of(settings);
-    RunDirectoryKeeper keeper = new RunDirectoryKeeper(directory, requestedWorkerId);
-    FreezeDetector freezes = FreezeDetector.jvm();
-    long freezesBefore = freezes.freezes();
-    ClusterConnection connection = connectWithin(settings);
-    if (connection.instance().isPresent() && RunDirectoryState.declareCluster(directory)) {
-      return inCluster(settings, connection, keeper.workerId(), recorder, leaseSettings, keeper, freezes, freezesBefore);
-    }
-    String reason = connection.fallbackReason().orElse("JVMs of this run keep its state in the run directory");
-    leave(connection);
-    boolean first = keeper.claim("no-cluster"); // the run says it once
-    keeper.close();
-    try {
-      RateLimitCoordinator onThisMachine = onRunDirectory(directory, requestedWorkerId, recorder, leaseSettings);
-      if (first) {
-        LOG.warn("ratelimit-testkit: the run's cluster could not form ({}). The JVMs of this run on this machine coordinate "
-            + "through the run directory {} instead: limits, leases and the report stay run-wide and exact on this machine.",
-            reason, directory.path());
-      }
-      return onThisMachine;
-    } catch (RunDirectoryState.InItsCluster others) {
-      Reconnections none = new Reconnections();
-      RefusingLimiterState refusing = none.refuse(NoCluster.message(settings, null, reason), NoCluster.coordination(settings, reason),
-          requestedWorkerId, recorder);
-      return new RateLimitCoordinator(requestedWorkerId, recorder, refusing, CompletableFuture.completedFuture(connection), none,
-          leaseSettings, freezes);
-    }
-  }
-
-  /**
-   * Members and client mode: the run spans machines (or shares a cluster with other jobs), so no state of
-   * this machine, the run directory included, can keep the limits with the JVMs elsewhere. The worker has
-   * its cluster before its first request, or refuses every request with the reason; never a share of the
-   * limits of its own.
-   */
-  private static RateLimitCoordinator startConnected(ClusterSettings settings, String workerId, StatsRecorder recorder,
-      LeaseSettings leaseSettings) {
-    FreezeDetector freezes = FreezeDetector.jvm();
-    long freezesBefore = freezes.freezes();
-    ClusterConnection connection = connectWithin(settings);
-    if (connection.instance().isEmpty()) {
-      String reason = connection.fallbackReason().orElse("no cluster");
-      Reconnections none = new Reconnections();
-      RefusingLimiterState refusing = none.refuse(NoCluster.message(settings, null, reason), NoCluster.coordination(settings, reason),
-          workerId, recorder);
-      return new RateLimitCoordinator(workerId, recorder, refusing, CompletableFuture.completedFuture(connection), none,
-          leaseSettings, freezes);
-    }
-    return inCluster(settings, connection, workerId, recorder, leaseSettings, null, freezes, freezesBefore);
-  }
-
-  /**
-   * A worker in the cluster {@code connection} joined, failing over when it is lost.
-   *
-   * @param keeper the run directory's keeper in embedded mode (its worker id is {@code workerId}); null when the
-   *     run spans machines
-   */
-  private static RateLimitCoordinator inCluster(ClusterSettings settings, ClusterConnection connection, String workerId,
-      StatsRecorder recorder, LeaseSettings leaseSettings, RunKeeper keeper, FreezeDetector freezes, long freezesBefore) {
-    Reconnections reconnections = new Reconnections();
-    reconnections.keeper = keeper;
-    ClusterLimiterState cluster = clusterState(connection, workerId, recorder, keeper);
-    LimiterState state = guarded(cluster, settings, workerId, recorder, reconnections, connection, freezes, freezesBefore, keeper);
-    LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    return new RateLimitCoordinator(workerId, recorder, state, CompletableFuture.completedFuture(connection), reconnections,
-        leaseSettings, freezes);
-  }
-
-  private static ClusterLimiterState clusterState(ClusterConnection connection, String workerId, StatsRecorder recorder, RunKeeper keeper) {
-    HazelcastInstance hz = connection.instance().orElseThrow();
-    return keeper == null ? new ClusterLimiterState(hz, connection.displayName(), workerId, recorder)
-        : new ClusterLimiterState(hz, connection.displayName(), recorder, keeper);
-  }
-
-  /** {@code cluster}, connected again (within the join timeout) when it is lost, or refusing if it cannot be. */
-  private static LimiterState guarded(ClusterLimiterState cluster, ClusterSettings settings, String workerId, StatsRecorder recorder,
-      Reconnections reconnections, ClusterConnection first, FreezeDetector freezes, long freezesBefore, RunKeeper keeper) {
-    return new FailoverLimiterState(cluster, why -> {
-      leave(reconnections.latest().orElse(first)); // one instance per JVM: the lost one is left before another is made
-      ClusterConnection again = connectWithin(settings);
-      if (again.instance().isEmpty()) {
-        String reason = again.fallbackReason().orElse("no cluster");
-        return reconnections.refuse(NoCluster.message(settings, why, reason), NoCluster.coordination(settings, "lost, then " + reason),
-            workerId, recorder);
-      }
-      reconnections.add(again);
-      LOG.warn("ratelimit-testkit: worker {} is back in {} after losing it; it sends again", workerId, again);
-      return clusterState(again, workerId, recorder, keeper);
-    }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
-        + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot", freezes, freezesBefore);
-  }
-
-  /**
-   * Stops a lost member or client at once, without a graceful leave: the others have dropped it, or will
-   * now, and it must not run on with its own copy of the state (nor merge it back).
-   */
-  private static void leave(ClusterConnection lost) {
-    if (lost == null) {
-      return;
-    }
-    lost.instance().ifPresent(instance -> {
-      try {
-        instance.getLifecycleService().terminate();
-      } catch (RuntimeException alreadyGone) {
-        // nothing to leave
-      }
-    });
-  }
-
-  /**
-   * Joins or connects to the run's cluster, trying again while {@code PYTEST_CLUSTER_JOIN_TIMEOUT} lasts when
-   * a try fails early (a try itself gives up after the join timeout, or that plus 5 s when it hangs).
-   */
-  private static ClusterConnection connectWithin(ClusterSettings settings) {
-    long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
-    while (true) {
-      ClusterConnection connection = ClusterConnector.connect(settings, ClusterSerialization::register, false);
-      long left = deadline - System.nanoTime();
-      if (connection.instance().isPresent() || left <= 0) {
-        return connection;
-      }
-      try {
-        Thread.sleep(Math.max(1, Math.min(CONNECT_PAUSE.toMillis(), TimeUnit.NANOSECONDS.toMillis(left))));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return connection;
-      }
-    }
-  }
-
-  /**
-   * Closes this coordinator when the JVM is stopped (a shutdown hook) and when the program's own threads
-   * are done (Hazelcast's threads are not daemon threads and would keep the JVM alive).
-   */
-  private void endWithTheProgram() {
-    shutdownHook = new Thread(this::close, "ratelimit-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
-    // watched from when it exists; so is any made later
-    connection.thenAccept(this::watch);
-    reconnections.watch = this::watch;
-  }
-
-  private void watch(ClusterConnection joined) {
-    if (joined != null) {
-      joined.instance().ifPresent(hz -> exitWatches.add(ExitWatcher.watch(hz.getName(), this::close)));
-    }
-  }
-
-  /** Host name and process id, e.g. {@code 4242@ci-runner}. */
-  static String defaultWorkerId() {
-    return ProcessHandle.current().pid() + "@" + hostName();
-  }
-
-  /**
-   * This machine's name as the shell knows it, or as the JVM resolves it: the environment first, since
-   * resolving the local host name (what {@code RuntimeMXBean.getName()} does) waits for DNS on some CI machines.
-   */
-  private static String hostName() {
-    for (String variable : List.of("HOSTNAME", "COMPUTERNAME")) {
-      String name = System.getenv(variable);
-      if (name != null && !name.isBlank()) {
-        return name.trim();
-      }
-    }
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
-      return "localhost";
-    }
+    return new RateLimitCoordinator(Startup.start(source));
   }
 
   /**
@@ -409,15 +63,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * refuses every request, with the reason).
    */
   public String coordination() {
-    RefusingLimiterState refusal = reconnections.refusal;
-    if (refusal != null) {
-      return refusal.coordination();
-    }
-    if (state instanceof RunDirectoryState onThisMachine) {
-      return onThisMachine.coordination();
-    }
-    ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
-    return joined == null ? "local" : joined.toString();
+    return worker.coordination();
   }
 
   /**
@@ -425,16 +71,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * 1 (local mode).
    */
   public int clusterSize() {
-    if (state instanceof RunDirectoryState onThisMachine) {
-      return onThisMachine.participants();
-    }
-    ClusterConnection joined = reconnections.latest().orElse(connection.getNow(null));
-    return joined == null ? 1 : joined.clusterSize();
+    return worker.clusterSize();
   }
 
   /** This JVM's worker id in the statistics. */
   public String workerId() {
-    return workerId;
+    return worker.workerId();
   }
 
   /**
@@ -454,71 +96,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * latest {@code config} holds) instead of adding a second one: limits never apply twice.
    */
   public OkHttpClient wrap(OkHttpClient client, RateLimitConfig config) {
-    Objects.requireNonNull(client, "client");
-    Objects.requireNonNull(config, "config");
-    if (config.debug()) {
-      Logs.debug(true);
-    }
-    if (config.debug() && described.add(config.apiName())) {
-      LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
-    }
-    if (config.disableParallel() && config.rateLimited()) {
-      switchToSequential("PYTEST_DISABLE_PARALLEL=true");
-    }
-    StatsRecorder.Counters counters = recorder.api(config.apiName());
-    boolean enforce = config.rateLimited();
-    OkHttpClient.Builder builder = client.newBuilder();
-    builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
-    builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
-    builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
-    builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
-        enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes,
-        SharedOkHttp.warmUp()));
-    return builder.build();
+    return clients.decorate(Objects.requireNonNull(client, "client"), Objects.requireNonNull(config, "config"));
   }
 
   /**
-   * The API's resilience4j {@link Retry}, made anew for each wrap (the latest configuration holds) and kept
-   * in {@link #retryRegistry()} under {@code ratelimit-<api>}; its events feed the API's counters.
-   */
-  private Retry retry(RateLimitConfig config, StatsRecorder.Counters counters) {
-    RetryConfig base = config.retryConfig().orElseGet(() -> RetryPolicies.of(config));
-    RetryConfig.Builder<Object> effective = RetryConfig.from(base).failAfterMaxAttempts(false); // the caller gets the last response
-    if (!config.rateLimited()) {
-      effective.maxAttempts(1); // rate limiting off: plain clients, counted, never retried
-    }
-    String name = "ratelimit-" + config.apiName();
-    retries.remove(name);
-    Retry retry = retries.retry(name, effective.build());
-    retry.getEventPublisher()
-        .onRetry(event -> counters.retry(event.getWaitInterval().toNanos()))
-        .onSuccess(event -> counters.succeededAfterRetry());
-    return retry;
-  }
-
-  /**
-   * The resilience4j {@link Retry} of each API this coordinator's clients call, by name
-   * ({@code ratelimit-<api>}): for its events and metrics (e.g. with resilience4j-micrometer).
+   * The resilience4j {@link io.github.resilience4j.retry.Retry} of each API this coordinator's clients call,
+   * by name ({@code ratelimit-<api>}): for its events and metrics (e.g. with resilience4j-micrometer).
    */
   public RetryRegistry retryRegistry() {
-    return retries;
-  }
-
-  /** The limits to enforce: the whole limits, wherever the state is (never a share guessed from a worker count). */
-  private static ApiLimits limits(RateLimitConfig config) {
-    Duration floor = config.rateLimitDelay();
-    return new ApiLimits(config.apiName(), config.maxConcurrentRequests(), floor, config.adaptiveDelay(), widest(floor, config.maxBackoff()));
-  }
-
-  /**
-   * How far refusals may widen the spacing: eight times the floor, at least 100 ms above it, and never
-   * more than {@code PYTEST_MAX_BACKOFF} (nor less than the floor).
-   */
-  static Duration widest(Duration floor, Duration maxBackoff) {
-    Duration wide = floor.multipliedBy(8).compareTo(floor.plusMillis(100)) > 0 ? floor.multipliedBy(8) : floor.plusMillis(100);
-    Duration capped = wide.compareTo(maxBackoff) > 0 ? maxBackoff : wide;
-    return capped.compareTo(floor) < 0 ? floor : capped;
+    return clients.retries();
   }
 
   /**
@@ -526,7 +112,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * refuses requests (see {@code PYTEST_ADAPTIVE_DELAY}).
    */
   public Map<String, Duration> effectiveDelays() {
-    return pacingBoard.effectiveDelays();
+    return clients.pacing().effectiveDelays();
   }
 
   /**
@@ -535,17 +121,17 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * {@code PYTEST_ADAPTIVE_DELAY}). APIs that taught nothing are absent.
    */
   public Map<String, LearnedDelay> learnedDelays() {
-    return pacingBoard.learnedDelays();
+    return clients.pacing().learnedDelays();
   }
 
   /** What the limiter did, merged over every worker sharing this coordinator's state. */
   public RateLimitStats statistics() {
-    return state.statistics();
+    return state().statistics();
   }
 
   /** Whether the run is parallel or sequential, and since when and why. */
   public RunMode runMode() {
-    return state.runMode();
+    return state().runMode();
   }
 
   /**
@@ -553,7 +139,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * switch wins; its time and reason are kept.
    */
   public RunMode switchToSequential(String reason) {
-    return state.switchToSequential(RunMode.sequentialSince(java.time.Instant.now(), reason));
+    return state().switchToSequential(RunMode.sequentialSince(java.time.Instant.now(), reason));
   }
 
   /**
@@ -568,12 +154,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
     if (cap < 1) {
       throw new IllegalArgumentException("cap must be at least 1: " + cap);
     }
-    return state.acquirePermit(name, cap, maxWait, WaitCondition.NEVER).map(permit -> permit::release);
+    return state().acquirePermit(name, cap, maxWait, WaitCondition.NEVER).map(permit -> permit::release);
   }
 
   /** How many permits named {@code name} are held now, across the run. */
   public int permitsHeld(String name) {
-    return state.permitsHeld(name);
+    return state().permitsHeld(name);
   }
 
   /**
@@ -581,17 +167,17 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * previous document of that kind; for integrations such as the JUnit extension's report.
    */
   public void publish(String kind, String document) {
-    state.publish(kind, document);
+    state().publish(kind, document);
   }
 
   /** Every worker's latest document of {@code kind}, by worker id. */
   public Map<String, String> published(String kind) {
-    return state.published(kind);
+    return state().published(kind);
   }
 
   /** True for the first caller in the whole run to claim {@code key}, false for every later one. */
   public boolean claim(String key) {
-    return state.claim(key);
+    return state().claim(key);
   }
 
   /**
@@ -599,7 +185,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * (shown as {@code workerId/owner}, e.g. the test's name). See {@link ResourceLeases}.
    */
   public ResourceLeases leases(String owner) {
-    return leases.forOwner(Objects.requireNonNull(owner, "owner"));
+    return worker.leases().forOwner(Objects.requireNonNull(owner, "owner"));
   }
 
   /**
@@ -610,12 +196,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * @throws IllegalArgumentException when the name is already declared in code with other items
    */
   public ResourcePool declarePool(ResourcePool pool) {
-    return leases.declare(Objects.requireNonNull(pool, "pool"));
+    return worker.leases().declare(Objects.requireNonNull(pool, "pool"));
   }
 
   /** This worker's waits for leases, by resource (or {@code pool <name>}). */
   public Map<String, LeaseWaitStats> leaseWaits() {
-    return leases.waitStatistics();
+    return worker.leases().waitStatistics();
   }
 
   /**
@@ -623,17 +209,17 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * {@link io.ratelimit.core.spi.TestAttribution}); empty outside such an integration.
    */
   public Map<String, ApiStats> testStatistics() {
-    return recorder.testSnapshot();
+    return worker.recorder().testSnapshot();
   }
 
   /** This worker's own counters, per API, without asking the cluster. */
   public Map<String, ApiStats> localStatistics() {
-    return recorder.snapshot();
+    return worker.recorder().snapshot();
   }
 
   /** True once {@link #close()} has run. */
   public boolean isClosed() {
-    return closed.get();
+    return worker.isClosed();
   }
 
   /**
@@ -643,51 +229,10 @@ public final class RateLimitCoordinator implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      if (Thread.currentThread() == shutdownHook) {
-        awaitClosed(); // closing elsewhere (the exit watcher): the JVM must not halt halfway through the flush
-      }
-      return;
-    }
-    try {
-      exitWatches.forEach(ExitWatcher.Watch::close);
-      int unanswered = attemptGate.closeAndDrain(DRAIN_BOUND);
-      if (unanswered > 0) {
-        LOG.warn("ratelimit-testkit: worker {} stops with {} request(s) still unanswered after {} ms; the report counts them "
-            + "as sent, without their outcome", workerId, unanswered, DRAIN_BOUND.toMillis());
-      }
-      leases.close();
-      state.close();
-      // a member still starting is left as soon as it has started: nothing of this JVM's outlives it
-      connection.thenAccept(joined -> {
-        if (joined != null) {
-          joined.close();
-        }
-      });
-      reconnections.closeAll();
-      forgetShutdownHook();
-    } finally {
-      closeDone.countDown();
-    }
+    worker.close();
   }
 
-  private void awaitClosed() {
-    try {
-      closeDone.await(CLOSE_BOUND.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A closed coordinator needs no hook; dropping it lets the coordinator be collected. */
-  private void forgetShutdownHook() {
-    Thread hook = shutdownHook;
-    if (hook != null && hook != Thread.currentThread()) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is stopping: the hook runs close() again, which does nothing
-      }
-    }
+  private LimiterState state() {
+    return worker.state();
   }
 }

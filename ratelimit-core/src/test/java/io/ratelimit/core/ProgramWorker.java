@@ -1,6 +1,6 @@
 package io.ratelimit.core;
 
-import io.ratelimit.core.internal.ExitWatcher;
+import io.ratelimit.core.internal.lifecycle.ExitWatcher;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.OkHttpClient;

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.internal.lifecycle;
 
 import io.ratelimit.core.spi.Logs;
 import java.lang.management.LockInfo;

@@ -1,5 +1,15 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.internal.lifecycle;
 
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.AttemptWindow;
+import io.ratelimit.core.internal.FreezeDetector;
+import io.ratelimit.core.internal.LeaseStore;
+import io.ratelimit.core.internal.LeaseTable;
+import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.Waits;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;

@@ -1,4 +1,4 @@
-package io.ratelimit.core.internal;
+package io.ratelimit.core.internal.lifecycle;
 
 import io.ratelimit.hazelcast.ClusterMode;
 import io.ratelimit.hazelcast.ClusterSettings;

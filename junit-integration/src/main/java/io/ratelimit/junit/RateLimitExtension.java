@@ -1,8 +1,8 @@
 package io.ratelimit.junit;
 
 import io.ratelimit.core.RateLimitCoordinator;
+import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.RateLimitStats;
-import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
@@ -121,12 +121,12 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
     session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
     context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
-    TestAttribution.enter(test); // the requests this thread starts from now on are the test's, in the report
+    RateLimitedClients.testAttribution().enter(test); // the requests this thread starts from now on are the test's, in the report
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    TestAttribution.exit();
+    RateLimitedClients.testAttribution().exit();
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
     TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);
     try {

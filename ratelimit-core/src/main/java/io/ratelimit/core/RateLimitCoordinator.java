@@ -474,7 +474,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
+    builder.eventListenerFactory(RateLimitedClients.testAttribution().remembering(client.eventListenerFactory())); // which test made each call
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes,

@@ -12,7 +12,7 @@ import okhttp3.OkHttpClient;
  *
  * <pre>{@code
  * try (RateLimitCoordinator limiter = RateLimitedClients.coordinator()) {
- *   OkHttpClient client = limiter.newClient(RateLimitConfig.fromEnvironment()); // or limiter.wrap(myClient, config)
+ *   OkHttpClient client = limiter.newClient(RateLimitConfigReader.fromEnvironment()); // or limiter.wrap(myClient, config)
  *   try (Response response = client.newCall(request).execute()) { ... }
  *   System.out.println(limiter.statistics().summary());
  * }

@@ -93,13 +93,11 @@ public final class ClusterConnector {
   }
 
   /**
-   * The Hazelcast name of the run's cluster, which holds its join secret ({@link RunSecret}); from now on
-   * hidden behind the display name in whatever Hazelcast logs.
+   * The Hazelcast name of the run's cluster, which holds its join secret ({@link RunSecret}); hidden behind
+   * the display name in whatever Hazelcast logs ({@link Redaction} knows it by its shape).
    */
   private static String secretName(ClusterSettings settings) {
-    String name = RunSecret.of(settings).clusterName(settings.runId());
-    Redaction.hide(name, settings.displayName());
-    return name;
+    return RunSecret.of(settings).clusterName(settings.runId());
   }
 
   private static ClusterConnection fallback(ClusterSettings settings, String reason, boolean warn) {

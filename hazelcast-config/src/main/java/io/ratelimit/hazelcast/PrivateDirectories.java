@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
@@ -24,18 +25,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrivateDirectories {
   static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-  private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
-  private static final FileAttribute<?>[] DIRECTORY_ATTRIBUTES = POSIX
-      ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY)} : new FileAttribute<?>[0];
-  private static final FileAttribute<?>[] FILE_ATTRIBUTES = POSIX
-      ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-      : new FileAttribute<?>[0];
+  private static final Set<PosixFilePermission> OWNER_DIRECTORY = Set.copyOf(PosixFilePermissions.fromString("rwx------"));
+  // lists, not arrays: a static array could be changed by anyone who holds it (a copy goes out each time)
+  private static final List<FileAttribute<?>> DIRECTORY_ATTRIBUTES = POSIX
+      ? List.of(PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY)) : List.of();
+  private static final List<FileAttribute<?>> FILE_ATTRIBUTES = POSIX
+      ? List.of(PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))) : List.of();
 
   private PrivateDirectories() {}
 
   /** The attributes a new file of a run gets: readable and writable by its user only. */
   public static FileAttribute<?>[] fileAttributes() {
-    return FILE_ATTRIBUTES.clone();
+    return FILE_ATTRIBUTES.toArray(FileAttribute<?>[]::new);
   }
 
   /** Creates {@code dir} and its missing parents; the directories created here are {@code 700}. */
@@ -48,7 +49,7 @@ public final class PrivateDirectories {
       createDirectories(parent);
     }
     try {
-      Files.createDirectory(dir, DIRECTORY_ATTRIBUTES);
+      Files.createDirectory(dir, DIRECTORY_ATTRIBUTES.toArray(FileAttribute<?>[]::new));
     } catch (FileAlreadyExistsException raced) {
       // another JVM of the run made it first: the caller checks what is there
     }
@@ -157,7 +158,7 @@ public final class PrivateDirectories {
           return Files.getOwner(self);
         }
         Path probe = Path.of(System.getProperty("java.io.tmpdir"), "ratelimit-owner-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        Files.createFile(probe, FILE_ATTRIBUTES);
+        Files.createFile(probe, fileAttributes());
         try {
           return Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
         } finally {

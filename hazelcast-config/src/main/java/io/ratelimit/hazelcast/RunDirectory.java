@@ -27,7 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * released when their process dies) and across threads of one JVM.
  */
 public final class RunDirectory {
-  /** One in-JVM lock per lock file: a JVM may hold a file lock only once, so its threads take turns first. */
+  /**
+   * One in-JVM lock per lock file: a JVM may hold a file lock only once, so its threads take turns first.
+   * One of the library's few JVM-wide statics (see docs/architecture.md): the JVM has one set of file locks.
+   */
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
   /** How long an ended run waits for another JVM of its build before a newcomer retires it, unless set. */

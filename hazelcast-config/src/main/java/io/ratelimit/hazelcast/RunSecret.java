@@ -30,7 +30,7 @@ public final class RunSecret {
   private static final String LOCK = "join-secret";
   private static final Duration LOCK_BOUND = Duration.ofSeconds(10); // holders keep it for a file read or write
   private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
 
   private RunSecret() {}
 

@@ -1,8 +1,8 @@
 package io.ratelimit.junit;
 
 import io.ratelimit.core.RateLimitCoordinator;
+import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.RateLimitStats;
-import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
@@ -21,8 +21,6 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.OptionalInt;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -54,8 +52,6 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
   private static final String TURN = "turn";
   private static final String LEASES = "leases";
   private static final String THREAD = "thread";
-  private static final AtomicLong PREFIXES = new AtomicLong();
-  private static final String RUN_TAG = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
 
   /**
    * This JVM's session, started on first use. A bad setting is the user's configuration error, reported
@@ -121,12 +117,12 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
     session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
     context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
-    TestAttribution.enter(test); // the requests this thread starts from now on are the test's, in the report
+    RateLimitedClients.testAttribution().enter(test); // the requests this thread starts from now on are the test's, in the report
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    TestAttribution.exit();
+    RateLimitedClients.testAttribution().exit();
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
     TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);
     try {
@@ -204,7 +200,7 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
       return workerInfo(coordinator);
     }
     if (type == String.class) {
-      return prefix(coordinator, context);
+      return prefix(session, context);
     }
     if (type == ResourceLeases.class) {
       return testLeases(context).injectable();
@@ -223,12 +219,10 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     return new WorkerInfo(coordinator.workerId(), forkNumber, coordinator.clusterSize(), coordinator.coordination(), coordinator.runMode());
   }
 
-  /** {@code w<fork>-<run tag>-<n>-<test>-}: the fork and a random tag tell workers apart, the counter invocations. */
-  private static String prefix(RateLimitCoordinator coordinator, ExtensionContext context) {
-    String worker = System.getProperty("surefire.forkNumber", Long.toString(ProcessHandle.current().pid()));
+  /** The session's next {@code w<fork>-<run tag>-<n>-<test>-} for this test (see {@link RateLimitSession#testPrefix}). */
+  private static String prefix(RateLimitSession session, ExtensionContext context) {
     String test = context.getTestMethod().map(java.lang.reflect.Method::getName)
         .orElse(context.getTestClass().map(Class::getSimpleName).orElse("test"));
-    return "w" + worker.replaceAll("[^A-Za-z0-9]", "") + "-" + RUN_TAG + "-" + PREFIXES.incrementAndGet() + "-"
-        + (test.length() > 40 ? test.substring(0, 40) : test) + "-";
+    return session.testPrefix(test);
   }
 }

@@ -4,8 +4,6 @@ import io.ratelimit.settings.Setting;
 import io.ratelimit.settings.SettingKey;
 import io.ratelimit.settings.SettingsReader;
 import io.ratelimit.settings.SettingsSource;
-import io.ratelimit.settings.ValueParser;
-import io.ratelimit.settings.ValueParsers;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,36 +15,20 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.util.regex.Pattern;
 
 /**
- * The limits one API is tested under, immutable. Read it from the {@code PYTEST_*} environment with
- * {@link #fromEnvironment()}, or build it in code with {@link #builder()}.
- *
- * <p>Every setting has an environment variable ({@code PYTEST_MAX_CONCURRENT_REQUESTS}) and a property
- * ({@code ratelimit.max-concurrent-requests}, as a JVM system property or JUnit configuration parameter).
- * Precedence: builder &gt; property &gt; environment &gt; default. A named API ({@link #fromEnvironment(String)})
- * first looks for {@code ratelimit.api.<name>.<setting>} ({@code PYTEST_API_<NAME>_<SETTING>}), then for the
- * global setting. All values are validated once; every bad value is reported in one
- * {@link io.ratelimit.settings.InvalidSettingsException}.
+ * The limits one API is tested under: an immutable value with defaults, built in code with
+ * {@link #builder()}. {@link RateLimitConfigReader} reads one from the {@code PYTEST_*} environment, the
+ * {@code ratelimit.*} properties or any settings source ({@link #fromEnvironment()} and {@link #from} are
+ * shortcuts to it). Every value, from a source or set in code, is validated once; every bad value is
+ * reported in one {@link io.ratelimit.settings.InvalidSettingsException}.
  */
 public final class RateLimitConfig {
 
   /** The API name used when none is given. */
   public static final String DEFAULT_API = "default";
 
-  static final SettingKey RATE_LIMITED = SettingKey.of("rate-limited");
-  static final SettingKey MAX_CONCURRENT_REQUESTS = SettingKey.of("max-concurrent-requests");
-  static final SettingKey RATE_LIMIT_DELAY = SettingKey.of("rate-limit-delay");
-  static final SettingKey MAX_RETRIES = SettingKey.of("max-retries");
-  static final SettingKey BASE_BACKOFF = SettingKey.of("base-backoff");
-  static final SettingKey MAX_BACKOFF = SettingKey.of("max-backoff");
-  static final SettingKey PERMIT_TIMEOUT = SettingKey.of("permit-timeout");
-  static final SettingKey ERROR_THRESHOLD = SettingKey.of("error-threshold");
-  static final SettingKey WORKERS = SettingKey.of("workers");
-  static final SettingKey DISABLE_PARALLEL = SettingKey.of("disable-parallel");
-  static final SettingKey DEBUG = SettingKey.of("debug");
-  static final SettingKey ADAPTIVE_DELAY = SettingKey.of("adaptive-delay");
-
   private static final Pattern API_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
-  private static final double MAX_SECONDS = 86_400;
+  /** The longest wait any duration setting accepts (a day). */
+  static final double MAX_SECONDS = 86_400;
 
   private final String apiName;
   private final Setting<Boolean> rateLimited;
@@ -80,50 +62,32 @@ public final class RateLimitConfig {
     this.retryConfig = b.retryConfig;
   }
 
-  /** The default API's settings from system properties and the environment. */
+  /** The default API's settings from system properties and the environment (see {@link RateLimitConfigReader}). */
   public static RateLimitConfig fromEnvironment() {
-    return from(SettingsSource.system(), DEFAULT_API);
+    return RateLimitConfigReader.fromEnvironment();
   }
 
-  /** A named API's settings from system properties and the environment. */
+  /** A named API's settings from system properties and the environment (see {@link RateLimitConfigReader}). */
   public static RateLimitConfig fromEnvironment(String apiName) {
-    return from(SettingsSource.system(), apiName);
+    return RateLimitConfigReader.fromEnvironment(apiName);
   }
 
   /**
-   * A named API's settings from any source (e.g. JUnit configuration parameters over the environment).
+   * A named API's settings from any source (see {@link RateLimitConfigReader#from}).
    *
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
    */
   public static RateLimitConfig from(SettingsSource source, String apiName) {
-    return builderFrom(source, apiName).build();
+    return RateLimitConfigReader.from(source, apiName);
   }
 
   /**
-   * A builder preloaded from {@code source}; values set on it win over the source.
+   * A builder preloaded from {@code source} (see {@link RateLimitConfigReader#builderFrom}).
    *
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value found in the source
    */
   public static Builder builderFrom(SettingsSource source, String apiName) {
-    requireApiName(apiName);
-    SettingsReader reader = new SettingsReader(source);
-    Builder b = new Builder(apiName);
-    b.rateLimited = read(reader, RATE_LIMITED, apiName, b.rateLimited.value(), ValueParsers.bool());
-    b.maxConcurrentRequests = read(reader, MAX_CONCURRENT_REQUESTS, apiName, b.maxConcurrentRequests.value(), ValueParsers.integer(1, 10_000));
-    b.rateLimitDelay = read(reader, RATE_LIMIT_DELAY, apiName, b.rateLimitDelay.value(), ValueParsers.seconds(0, 3_600));
-    b.maxRetries = read(reader, MAX_RETRIES, apiName, b.maxRetries.value(), ValueParsers.integer(0, 100));
-    b.baseBackoff = read(reader, BASE_BACKOFF, apiName, b.baseBackoff.value(), ValueParsers.seconds(0, 3_600));
-    b.maxBackoff = read(reader, MAX_BACKOFF, apiName, b.maxBackoff.value(), ValueParsers.seconds(0, MAX_SECONDS));
-    b.permitTimeout = read(reader, PERMIT_TIMEOUT, apiName, b.permitTimeout.value(), ValueParsers.seconds(0.001, MAX_SECONDS));
-    b.adaptiveDelay = read(reader, ADAPTIVE_DELAY, apiName, b.adaptiveDelay.value(), ValueParsers.bool());
-    // run-wide settings: one value for all APIs
-    b.errorThreshold = reader.read(ERROR_THRESHOLD, b.errorThreshold.value(), ValueParsers.fraction(0, 1));
-    b.workers = reader.read(WORKERS, b.workers.value(), workersParser());
-    b.disableParallel = reader.read(DISABLE_PARALLEL, b.disableParallel.value(), ValueParsers.bool());
-    b.debug = reader.read(DEBUG, b.debug.value(), ValueParsers.bool());
-    checkBackoffs(reader, b);
-    reader.throwIfInvalid();
-    return b;
+    return RateLimitConfigReader.builderFrom(source, apiName);
   }
 
   /** A builder with every setting at its default, for the default API. */
@@ -150,39 +114,15 @@ public final class RateLimitConfig {
     return b;
   }
 
-  private static <T> Setting<T> read(SettingsReader reader, SettingKey key, String apiName, T defaultValue, ValueParser<T> parser) {
-    if (!DEFAULT_API.equals(apiName)) {
-      var scoped = reader.readOptional(key.forApi(apiName), parser);
-      if (scoped.isPresent()) {
-        return scoped.get();
-      }
-    }
-    return reader.read(key, defaultValue, parser);
-  }
-
-  private static ValueParser<OptionalInt> workersParser() {
-    ValueParser<Integer> count = ValueParsers.integer(1, 1_024);
-    return new ValueParser<>() {
-      @Override
-      public OptionalInt parse(String text) {
-        return "auto".equalsIgnoreCase(text) ? OptionalInt.empty() : OptionalInt.of(count.parse(text));
-      }
-
-      @Override
-      public String accepted() {
-        return count.accepted() + ", or auto";
-      }
-    };
-  }
-
-  private static void checkBackoffs(SettingsReader reader, Builder b) {
+  /** Rejects a max backoff below the base backoff, in {@code reader}. */
+  static void checkBackoffs(SettingsReader reader, Builder b) {
     if (b.maxBackoff.value().compareTo(b.baseBackoff.value()) < 0) {
       reader.reject(b.maxBackoff, seconds(b.maxBackoff.value()),
           "a max backoff at least the base backoff (" + b.baseBackoff.key().environment() + " = " + seconds(b.baseBackoff.value()) + " s)");
     }
   }
 
-  private static void requireApiName(String apiName) {
+  static void requireApiName(String apiName) {
     Objects.requireNonNull(apiName, "apiName");
     if (!API_NAME.matcher(apiName).matches()) {
       throw new IllegalArgumentException("invalid API name '" + apiName
@@ -312,21 +252,22 @@ public final class RateLimitConfig {
   /** Builds a {@link RateLimitConfig}; values set here win over properties and the environment. */
   public static final class Builder {
     private String apiName;
-    private Setting<Boolean> rateLimited = def(RATE_LIMITED, true);
-    private Setting<Integer> maxConcurrentRequests = def(MAX_CONCURRENT_REQUESTS, 10);
-    private Setting<Duration> rateLimitDelay = def(RATE_LIMIT_DELAY, Duration.ofMillis(100));
-    private Setting<Integer> maxRetries = def(MAX_RETRIES, 3);
-    private Setting<Duration> baseBackoff = def(BASE_BACKOFF, Duration.ofSeconds(1));
-    private Setting<Duration> maxBackoff = def(MAX_BACKOFF, Duration.ofSeconds(60));
-    private Setting<Duration> permitTimeout = def(PERMIT_TIMEOUT, Duration.ofSeconds(120));
-    private Setting<Double> errorThreshold = def(ERROR_THRESHOLD, 0.1);
-    private Setting<OptionalInt> workers = def(WORKERS, OptionalInt.empty());
-    private Setting<Boolean> disableParallel = def(DISABLE_PARALLEL, false);
-    private Setting<Boolean> debug = def(DEBUG, false);
-    private Setting<Boolean> adaptiveDelay = def(ADAPTIVE_DELAY, true);
+    // package-private: RateLimitConfigReader sets them, with their sources
+    Setting<Boolean> rateLimited = def(RateLimitConfigReader.RATE_LIMITED, true);
+    Setting<Integer> maxConcurrentRequests = def(RateLimitConfigReader.MAX_CONCURRENT_REQUESTS, 10);
+    Setting<Duration> rateLimitDelay = def(RateLimitConfigReader.RATE_LIMIT_DELAY, Duration.ofMillis(100));
+    Setting<Integer> maxRetries = def(RateLimitConfigReader.MAX_RETRIES, 3);
+    Setting<Duration> baseBackoff = def(RateLimitConfigReader.BASE_BACKOFF, Duration.ofSeconds(1));
+    Setting<Duration> maxBackoff = def(RateLimitConfigReader.MAX_BACKOFF, Duration.ofSeconds(60));
+    Setting<Duration> permitTimeout = def(RateLimitConfigReader.PERMIT_TIMEOUT, Duration.ofSeconds(120));
+    Setting<Double> errorThreshold = def(RateLimitConfigReader.ERROR_THRESHOLD, 0.1);
+    Setting<OptionalInt> workers = def(RateLimitConfigReader.WORKERS, OptionalInt.empty());
+    Setting<Boolean> disableParallel = def(RateLimitConfigReader.DISABLE_PARALLEL, false);
+    Setting<Boolean> debug = def(RateLimitConfigReader.DEBUG, false);
+    Setting<Boolean> adaptiveDelay = def(RateLimitConfigReader.ADAPTIVE_DELAY, true);
     private RetryConfig retryConfig;
 
-    private Builder(String apiName) {
+    Builder(String apiName) {
       this.apiName = apiName;
     }
 
@@ -355,73 +296,73 @@ public final class RateLimitConfig {
 
     /** See {@link RateLimitConfig#rateLimited()}. */
     public Builder rateLimited(boolean value) {
-      rateLimited = Setting.ofBuilder(RATE_LIMITED, value);
+      rateLimited = Setting.ofBuilder(RateLimitConfigReader.RATE_LIMITED, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#maxConcurrentRequests()}; at least 1. */
     public Builder maxConcurrentRequests(int value) {
-      maxConcurrentRequests = Setting.ofBuilder(MAX_CONCURRENT_REQUESTS, value);
+      maxConcurrentRequests = Setting.ofBuilder(RateLimitConfigReader.MAX_CONCURRENT_REQUESTS, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#rateLimitDelay()}; zero turns spacing off. */
     public Builder rateLimitDelay(Duration value) {
-      rateLimitDelay = Setting.ofBuilder(RATE_LIMIT_DELAY, Objects.requireNonNull(value));
+      rateLimitDelay = Setting.ofBuilder(RateLimitConfigReader.RATE_LIMIT_DELAY, Objects.requireNonNull(value));
       return this;
     }
 
     /** See {@link RateLimitConfig#adaptiveDelay()}. */
     public Builder adaptiveDelay(boolean value) {
-      adaptiveDelay = Setting.ofBuilder(ADAPTIVE_DELAY, value);
+      adaptiveDelay = Setting.ofBuilder(RateLimitConfigReader.ADAPTIVE_DELAY, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#maxRetries()}. */
     public Builder maxRetries(int value) {
-      maxRetries = Setting.ofBuilder(MAX_RETRIES, value);
+      maxRetries = Setting.ofBuilder(RateLimitConfigReader.MAX_RETRIES, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#baseBackoff()}. */
     public Builder baseBackoff(Duration value) {
-      baseBackoff = Setting.ofBuilder(BASE_BACKOFF, Objects.requireNonNull(value));
+      baseBackoff = Setting.ofBuilder(RateLimitConfigReader.BASE_BACKOFF, Objects.requireNonNull(value));
       return this;
     }
 
     /** See {@link RateLimitConfig#maxBackoff()}. */
     public Builder maxBackoff(Duration value) {
-      maxBackoff = Setting.ofBuilder(MAX_BACKOFF, Objects.requireNonNull(value));
+      maxBackoff = Setting.ofBuilder(RateLimitConfigReader.MAX_BACKOFF, Objects.requireNonNull(value));
       return this;
     }
 
     /** See {@link RateLimitConfig#permitTimeout()}. */
     public Builder permitTimeout(Duration value) {
-      permitTimeout = Setting.ofBuilder(PERMIT_TIMEOUT, Objects.requireNonNull(value));
+      permitTimeout = Setting.ofBuilder(RateLimitConfigReader.PERMIT_TIMEOUT, Objects.requireNonNull(value));
       return this;
     }
 
     /** See {@link RateLimitConfig#errorThreshold()}. */
     public Builder errorThreshold(double value) {
-      errorThreshold = Setting.ofBuilder(ERROR_THRESHOLD, value);
+      errorThreshold = Setting.ofBuilder(RateLimitConfigReader.ERROR_THRESHOLD, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#workers()}. */
     public Builder workers(int value) {
-      workers = Setting.ofBuilder(WORKERS, OptionalInt.of(value));
+      workers = Setting.ofBuilder(RateLimitConfigReader.WORKERS, OptionalInt.of(value));
       return this;
     }
 
     /** See {@link RateLimitConfig#disableParallel()}. */
     public Builder disableParallel(boolean value) {
-      disableParallel = Setting.ofBuilder(DISABLE_PARALLEL, value);
+      disableParallel = Setting.ofBuilder(RateLimitConfigReader.DISABLE_PARALLEL, value);
       return this;
     }
 
     /** See {@link RateLimitConfig#debug()}. */
     public Builder debug(boolean value) {
-      debug = Setting.ofBuilder(DEBUG, value);
+      debug = Setting.ofBuilder(RateLimitConfigReader.DEBUG, value);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.ratelimit.core;
 
+import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.settings.SettingsSource;
 import java.util.Optional;
 import okhttp3.OkHttpClient;
@@ -11,7 +12,7 @@ import okhttp3.OkHttpClient;
  *
  * <pre>{@code
  * try (RateLimitCoordinator limiter = RateLimitedClients.coordinator()) {
- *   OkHttpClient client = limiter.newClient(RateLimitConfig.fromEnvironment()); // or limiter.wrap(myClient, config)
+ *   OkHttpClient client = limiter.newClient(RateLimitConfigReader.fromEnvironment()); // or limiter.wrap(myClient, config)
  *   try (Response response = client.newCall(request).execute()) { ... }
  *   System.out.println(limiter.statistics().summary());
  * }
@@ -21,9 +22,34 @@ import okhttp3.OkHttpClient;
  * threw), and at {@code System.exit}: the coordinator then closes itself, counters flushed first.
  */
 public final class RateLimitedClients {
-  private static RateLimitCoordinator shared;
+  /**
+   * The JVM's limiter. One of the library's few JVM-wide statics (see docs/architecture.md): the JVM has one
+   * limiter for all its clients, one set of threads to tell tests apart on, one set of loggers.
+   */
+  private static final JvmLimiter JVM = new JvmLimiter();
 
   private RateLimitedClients() {}
+
+  /**
+   * What the JVM shares: its coordinator, and what every coordinator of the JVM reads (which test each
+   * thread runs, whether {@code PYTEST_DEBUG} is on).
+   */
+  private static final class JvmLimiter {
+    private final TestAttribution attribution = new TestAttribution();
+    private volatile boolean debugLogging;
+    private RateLimitCoordinator shared; // guarded by this
+
+    synchronized RateLimitCoordinator coordinator(SettingsSource source) {
+      if (shared == null || shared.isClosed()) {
+        shared = RateLimitCoordinator.start(source);
+      }
+      return shared;
+    }
+
+    synchronized Optional<RateLimitCoordinator> current() {
+      return shared == null || shared.isClosed() ? Optional.empty() : Optional.of(shared);
+    }
+  }
 
   /** A new client that keeps to {@code config}'s limits. */
   public static OkHttpClient create(RateLimitConfig config) {
@@ -54,15 +80,33 @@ public final class RateLimitedClients {
    * The coordinator all clients of this JVM share; if none is running, starts one from {@code source}
    * (e.g. JUnit configuration parameters over the environment).
    */
-  public static synchronized RateLimitCoordinator coordinator(SettingsSource source) {
-    if (shared == null || shared.isClosed()) {
-      shared = RateLimitCoordinator.start(source);
-    }
-    return shared;
+  public static RateLimitCoordinator coordinator(SettingsSource source) {
+    return JVM.coordinator(source);
   }
 
   /** The JVM-wide coordinator if one is running. */
-  public static synchronized Optional<RateLimitCoordinator> current() {
-    return shared == null || shared.isClosed() ? Optional.empty() : Optional.of(shared);
+  public static Optional<RateLimitCoordinator> current() {
+    return JVM.current();
+  }
+
+  /**
+   * Which test each thread of this JVM runs, for the report's per-test figures ({@link RateLimitCoordinator#testStatistics()}):
+   * a test integration marks its test threads here ({@link TestAttribution#enter}), and every coordinator of the JVM reads it.
+   */
+  public static TestAttribution testAttribution() {
+    return JVM.attribution;
+  }
+
+  /**
+   * Whether the library's DEBUG messages come out at INFO in this JVM: turned on by {@code PYTEST_DEBUG=true}
+   * (any coordinator or client configured so), or by {@link #debugLogging(boolean)}.
+   */
+  public static boolean debugLogging() {
+    return JVM.debugLogging;
+  }
+
+  /** Turns the library's DEBUG messages at INFO on (or off) for the whole JVM, from now on (see {@link io.ratelimit.core.spi.Logs}). */
+  public static void debugLogging(boolean on) {
+    JVM.debugLogging = on;
   }
 }

@@ -17,22 +17,31 @@ import okhttp3.OkHttpClient;
 final class SharedOkHttp {
   private static final int MAX_ASYNC_CALLS = 64;
 
-  private SharedOkHttp() {}
+  private final OkHttpClient client;
+  /** The exchange that warms OkHttp's request path up before the first request (see {@link OkHttpWarmUp}). */
+  private final OkHttpWarmUp warmUp;
+
+  private SharedOkHttp() {
+    client = create();
+    warmUp = OkHttpWarmUp.start(client);
+  }
 
   /** Made on first use (class initialisation is lazy and thread-safe): the client, and its warm-up started with it. */
   private static final class Holder {
-    static final OkHttpClient CLIENT = create();
-    /** The exchange that warms OkHttp's request path up before the first request (see {@link OkHttpWarmUp}). */
-    static final OkHttpWarmUp WARM_UP = OkHttpWarmUp.start(CLIENT);
+    /**
+     * One of the library's few JVM-wide statics (see docs/architecture.md): OkHttp's connection pool and
+     * dispatcher are meant to be one per JVM, shared by every client made from them.
+     */
+    static final SharedOkHttp JVM = new SharedOkHttp();
   }
 
   static OkHttpClient client() {
-    return Holder.CLIENT;
+    return Holder.JVM.client;
   }
 
   /** The warm-up exchange started with the shared client. */
   static OkHttpWarmUp warmUp() {
-    return Holder.WARM_UP;
+    return Holder.JVM.warmUp;
   }
 
   private static OkHttpClient create() {

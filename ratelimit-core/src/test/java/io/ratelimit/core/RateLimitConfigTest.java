@@ -27,6 +27,15 @@ class RateLimitConfigTest {
   }
 
   @Test
+  void theConfigsShortcutsReadThroughTheReader() {
+    SettingsSource source = SettingsSource.ofEnvironment(Map.of("PYTEST_API_BILLING_MAX_RETRIES", "5", "PYTEST_MAX_RETRIES", "2"));
+    assertEquals(5, RateLimitConfigReader.from(source, "billing").maxRetries());
+    assertEquals(2, RateLimitConfigReader.builderFrom(source, RateLimitConfig.DEFAULT_API).build().maxRetries());
+    assertEquals(RateLimitConfigReader.from(source, "billing").describe(), RateLimitConfig.from(source, "billing").describe());
+    assertEquals(RateLimitConfigReader.builderFrom(source, "billing").build().describe(), RateLimitConfig.builderFrom(source, "billing").build().describe());
+  }
+
+  @Test
   void defaultsAreTheSeeds() {
     RateLimitConfig c = fromEnv(Map.of());
     assertTrue(c.rateLimited());

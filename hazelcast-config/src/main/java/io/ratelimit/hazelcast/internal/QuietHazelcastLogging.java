@@ -15,11 +15,16 @@ import java.util.logging.Level;
  * ({@code -Dhazelcast.logging.type}, or {@code -Dhazelcast.logging.class}), everything goes to that choice at
  * its own levels: {@code -Dhazelcast.logging.type=slf4j} shows everything again. Either way the run's secret
  * cluster names never pass ({@link Redaction}). Installed by the system property Hazelcast reads before its
- * first log line ({@code hazelcast.logging.class}, the user's own class kept behind it).
+ * first log line ({@code hazelcast.logging.class}), the user's own class moved aside to
+ * {@code ratelimit.hazelcast.logging.class}: Hazelcast makes this factory by class name and hands it nothing,
+ * and its logging is configured by system properties, so the user's choice stays among them rather than in a
+ * static field of this library.
  */
 public final class QuietHazelcastLogging implements LoggerFactory {
   static final String CLASS_PROPERTY = "hazelcast.logging.class";
   static final String TYPE_PROPERTY = "hazelcast.logging.type";
+  /** Where {@link #install()} keeps the user's own {@code hazelcast.logging.class}, if they set one. */
+  static final String USER_CLASS_PROPERTY = "ratelimit.hazelcast.logging.class";
 
   /**
    * Where Hazelcast warns of members and connections coming and going: routine in a test run, whose forks
@@ -35,15 +40,12 @@ public final class QuietHazelcastLogging implements LoggerFactory {
       "log4j", "com.hazelcast.logging.Log4jFactory", "log4j2", "com.hazelcast.logging.Log4j2Factory",
       "none", "com.hazelcast.logging.NoLogFactory", "jdk", "com.hazelcast.logging.StandardLoggerFactory");
 
-  /** The logging class the user set before {@link #install()} took the property over, if any. */
-  private static volatile String userClass;
-
   private final LoggerFactory delegate;
   private final boolean quiet;
 
   /** Made by Hazelcast (from {@code hazelcast.logging.class}) for its members and clients. */
   public QuietHazelcastLogging() {
-    String chosenClass = userClass;
+    String chosenClass = System.getProperty(USER_CLASS_PROPERTY, "").isBlank() ? null : System.getProperty(USER_CLASS_PROPERTY);
     String chosenType = System.getProperty(TYPE_PROPERTY);
     quiet = chosenClass == null && chosenType == null;
     if (chosenClass != null) {
@@ -59,7 +61,11 @@ public final class QuietHazelcastLogging implements LoggerFactory {
   public static synchronized void install() {
     String current = System.getProperty(CLASS_PROPERTY);
     if (!QuietHazelcastLogging.class.getName().equals(current)) {
-      userClass = current == null || current.isBlank() ? null : current;
+      if (current == null || current.isBlank()) {
+        System.clearProperty(USER_CLASS_PROPERTY);
+      } else {
+        System.setProperty(USER_CLASS_PROPERTY, current);
+      }
       System.setProperty(CLASS_PROPERTY, QuietHazelcastLogging.class.getName());
     }
   }

@@ -1,38 +1,31 @@
 package io.ratelimit.hazelcast.internal;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Keeps the run's secret cluster names out of what Hazelcast says. With its log details off (no prefix),
  * Hazelcast still names the cluster in a few messages ({@code Cluster name: ...} when a member starts,
  * {@code Trying to connect to cluster: ...} when a client does): every message that passes through
  * {@link QuietHazelcastLogging}, and every reason the connector reports, shows the cluster's display name
- * instead.
+ * instead. A secret name is known by its shape ({@code ratelimit-<run id>-} and 64 hex digits, see
+ * {@code JoinSecret#clusterName}), its display name is the part before the digits: nothing to remember, so
+ * the name of a run this JVM never joined is hidden too.
  */
 public final class Redaction {
-  /** Secret text to what is shown instead: one entry per run this JVM has joined, a handful at most. */
-  private static final Map<String, String> HIDDEN = new ConcurrentHashMap<>();
+  /**
+   * A secret cluster name: the display name ({@code ratelimit-} and a run id of at most 64 of
+   * {@code [A-Za-z0-9._-]}), a dash and the 64 hex digits of a SHA-256.
+   */
+  private static final Pattern SECRET_NAME = Pattern.compile("(ratelimit-[A-Za-z0-9._-]{1,64}?)-[0-9a-f]{64}(?![0-9A-Za-z])");
 
   private Redaction() {}
 
-  /** From now on, {@code secret} is shown as {@code shownAs} wherever it would appear. */
-  public static void hide(String secret, String shownAs) {
-    HIDDEN.put(secret, shownAs);
-  }
-
-  /** {@code text} with every hidden value replaced; {@code null} stays {@code null}. */
+  /** {@code text} with every secret cluster name shown as its display name; {@code null} stays {@code null}. */
   public static String apply(String text) {
-    if (text == null || HIDDEN.isEmpty()) {
+    if (text == null || !text.contains("ratelimit-")) {
       return text;
     }
-    String shown = text;
-    for (Map.Entry<String, String> hidden : HIDDEN.entrySet()) {
-      if (shown.contains(hidden.getKey())) {
-        shown = shown.replace(hidden.getKey(), hidden.getValue());
-      }
-    }
-    return shown;
+    return SECRET_NAME.matcher(text).replaceAll("$1");
   }
 
   /**
@@ -40,7 +33,7 @@ public final class Redaction {
    * show the display name instead (same types' names and stack traces, as text).
    */
   public static Throwable apply(Throwable thrown) {
-    if (thrown == null || HIDDEN.isEmpty() || !names(thrown)) {
+    if (thrown == null || !names(thrown)) {
       return thrown;
     }
     return copy(thrown, 0);

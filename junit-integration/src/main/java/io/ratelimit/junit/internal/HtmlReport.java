@@ -13,7 +13,7 @@ import org.owasp.encoder.Encode;
  * no external references, so it opens anywhere, offline, as a CI artifact.
  */
 final class HtmlReport {
-  private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+  private static final java.util.List<String> COLOURS = java.util.List.of("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf");
 
   private HtmlReport() {}
 
@@ -185,7 +185,7 @@ final class HtmlReport {
           double y = top + panel - values[i] * panel / max;
           points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
         }
-        svg.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(COLOURS[c++ % COLOURS.length])
+        svg.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(COLOURS.get(c++ % COLOURS.size()))
             .append("\" points=\"").append(points.toString().trim()).append("\"/>");
       }
     }
@@ -194,7 +194,7 @@ final class HtmlReport {
     for (String worker : timeline.keySet()) {
       int x = 50 + c * 150;
       svg.append("<rect x=\"").append(x).append("\" y=\"").append(legendY - 9).append("\" width=\"10\" height=\"10\" fill=\"")
-          .append(COLOURS[c++ % COLOURS.length]).append("\"/><text x=\"").append(x + 14).append("\" y=\"").append(legendY).append("\">")
+          .append(COLOURS.get(c++ % COLOURS.size())).append("\"/><text x=\"").append(x + 14).append("\" y=\"").append(legendY).append("\">")
           .append(esc(worker.length() > 28 ? worker.substring(0, 28) + "..." : worker)).append("</text>");
     }
     svg.append("<text x=\"").append(50 + width).append("\" y=\"").append(legendY + 18).append("\" text-anchor=\"end\">")

@@ -32,6 +32,11 @@ public final class RateLimitSession {
   /** The report writer's permit, and the kind of document that says the report is written. */
   static final String REPORT = "report";
 
+  /**
+   * This JVM's session. One of the library's few JVM-wide statics (see docs/architecture.md): it must outlive
+   * one {@code execute} of the launcher (Surefire's {@code rerunFailingTestsCount} calls it again in the same
+   * fork), and JUnit before 5.13 has no store that lives as long as the launcher session.
+   */
   private static RateLimitSession current;
 
   private final SettingsSource source;
@@ -46,6 +51,9 @@ public final class RateLimitSession {
   private final AtomicInteger tests = new AtomicInteger();
   private final Map<String, ReportData.TestFigures.Tally> testFigures = new ConcurrentHashMap<>();
   private final java.util.concurrent.Semaphore workerThreads;
+  /** Tells this session's test prefixes from other workers' (with the fork number) and from earlier sessions of this JVM. */
+  private final String runTag = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
+  private final java.util.concurrent.atomic.AtomicLong prefixes = new java.util.concurrent.atomic.AtomicLong();
 
   private RateLimitSession(SettingsSource source) throws InterruptedIOException {
     this.source = source;
@@ -117,6 +125,16 @@ public final class RateLimitSession {
         workerThreads.release();
       }
     };
+  }
+
+  /**
+   * A prefix unique to one test invocation in the whole run, {@code w<fork>-<run tag>-<n>-<test>-}: the fork
+   * (or process id) and the session's random tag tell workers apart, the counter invocations.
+   */
+  public String testPrefix(String test) {
+    String worker = System.getProperty("surefire.forkNumber", Long.toString(ProcessHandle.current().pid()));
+    return "w" + worker.replaceAll("[^A-Za-z0-9]", "") + "-" + runTag + "-" + prefixes.incrementAndGet() + "-"
+        + (test.length() > 40 ? test.substring(0, 40) : test) + "-";
   }
 
   public RateLimitCoordinator coordinator() {

@@ -28,6 +28,7 @@ public final class ClientDecorator {
   private final AttemptGate attemptGate;
   private final FreezeDetector freezes;
   private final Supplier<OkHttpWarmUp> warmUp;
+  private final TestAttribution attribution;
   private final RetryRegistry retries = RetryRegistry.ofDefaults();
   private final PacingBoard pacingBoard = new PacingBoard();
   private final Set<String> described = ConcurrentHashMap.newKeySet();
@@ -36,10 +37,12 @@ public final class ClientDecorator {
    * Decorates clients with the limiter of the worker whose state, counters and fences these are.
    *
    * @param warmUp the JVM's warm-up exchange (started on first use), which a cold JVM's first request awaits
+   * @param attribution which test each call belongs to (the JVM's)
    */
   public ClientDecorator(LimiterState state, StatsRecorder recorder, AttemptGate attemptGate, FreezeDetector freezes,
-      Supplier<OkHttpWarmUp> warmUp) {
+      Supplier<OkHttpWarmUp> warmUp, TestAttribution attribution) {
     this.warmUp = warmUp;
+    this.attribution = attribution;
     this.state = state;
     this.recorder = recorder;
     this.attemptGate = attemptGate;
@@ -62,7 +65,7 @@ public final class ClientDecorator {
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.eventListenerFactory(TestAttribution.remembering(client.eventListenerFactory())); // which test made each call
+    builder.eventListenerFactory(attribution.remembering(client.eventListenerFactory())); // which test made each call
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes,

@@ -2,6 +2,7 @@ package io.ratelimit.core.internal;
 
 import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.core.ApiStats;
+import io.ratelimit.core.RateLimitedClients;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +15,7 @@ public final class StatsRecorder {
   private final Map<String, Counters> byApi = new ConcurrentHashMap<>();
   private final Map<String, Counters> byTest = new ConcurrentHashMap<>();
   /** Counts what no test is known for; never read. */
-  private static final Counters UNATTRIBUTED = new Counters();
+  private final Counters unattributed = new Counters();
 
   /** The counters of one API, created on first use. */
   public Counters api(String name) {
@@ -23,7 +24,7 @@ public final class StatsRecorder {
 
   /** The counters of the test {@code call} belongs to (see {@link TestAttribution}), or a sink when none. */
   Counters test(okhttp3.Call call) {
-    return TestAttribution.of(call).map(name -> byTest.computeIfAbsent(name, n -> new Counters())).orElse(UNATTRIBUTED);
+    return RateLimitedClients.testAttribution().of(call).map(name -> byTest.computeIfAbsent(name, n -> new Counters())).orElse(unattributed);
   }
 
   /** An immutable copy of every test's counters (all APIs together), by test. */

@@ -1,5 +1,6 @@
 package io.ratelimit.core.spi;
 
+import io.ratelimit.core.RateLimitedClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -11,11 +12,10 @@ import org.slf4j.spi.LoggingEventBuilder;
  * so that switch shows them whatever the logging back-end and its configuration (a logger set to DEBUG shows
  * them anyway). Everything else passes through unchanged. The back-end is looked up on a logger's first use,
  * not when it is made: a fork's first request has nothing to log, and a back-end's start (its configuration,
- * its date formats) would cost that request tens of milliseconds.
+ * its date formats) would cost that request tens of milliseconds. The switch is the JVM's limiter's
+ * ({@link RateLimitedClients#debugLogging()}): the loggers are the JVM's, so it holds for all of them.
  */
 public final class Logs {
-  private static volatile boolean debug;
-
   private Logs() {}
 
   /** A logger named after {@code type}. */
@@ -25,12 +25,12 @@ public final class Logs {
 
   /** Turns {@code PYTEST_DEBUG} on (or off) for every logger of the library, from now on. */
   public static void debug(boolean on) {
-    debug = on;
+    RateLimitedClients.debugLogging(on);
   }
 
   /** Whether {@code PYTEST_DEBUG} is on. */
   public static boolean debug() {
-    return debug;
+    return RateLimitedClients.debugLogging();
   }
 
   private static final class DebugAwareLogger extends LegacyAbstractLogger {
@@ -57,7 +57,7 @@ public final class Logs {
 
     @Override
     protected void handleNormalizedLoggingCall(Level level, org.slf4j.Marker marker, String message, Object[] arguments, Throwable cause) {
-      Level target = level == Level.DEBUG && debug && !delegate().isDebugEnabled() ? Level.INFO : level;
+      Level target = level == Level.DEBUG && Logs.debug() && !delegate().isDebugEnabled() ? Level.INFO : level;
       LoggingEventBuilder event = delegate().atLevel(target).setMessage(message);
       if (arguments != null) {
         for (Object argument : arguments) {
@@ -77,7 +77,7 @@ public final class Logs {
 
     @Override
     public boolean isDebugEnabled() {
-      return delegate().isDebugEnabled() || (debug && delegate().isInfoEnabled());
+      return delegate().isDebugEnabled() || (Logs.debug() && delegate().isInfoEnabled());
     }
 
     @Override

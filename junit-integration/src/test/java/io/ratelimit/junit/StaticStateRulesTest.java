@@ -69,9 +69,9 @@ class StaticStateRulesTest {
 
   /** The JVM-wide mutable statics that stay: the JVM truly has one of each. */
   private static final Map<String, String> JVM_WIDE = Map.of(
-      "io.ratelimit.core.RateLimitedClients.JVM",
-      "the JVM's limiter: the one coordinator of the JVM's clients, which test each of its threads runs, whether PYTEST_DEBUG "
-          + "is on for its loggers",
+      "io.ratelimit.core.internal.Jvm.THIS",
+      "what the JVM has one of, by type: its limiter (the one coordinator of its clients, which test each of its threads runs, "
+          + "whether PYTEST_DEBUG is on), the freeze detector, the exit watcher, the cleaner of leaked permits",
       "io.ratelimit.core.SharedOkHttp$Holder.JVM",
       "the JVM's OkHttp client, whose connection pool and dispatcher every rate-limited client shares (OkHttp: one per application)",
       "io.ratelimit.junit.internal.RateLimitSession.current",
@@ -79,19 +79,6 @@ class StaticStateRulesTest {
           + "and JUnit before 5.13 has no store that lives as long as the launcher session",
       "io.ratelimit.hazelcast.RunDirectory.JVM_LOCKS",
       "the JVM's file locks: a process holds a file's lock once (the JDK throws on a second), so the JVM's threads queue here first");
-
-  /**
-   * TO REMOVE: mutable statics of ratelimit-core's internals, left for the restructuring of
-   * {@code io.ratelimit.core.internal} (issue 22). Shrink this list as they go; never add to it.
-   */
-  private static final Map<String, String> TO_REMOVE = Map.of(
-      "io.ratelimit.core.internal.lifecycle.ExitWatcher.WATCHED", "the coordinators the exit watcher closes when the program ends",
-      "io.ratelimit.core.internal.lifecycle.ExitWatcher.CHECKS", "how often the exit watcher looked, for its tests",
-      "io.ratelimit.core.internal.lifecycle.ExitWatcher.watcher", "the exit watcher's thread",
-      "io.ratelimit.core.internal.FreezeDetector.jvm", "the JVM's freeze detector, made on first use",
-      "io.ratelimit.core.internal.FreezeDetector.NEVER", "a detector that never ticks, but still takes listeners",
-      "io.ratelimit.core.internal.rundir.RunEntry.PARTICIPANTS", "a counter that names this JVM's participants in the run",
-      "io.ratelimit.core.internal.PermitReleasingBody.CLEANER", "a Cleaner: a thread and the bodies registered with it");
 
   /** Types whose instances never change. */
   private static final Set<Class<?>> IMMUTABLE_TYPES = Set.of(String.class, Boolean.class, Character.class, Byte.class,
@@ -121,13 +108,11 @@ class StaticStateRulesTest {
     Map<String, String> mutable = mutableStatics();
     Map<String, String> offenders = new TreeMap<>(mutable);
     offenders.keySet().removeAll(JVM_WIDE.keySet());
-    offenders.keySet().removeAll(TO_REMOVE.keySet());
     assertTrue(offenders.isEmpty(), () -> "mutable statics: hold the state in an instance (the JVM's limiter, the session, the "
         + "coordinator) or make it a constant; see docs/architecture.md, \"JVM-wide state\":\n  "
         + offenders.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("\n  ")));
 
     Set<String> stale = new TreeSet<>(JVM_WIDE.keySet());
-    stale.addAll(TO_REMOVE.keySet());
     stale.removeAll(mutable.keySet());
     assertEquals(Set.of(), stale, "no longer mutable statics: take them off this test's lists");
   }

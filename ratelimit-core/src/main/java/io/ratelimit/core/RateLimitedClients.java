@@ -1,5 +1,6 @@
 package io.ratelimit.core;
 
+import io.ratelimit.core.internal.Jvm;
 import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.settings.SettingsSource;
 import java.util.Optional;
@@ -22,13 +23,15 @@ import okhttp3.OkHttpClient;
  * threw), and at {@code System.exit}: the coordinator then closes itself, counters flushed first.
  */
 public final class RateLimitedClients {
-  /**
-   * The JVM's limiter. One of the library's few JVM-wide statics (see docs/architecture.md): the JVM has one
-   * limiter for all its clients, one set of threads to tell tests apart on, one set of loggers.
-   */
-  private static final JvmLimiter JVM = new JvmLimiter();
-
   private RateLimitedClients() {}
+
+  /**
+   * The JVM's limiter, its one ({@link Jvm}): the JVM has one limiter for all its clients, one set of threads
+   * to tell tests apart on, one set of loggers.
+   */
+  private static JvmLimiter jvm() {
+    return Jvm.one(JvmLimiter.class, JvmLimiter::new);
+  }
 
   /**
    * What the JVM shares: its coordinator, and what every coordinator of the JVM reads (which test each
@@ -81,12 +84,12 @@ public final class RateLimitedClients {
    * (e.g. JUnit configuration parameters over the environment).
    */
   public static RateLimitCoordinator coordinator(SettingsSource source) {
-    return JVM.coordinator(source);
+    return jvm().coordinator(source);
   }
 
   /** The JVM-wide coordinator if one is running. */
   public static Optional<RateLimitCoordinator> current() {
-    return JVM.current();
+    return jvm().current();
   }
 
   /**
@@ -94,7 +97,7 @@ public final class RateLimitedClients {
    * a test integration marks its test threads here ({@link TestAttribution#enter}), and every coordinator of the JVM reads it.
    */
   public static TestAttribution testAttribution() {
-    return JVM.attribution;
+    return jvm().attribution;
   }
 
   /**
@@ -102,11 +105,11 @@ public final class RateLimitedClients {
    * (any coordinator or client configured so), or by {@link #debugLogging(boolean)}.
    */
   public static boolean debugLogging() {
-    return JVM.debugLogging;
+    return jvm().debugLogging;
   }
 
   /** Turns the library's DEBUG messages at INFO on (or off) for the whole JVM, from now on (see {@link io.ratelimit.core.spi.Logs}). */
   public static void debugLogging(boolean on) {
-    JVM.debugLogging = on;
+    jvm().debugLogging = on;
   }
 }

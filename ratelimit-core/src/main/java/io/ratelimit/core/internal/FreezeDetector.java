@@ -26,10 +26,6 @@ public final class FreezeDetector {
    */
   public static final Duration THRESHOLD = ClusterSettings.HEARTBEAT_TIMEOUT.multipliedBy(6).dividedBy(10);
 
-  /** Never sees a freeze: for a coordinator whose state lives in this JVM only. */
-  public static final FreezeDetector NEVER = new FreezeDetector(Long.MAX_VALUE, () -> 0L);
-
-  private static volatile FreezeDetector jvm;
 
   private final long thresholdNanos;
   private final LongSupplier clock;
@@ -45,28 +41,25 @@ public final class FreezeDetector {
     this.lastTick = clock.getAsLong();
   }
 
-  /** This JVM's detector, ticking from its first use on. */
+  /** A detector that never sees a freeze: for a coordinator whose state lives in this JVM only. */
+  public static FreezeDetector never() {
+    return new FreezeDetector(Long.MAX_VALUE, () -> 0L);
+  }
+
+  /** This JVM's detector ({@link Jvm}: one ticking thread a JVM), ticking from its first use on. */
   public static FreezeDetector jvm() {
-    FreezeDetector detector = jvm;
-    if (detector == null) {
-      synchronized (FreezeDetector.class) {
-        detector = jvm;
-        if (detector == null) {
-          detector = new FreezeDetector(THRESHOLD.toNanos(), System::nanoTime);
-          FreezeDetector ticking = detector;
-          Thread ticker = new Thread(() -> {
-            while (true) {
-              LockSupport.parkNanos(TICK.toNanos());
-              ticking.tick();
-            }
-          }, "ratelimit-freeze-detector");
-          ticker.setDaemon(true);
-          ticker.start();
-          jvm = detector;
+    return Jvm.one(FreezeDetector.class, () -> {
+      FreezeDetector detector = new FreezeDetector(THRESHOLD.toNanos(), System::nanoTime);
+      Thread ticker = new Thread(() -> {
+        while (true) {
+          LockSupport.parkNanos(TICK.toNanos());
+          detector.tick();
         }
-      }
-    }
-    return detector;
+      }, "ratelimit-freeze-detector");
+      ticker.setDaemon(true);
+      ticker.start();
+      return detector;
+    });
   }
 
   /**

@@ -54,7 +54,7 @@ public final class LeaseBroker {
 
   /** A broker for a store that no freeze of this JVM can lose (e.g. the leases command's). */
   public LeaseBroker(LeaseStore store, String workerId, LeaseSettings settings) {
-    this(store, workerId, settings, FreezeDetector.NEVER);
+    this(store, workerId, settings, FreezeDetector.never());
   }
 
   /**

@@ -19,7 +19,6 @@ import org.slf4j.Logger;
  */
 final class PermitReleasingBody extends ResponseBody {
   private static final Logger LOG = Logs.get(PermitReleasingBody.class);
-  private static final Cleaner CLEANER = Cleaner.create();
 
   private final ResponseBody delegate;
   private final BufferedSource source;
@@ -27,7 +26,7 @@ final class PermitReleasingBody extends ResponseBody {
   private PermitReleasingBody(ResponseBody delegate, Permit permit, String url) {
     this.delegate = delegate;
     ReleasingSource releasing = new ReleasingSource(delegate.source(), permit);
-    CLEANER.register(releasing, new LeakedPermit(permit, url));
+    Jvm.one(Cleaner.class, Cleaner::create).register(releasing, new LeakedPermit(permit, url)); // one cleaner thread a JVM
     this.source = Okio.buffer(releasing);
   }
 

@@ -48,7 +48,7 @@ class FreezeDetectorTest {
   @Test
   void theThresholdIsSixTenthsOfTheHeartbeatTimeout() {
     assertEquals(Duration.ofSeconds(3), FreezeDetector.THRESHOLD);
-    assertEquals(0, FreezeDetector.NEVER.freezes());
+    assertEquals(0, FreezeDetector.never().freezes());
   }
 
   @Test

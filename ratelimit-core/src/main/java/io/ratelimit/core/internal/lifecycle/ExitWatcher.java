@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.lifecycle;
 
+import io.ratelimit.core.internal.Jvm;
 import io.ratelimit.core.spi.Logs;
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
@@ -34,11 +35,16 @@ public final class ExitWatcher {
   /** The name the java launcher gives the thread that waits for the last non-daemon thread after {@code main}. */
   private static final String LAUNCHER_THREAD = "DestroyJavaVM";
 
-  private static final List<Watch> WATCHED = new CopyOnWriteArrayList<>();
-  private static final AtomicLong CHECKS = new AtomicLong();
-  private static Thread watcher; // guarded by ExitWatcher.class
+  private final List<Watch> watched = new CopyOnWriteArrayList<>();
+  private final AtomicLong checks = new AtomicLong();
+  private Thread watcher; // guarded by this
 
   private ExitWatcher() {}
+
+  /** The JVM's one ({@link Jvm}): it must see every watched instance of the JVM at once to know the program is done. */
+  private static ExitWatcher jvm() {
+    return Jvm.one(ExitWatcher.class, ExitWatcher::new);
+  }
 
   /**
    * Runs {@code close} once the only non-daemon threads left are those of the Hazelcast instance named
@@ -48,11 +54,15 @@ public final class ExitWatcher {
    * @return the watch, to close when {@code close} has run by other means
    */
   public static Watch watch(String instanceName, Runnable close) {
+    return jvm().add(instanceName, close);
+  }
+
+  private Watch add(String instanceName, Runnable close) {
     Watch watch = new Watch(instanceName, close);
-    WATCHED.add(watch);
-    synchronized (ExitWatcher.class) {
+    watched.add(watch);
+    synchronized (this) {
       if (watcher == null) {
-        watcher = new Thread(ExitWatcher::run, "ratelimit-exit-watcher");
+        watcher = new Thread(this::run, "ratelimit-exit-watcher");
         watcher.setDaemon(true);
         watcher.start();
       }
@@ -62,21 +72,21 @@ public final class ExitWatcher {
 
   /** How many times the watcher has looked at the JVM's threads, so a test can wait until it has looked. */
   public static long checks() {
-    return CHECKS.get();
+    return jvm().checks.get();
   }
 
-  private static void run() {
+  private void run() {
     while (true) {
       LockSupport.parkNanos(POLL_NANOS);
-      synchronized (ExitWatcher.class) {
-        if (WATCHED.isEmpty()) {
+      synchronized (this) {
+        if (watched.isEmpty()) {
           watcher = null; // the next watch starts a new one
           return;
         }
       }
-      List<Watch> now = new ArrayList<>(WATCHED);
+      List<Watch> now = new ArrayList<>(watched);
       boolean done = onlyWatchedThreadsLeft(now);
-      CHECKS.incrementAndGet();
+      checks.incrementAndGet();
       if (done) {
         LOG.debug("ratelimit-testkit: the program's own threads are done; closing the limiter (counters flushed, cluster left) "
             + "so the JVM can exit");
@@ -140,7 +150,7 @@ public final class ExitWatcher {
   }
 
   /** One thing to close when the program is done. */
-  public static final class Watch implements AutoCloseable {
+  public final class Watch implements AutoCloseable {
     private final String memberThreads;
     private final String clientThreads;
     private final Runnable close;
@@ -159,7 +169,7 @@ public final class ExitWatcher {
 
     private void fire() {
       if (fired.compareAndSet(false, true)) {
-        WATCHED.remove(this);
+        watched.remove(this);
         try {
           close.run();
         } catch (RuntimeException e) {
@@ -172,7 +182,7 @@ public final class ExitWatcher {
     @Override
     public void close() {
       fired.set(true);
-      WATCHED.remove(this);
+      watched.remove(this);
     }
   }
 }

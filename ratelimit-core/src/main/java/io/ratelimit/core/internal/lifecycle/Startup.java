@@ -49,7 +49,7 @@ public final class Startup {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
     return new Worker(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), new Connections(null),
-        LeaseSettings.DEFAULTS, FreezeDetector.NEVER);
+        LeaseSettings.DEFAULTS, FreezeDetector.never());
   }
 
   /**
@@ -84,7 +84,7 @@ public final class Startup {
     Connections connections = new Connections(null);
     connections.add(ClusterConnector.connect(settings, ClusterSerialization::register));
     return new Worker(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), connections, leaseSettings,
-        FreezeDetector.NEVER);
+        FreezeDetector.never());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal.rundir;
 
+import io.ratelimit.core.internal.Jvm;
 import io.ratelimit.hazelcast.RunDirectory;
 
 /**
@@ -8,14 +9,16 @@ import io.ratelimit.hazelcast.RunDirectory;
  * a cluster that ended with them.
  */
 final class RunEntry {
-  /** Numbers this JVM's participants (a JVM may enter a run more than once, e.g. several limiters in a test JVM). */
-  private static final java.util.concurrent.atomic.AtomicInteger PARTICIPANTS = new java.util.concurrent.atomic.AtomicInteger();
-
   private RunEntry() {}
 
   /** A new participant name of this JVM in a run directory: the process and a counter. */
   static String newParticipant() {
-    return RunDirectory.thisProcess() + "#" + PARTICIPANTS.incrementAndGet();
+    return RunDirectory.thisProcess() + "#" + Jvm.one(Numbering.class, Numbering::new).last.incrementAndGet();
+  }
+
+  /** Numbers this JVM's participants (a JVM may enter a run more than once, e.g. several limiters in a test JVM). */
+  private static final class Numbering {
+    final java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger();
   }
 
   /**

@@ -122,7 +122,7 @@ public final class CoordinationOverhead {
         long[] mine = new long[MEASURED / threads];
         for (int i = -WARM_UP / threads; i < mine.length; i++) {
           long begin = System.nanoTime();
-          LimiterState.Admission admission = limiter.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+          io.ratelimit.core.internal.Admission admission = limiter.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
           admission.permit().release(); // waiting for it, so the cost of both ends is counted
           if (i >= 0) {
             mine[i] = System.nanoTime() - begin;

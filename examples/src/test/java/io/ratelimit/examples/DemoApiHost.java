@@ -1,5 +1,6 @@
 package io.ratelimit.examples;
 
+import io.ratelimit.core.DocumentKind;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.examples.demoapi.DemoApi;
@@ -27,6 +28,8 @@ import java.util.stream.Collectors;
  * fault drill's API, say) every fork uses that address instead.
  */
 final class DemoApiHost {
+  /** The demo API's address, shared by the worker that started it. */
+  private static final DocumentKind<String> DEMO_API = DocumentKind.text("demo-api");
   private static final Duration BOUND = Duration.ofSeconds(60);
   private static volatile String baseUrl;
 
@@ -53,11 +56,11 @@ final class DemoApiHost {
     RateLimitCoordinator coordinator = RateLimitedClients.coordinator();
     try {
       if (coordinator.claim("demo-api")) {
-        coordinator.publish("demo-api", startDemoApi());
+        coordinator.publish(DEMO_API, startDemoApi());
       }
       long deadline = System.nanoTime() + BOUND.toNanos();
       Optional<String> url;
-      while ((url = coordinator.published("demo-api").values().stream().findFirst()).isEmpty()) {
+      while ((url = coordinator.published(DEMO_API).values().stream().findFirst()).isEmpty()) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("no demo API address shared within " + BOUND.toSeconds() + " s");
         }

@@ -86,7 +86,9 @@ class StaticStateRulesTest {
       Pattern.class, Duration.class, Instant.class, Path.class, UserPrincipal.class, VarHandle.class, MethodHandle.class,
       OptionalInt.class, OptionalLong.class, OptionalDouble.class, MediaType.class, ExtensionContext.Namespace.class,
       // PosixFilePermissions.asFileAttribute copies the permissions and hands out an unmodifiable view
-      FileAttribute.class);
+      FileAttribute.class,
+      // a sealed interface of records and an enum; a name and a codec of pure functions, all final
+      io.ratelimit.core.PermitName.class, io.ratelimit.core.DocumentKind.class);
 
   /** Types whose instances could change but are used as constants here, with why. */
   private static final Map<Class<?>, String> CONSTANT_BY_USE = Map.of(

@@ -127,12 +127,12 @@ public final class RateLimitCoordinator implements AutoCloseable {
 
   /** What the limiter did, merged over every worker sharing this coordinator's state. */
   public RateLimitStats statistics() {
-    return state().statistics();
+    return state().records().statistics();
   }
 
   /** Whether the run is parallel or sequential, and since when and why. */
   public RunMode runMode() {
-    return state().runMode();
+    return state().modes().runMode();
   }
 
   /**
@@ -140,7 +140,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * switch wins; its time and reason are kept.
    */
   public RunMode switchToSequential(String reason) {
-    return state().switchToSequential(RunMode.sequentialSince(java.time.Instant.now(), reason));
+    return state().modes().switchToSequential(RunMode.sequentialSince(java.time.Instant.now(), reason));
   }
 
   /**
@@ -151,34 +151,37 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * @return the permit, to close when done; empty when none came free within {@code maxWait}
    * @throws InterruptedIOException when the thread is interrupted while waiting
    */
-  public Optional<SharedPermit> acquire(String name, int cap, Duration maxWait) throws InterruptedIOException {
+  public Optional<SharedPermit> acquire(PermitName name, int cap, Duration maxWait) throws InterruptedIOException {
     if (cap < 1) {
       throw new IllegalArgumentException("cap must be at least 1: " + cap);
     }
-    return state().acquirePermit(name, cap, maxWait, WaitCondition.NEVER).map(permit -> permit::release);
+    return state().permits().acquirePermit(Objects.requireNonNull(name, "name"), cap, maxWait, WaitCondition.NEVER)
+        .map(permit -> permit::release);
   }
 
   /** How many permits named {@code name} are held now, across the run. */
-  public int permitsHeld(String name) {
-    return state().permitsHeld(name);
+  public int permitsHeld(PermitName name) {
+    return state().permits().permitsHeld(Objects.requireNonNull(name, "name"));
   }
 
   /**
-   * Shares a document of this worker's with the run (e.g. its suite timing, as JSON), replacing its
-   * previous document of that kind; for integrations such as the JUnit extension's report.
+   * Shares a document of this worker's with the run (e.g. its suite timing), replacing its previous document
+   * of that kind; for integrations such as the JUnit extension's report.
    */
-  public void publish(String kind, String document) {
-    state().publish(kind, document);
+  public <T> void publish(DocumentKind<T> kind, T document) {
+    state().records().publish(kind.name(), kind.encode(document));
   }
 
   /** Every worker's latest document of {@code kind}, by worker id. */
-  public Map<String, String> published(String kind) {
-    return state().published(kind);
+  public <T> Map<String, T> published(DocumentKind<T> kind) {
+    Map<String, T> byWorker = new java.util.TreeMap<>();
+    state().records().published(kind.name()).forEach((worker, text) -> byWorker.put(worker, kind.decode(text)));
+    return byWorker;
   }
 
   /** True for the first caller in the whole run to claim {@code key}, false for every later one. */
   public boolean claim(String key) {
-    return state().claim(key);
+    return state().records().claim(key);
   }
 
   /**

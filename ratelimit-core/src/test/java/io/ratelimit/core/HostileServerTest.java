@@ -115,7 +115,7 @@ class HostileServerTest {
     for (CompletableFuture<Class<?>> call : calls) {
       assertEquals(java.net.SocketTimeoutException.class, call.get(BOUND.toSeconds(), TimeUnit.SECONDS));
     }
-    assertEquals(0, coordinator.permitsHeld("api:default"), "both permits came back");
+    assertEquals(0, coordinator.permitsHeld(PermitName.api("default")), "both permits came back");
     ApiStats s = coordinator.statistics().totals();
     assertEquals(2, connections.get());
     assertEquals(2, s.attempts());
@@ -141,7 +141,7 @@ class HostileServerTest {
       InputStream body = r.body().byteStream();
       assertThrows(IOException.class, () -> body.readAllBytes(), "the body's read fails");
     }
-    assertEquals(0, coordinator.permitsHeld("api:default"), "the permit came back with the failed body");
+    assertEquals(0, coordinator.permitsHeld(PermitName.api("default")), "the permit came back with the failed body");
     ApiStats s = coordinator.statistics().totals();
     assertEquals(1, s.attempts());
     assertEquals(1, s.requests());
@@ -214,7 +214,7 @@ class HostileServerTest {
     assertEquals(s.attempts(), s.rateLimited());
     assertEquals(logical.get(), s.exhausted());
     assertTrue(coordinator.runMode().sequential(), "the storm turned the run sequential: " + coordinator.runMode());
-    assertEquals(0, coordinator.permitsHeld("api:default"));
-    assertEquals(0, coordinator.permitsHeld(io.ratelimit.core.internal.AdmissionInterceptor.SEQUENTIAL_PERMIT));
+    assertEquals(0, coordinator.permitsHeld(PermitName.api("default")));
+    assertEquals(0, coordinator.permitsHeld(PermitName.sequentialRequests()));
   }
 }

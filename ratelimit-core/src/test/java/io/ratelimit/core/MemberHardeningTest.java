@@ -54,8 +54,8 @@ class MemberHardeningTest {
       }
       Socket halfOpen = new Socket(InetAddress.getLoopbackAddress(), port); // connects, never speaks
 
-      try (SharedPermit permit = worker.acquire("after-junk", 1, Duration.ofSeconds(10)).orElseThrow()) {
-        assertEquals(1, worker.permitsHeld("after-junk"), "the cluster still answers");
+      try (SharedPermit permit = worker.acquire(PermitName.named("after-junk"), 1, Duration.ofSeconds(10)).orElseThrow()) {
+        assertEquals(1, worker.permitsHeld(PermitName.named("after-junk")), "the cluster still answers");
       }
       assertEquals(2, worker.clusterSize(), "no member left");
       assertTrue(ProcessHandle.of(member.pid()).map(ProcessHandle::isAlive).orElse(false), "the member JVM lives on");

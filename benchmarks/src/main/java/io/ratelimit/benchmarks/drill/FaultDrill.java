@@ -1,5 +1,6 @@
 package io.ratelimit.benchmarks.drill;
 
+import io.ratelimit.core.PermitName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ratelimit.core.ForkedJvm;
@@ -24,7 +25,7 @@ import java.util.UUID;
  */
 public final class FaultDrill implements AutoCloseable {
   /** The permits a request can hold: the demo's default API and the examples' "billing" API. */
-  private static final List<String> API_PERMITS = List.of("api:default", "api:billing");
+  private static final List<PermitName> API_PERMITS = List.of(PermitName.api("default"), PermitName.api("billing"));
 
   private final DemoApi api;
   private final Map<String, String> env;

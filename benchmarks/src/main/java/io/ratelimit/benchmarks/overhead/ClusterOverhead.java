@@ -104,7 +104,7 @@ public class ClusterOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
@@ -112,7 +112,7 @@ public class ClusterOverhead {
   /** One thread's admission, given back after each measured call, outside the measured time. */
   @State(Scope.Thread)
   public static class Held {
-    LimiterState.Admission admission;
+    io.ratelimit.core.internal.Admission admission;
 
     @TearDown(Level.Invocation)
     public void release() {
@@ -129,7 +129,7 @@ public class ClusterOverhead {
    */
   @Benchmark
   public void ratelimitTestkitAdmission(Held held, Blackhole hole) throws InterruptedIOException {
-    held.admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    held.admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(held.admission.startIn());
   }
 

@@ -34,7 +34,7 @@ public class LocalOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    LimiterState.Admission admission = ours.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
@@ -48,7 +48,7 @@ public class LocalOverhead {
 
   @Benchmark
   public void ratelimitTestkitRunDirectory(Blackhole hole) throws InterruptedIOException {
-    LimiterState.Admission admission = runDirectory.admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.Admission admission = runDirectory.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release();
   }

@@ -29,6 +29,14 @@ final class Json {
     }
   }
 
+  static <T> T read(String json, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+    try {
+      return COMPACT.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static JsonNode read(String json) {
     try {
       return COMPACT.readTree(json);

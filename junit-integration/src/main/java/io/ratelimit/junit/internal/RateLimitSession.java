@@ -1,5 +1,6 @@
 package io.ratelimit.junit.internal;
 
+import io.ratelimit.core.PermitName;
 import io.ratelimit.core.RateLimitConfig;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitedClients;
@@ -28,9 +29,9 @@ import org.slf4j.Logger;
 public final class RateLimitSession {
   private static final Logger LOG = Logs.get(RateLimitSession.class);
   /** Held by every worker whose session is open: the last one to let go writes the report. */
-  static final String SESSIONS = "sessions";
-  /** The report writer's permit, and the kind of document that says the report is written. */
-  static final String REPORT = "report";
+  static final PermitName SESSIONS = PermitName.named("sessions");
+  /** The report writer's permit. */
+  static final PermitName REPORT_WRITER = PermitName.named("report");
 
   /**
    * This JVM's session. One of the library's few JVM-wide statics (see docs/architecture.md): it must outlive
@@ -201,51 +202,41 @@ public final class RateLimitSession {
    * as the last one of the moment: each writes the report again, with every session so far.
    */
   private void writeReportOnce() throws IOException {
-    if (reportCovers(coordinator.published("suite").size())) {
+    if (reportCovers(coordinator.published(RunDocuments.SUITE).size())) {
       return;
     }
-    try (SharedPermit writer = coordinator.acquire(REPORT, 1, Duration.ofSeconds(120)).orElse(null)) {
-      int sessions = coordinator.published("suite").size();
+    try (SharedPermit writer = coordinator.acquire(REPORT_WRITER, 1, Duration.ofSeconds(120)).orElse(null)) {
+      int sessions = coordinator.published(RunDocuments.SUITE).size();
       if (writer == null || reportCovers(sessions)) {
         return;
       }
       ReportData data = ReportData.collect(coordinator, settings.config());
       Path written = new ReportWriter(settings.reportDirectory()).write(data);
-      coordinator.publish(REPORT, sessions + " " + written);
+      coordinator.publish(RunDocuments.REPORT, new RunDocuments.ReportWritten(sessions, written.toString()));
       System.out.println(ConsoleSummary.of(data, written));
     }
   }
 
   /** Whether a report written already covers {@code sessions} finished sessions. */
   private boolean reportCovers(int sessions) {
-    return coordinator.published(REPORT).values().stream().mapToInt(RateLimitSession::coveredSessions).anyMatch(covered -> covered >= sessions);
-  }
-
-  /** The sessions a report marker ({@code "<sessions> <path>"}) says its report covers. */
-  private static int coveredSessions(String marker) {
-    int space = marker.indexOf(' ');
-    try {
-      return space > 0 ? Integer.parseInt(marker.substring(0, space)) : 0;
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return coordinator.published(RunDocuments.REPORT).values().stream().anyMatch(report -> report.sessions() >= sessions);
   }
 
   void finish() {
     try {
       timeline.close();
-      coordinator.publish("suite", Json.write(Map.of("startMs", startMillis, "endMs", System.currentTimeMillis(),
-          "testTimeMs", testNanos.sum() / 1_000_000, "tests", tests.get())));
-      Map<String, Object> leaseWaits = new java.util.TreeMap<>();
+      coordinator.publish(RunDocuments.SUITE, new RunDocuments.SuiteTiming(startMillis, System.currentTimeMillis(),
+          testNanos.sum() / 1_000_000, tests.get()));
+      Map<String, ReportData.LeaseWaits> leaseWaits = new java.util.TreeMap<>();
       coordinator.leaseWaits().forEach((resource, w) -> leaseWaits.put(resource, ReportData.LeaseWaits.of(w)));
-      coordinator.publish("leases", Json.write(leaseWaits));
+      coordinator.publish(RunDocuments.LEASES, leaseWaits);
       Map<String, ReportData.Learned> learned = new java.util.TreeMap<>();
       coordinator.learnedDelays().forEach((api, d) -> learned.put(api, ReportData.Learned.of(d)));
-      coordinator.publish("learned", Json.write(learned));
+      coordinator.publish(RunDocuments.LEARNED, learned);
       Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
       Map<String, io.ratelimit.core.ApiStats> requests = coordinator.testStatistics();
       testFigures.forEach((test, tally) -> tests.put(test, tally.figures(requests.getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY))));
-      coordinator.publish("tests", Json.write(tests));
+      coordinator.publish(RunDocuments.TESTS, tests);
       coordinator.statistics(); // flushes this worker's counters before it lets go
       sessionLease.close();
       if (awaitOtherWorkers()) {

@@ -6,7 +6,6 @@ import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,34 +153,23 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     long end = 0;
     long testTime = 0;
     int tests = 0;
-    Map<String, String> suites = coordinator.published("suite");
-    for (String doc : suites.values()) {
-      JsonNode s = Json.read(doc);
-      start = Math.min(start, s.get("startMs").asLong());
-      end = Math.max(end, s.get("endMs").asLong());
-      testTime += s.get("testTimeMs").asLong();
-      tests += s.get("tests").asInt();
+    Map<String, RunDocuments.SuiteTiming> suites = coordinator.published(RunDocuments.SUITE);
+    for (RunDocuments.SuiteTiming s : suites.values()) {
+      start = Math.min(start, s.startMs());
+      end = Math.max(end, s.endMs());
+      testTime += s.testTimeMs();
+      tests += s.tests();
     }
     long wall = suites.isEmpty() ? 0 : Math.max(1, end - start);
     double speedup = wall == 0 ? 0 : Math.round(100.0 * testTime / wall) / 100.0;
 
-    Map<String, List<Timeline.Sample>> timeline = new TreeMap<>();
-    coordinator.published("timeline").forEach((worker, doc) -> {
-      List<Timeline.Sample> samples = new ArrayList<>();
-      Json.read(doc).forEach(n -> samples.add(new Timeline.Sample(n.get("epochSecond").asLong(), n.get("requests").asLong(),
-          n.get("rateLimited").asLong(), n.get("retries").asLong(), n.has("delayMs") ? n.get("delayMs").asDouble() : -1)));
-      timeline.put(worker, samples);
-    });
+    Map<String, List<Timeline.Sample>> timeline = new TreeMap<>(coordinator.published(RunDocuments.TIMELINE));
     Map<String, LeaseWaits> leaseWaits = new TreeMap<>();
-    coordinator.published("leases").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> leaseWaits.merge(e.getKey(),
-        new LeaseWaits(e.getValue().get("acquisitions").asLong(), e.getValue().get("unavailable").asLong(),
-            e.getValue().get("totalWaitMs").asLong(), e.getValue().get("maxWaitMs").asLong()), LeaseWaits::plus)));
+    coordinator.published(RunDocuments.LEASES).values().forEach(doc -> doc.forEach((resource, w) -> leaseWaits.merge(resource, w, LeaseWaits::plus)));
     Map<String, Learned> learned = new TreeMap<>();
-    coordinator.published("learned").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> learned.merge(e.getKey(),
-        Json.convert(e.getValue(), Learned.class), Learned::widest)));
+    coordinator.published(RunDocuments.LEARNED).values().forEach(doc -> doc.forEach((api, l) -> learned.merge(api, l, Learned::widest)));
     Map<String, TestFigures> testFigures = new TreeMap<>();
-    coordinator.published("tests").values().forEach(doc -> Json.read(doc).fields().forEachRemaining(e -> testFigures.merge(e.getKey(),
-        Json.convert(e.getValue(), TestFigures.class), TestFigures::plus)));
+    coordinator.published(RunDocuments.TESTS).values().forEach(doc -> doc.forEach((test, f) -> testFigures.merge(test, f, TestFigures::plus)));
     RateLimitStats stats = coordinator.statistics();
     Suite suite = new Suite(wall, testTime, speedup, tests, suites.size());
     return new ReportData(Instant.now(), stats, coordinator.runMode(), config.describeAsMap(), suite, timeline, leaseWaits, testFigures,

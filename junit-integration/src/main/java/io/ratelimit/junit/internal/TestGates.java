@@ -1,5 +1,6 @@
 package io.ratelimit.junit.internal;
 
+import io.ratelimit.core.PermitName;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.SharedPermit;
 import java.io.InterruptedIOException;
@@ -41,18 +42,18 @@ final class TestGates {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       boolean exclusive = alone || coordinator.runMode().sequential();
-      SharedPermit gate = take("tests:gate", 1, deadline, testName);
+      SharedPermit gate = take(PermitName.testTurnstile(), 1, deadline, testName);
       if (exclusive) {
         held.push(gate);
-        held.push(take("tests", 1, deadline, testName));
+        held.push(take(PermitName.tests(), 1, deadline, testName));
       } else {
-        held.push(take("tests", PARALLEL_CAP, deadline, testName));
+        held.push(take(PermitName.tests(), PARALLEL_CAP, deadline, testName));
         gate.close();
       }
       for (String tag : new TreeSet<>(tags)) {
         Integer cap = categoryLimits.get(tag);
         if (cap != null) {
-          held.push(take("category:" + tag, cap, deadline, testName));
+          held.push(take(PermitName.category(tag), cap, deadline, testName));
         }
       }
       LOG.debug("ratelimit-testkit: {} starts{} after {} ms waiting for its turn", testName, exclusive ? " alone" : "",
@@ -64,18 +65,18 @@ final class TestGates {
     }
   }
 
-  private SharedPermit take(String name, int cap, long deadline, String testName) throws InterruptedIOException {
+  private SharedPermit take(PermitName name, int cap, long deadline, String testName) throws InterruptedIOException {
     long start = System.nanoTime();
     Optional<SharedPermit> permit = coordinator.acquire(name, cap, Duration.ofNanos(Math.min(LONG_WAIT.toNanos(), deadline - start)));
     while (permit.isEmpty()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         throw new TestSlotTimeoutException("ratelimit-testkit: " + testName + " waited " + timeout.toSeconds()
-            + " s (PYTEST_TEST_SLOT_TIMEOUT) for its turn on '" + name + "' (" + coordinator.permitsHeld(name)
+            + " s (PYTEST_TEST_SLOT_TIMEOUT) for its turn on '" + name.key() + "' (" + coordinator.permitsHeld(name)
             + " held, cap " + (cap == PARALLEL_CAP ? "none" : cap) + "); giving up rather than hang the build");
       }
       LOG.info("ratelimit-testkit: {} has waited {} s for '{}' ({} held, cap {})", testName,
-          Duration.ofNanos(System.nanoTime() - start).toSeconds(), name, coordinator.permitsHeld(name), cap == PARALLEL_CAP ? "none" : cap);
+          Duration.ofNanos(System.nanoTime() - start).toSeconds(), name.key(), coordinator.permitsHeld(name), cap == PARALLEL_CAP ? "none" : cap);
       permit = coordinator.acquire(name, cap, Duration.ofNanos(Math.min(LONG_WAIT.toNanos(), left)));
     }
     return permit.get();

@@ -53,7 +53,7 @@ final class Timeline implements AutoCloseable {
   }
 
   private synchronized void share() {
-    coordinator.publish("timeline", Json.write(samples));
+    coordinator.publish(RunDocuments.TIMELINE, List.copyOf(samples));
   }
 
   @Override

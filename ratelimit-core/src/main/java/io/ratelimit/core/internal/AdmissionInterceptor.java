@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.PermitName;
 import io.ratelimit.core.spi.Logs;
 import java.io.IOException;
 import java.time.Duration;
@@ -29,7 +30,6 @@ public final class AdmissionInterceptor implements Interceptor {
   /** An attempt admitted again after this many freezes of its JVM fails rather than wait on. */
   private static final int MAX_ADMISSIONS = 3;
   /** The permit name all requests share once the run is sequential. */
-  public static final String SEQUENTIAL_PERMIT = "requests:sequential";
 
   private final LimiterState state;
   private final ApiLimits limits;
@@ -83,7 +83,7 @@ public final class AdmissionInterceptor implements Interceptor {
     for (int admissions = 1; ; admissions++) {
       long freezesBefore = freezes.freezes();
       if (enforce) {
-        LimiterState.Admission admission = admit(chain, test);
+        Admission admission = admit(chain, test);
         permit = admission.permit();
         slot = admission.slot();
       }
@@ -173,7 +173,7 @@ public final class AdmissionInterceptor implements Interceptor {
     // of a second past the window's end and would hold this JVM's starts of the next window back; the shared
     // pacing pauses until the earliest reset the window reported, and its slots carry that pause here
     try {
-      state.feedback(limits, feedback);
+      state.permits().feedback(limits, feedback);
     } catch (RuntimeException e) {
       LOG.debug("ratelimit-testkit: could not tell the run's pacing about a response: {}", e.toString()); // the next one will
     }
@@ -190,19 +190,19 @@ public final class AdmissionInterceptor implements Interceptor {
     return left <= 2L * limits.maxInFlight() || untilReset > left * limits.spacing().toNanos() / 2;
   }
 
-  private LimiterState.Admission admit(Chain chain, StatsRecorder.Counters test) throws IOException {
+  private Admission admit(Chain chain, StatsRecorder.Counters test) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
     warmUp.await();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
-    Optional<LimiterState.Admission> admission;
-    if (state.runMode().sequential()) {
-      admission = state.acquirePermit(SEQUENTIAL_PERMIT, 1, permitTimeout, cancelled)
-          .map(permit -> new LimiterState.Admission(permit, state.reserveStartSlot(limits)));
+    Optional<Admission> admission;
+    if (state.modes().runMode().sequential()) {
+      admission = state.permits().acquirePermit(PermitName.sequentialRequests(), 1, permitTimeout, cancelled)
+          .map(permit -> new Admission(permit, state.permits().reserveStartSlot(limits)));
     } else {
-      admission = state.admit(limits, permitTimeout, cancelled);
+      admission = state.permits().admit(limits, permitTimeout, cancelled);
     }
-    Permit permit = admission.map(LimiterState.Admission::permit).orElse(Permit.NONE);
+    Permit permit = admission.map(Admission::permit).orElse(Permit.NONE);
     if (admission.isEmpty()) {
       counters.permitTimeout();
       LOG.warn("ratelimit-testkit: no in-flight permit for API '{}' within PYTEST_PERMIT_TIMEOUT ({} ms); "
@@ -211,7 +211,7 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     Pacing.Slot slot;
     try {
-      slot = waitForOnTimeStart(admission.map(LimiterState.Admission::slot).orElseGet(() -> state.reserveStartSlot(limits)), cancelled);
+      slot = waitForOnTimeStart(admission.map(Admission::slot).orElseGet(() -> state.permits().reserveStartSlot(limits)), cancelled);
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();
       throw e;
@@ -219,7 +219,7 @@ public final class AdmissionInterceptor implements Interceptor {
     long waited = System.nanoTime() - start;
     counters.permitWait(waited);
     test.permitWait(waited);
-    return new LimiterState.Admission(permit, slot);
+    return new Admission(permit, slot);
   }
 
   /**
@@ -237,7 +237,7 @@ public final class AdmissionInterceptor implements Interceptor {
       long pausedUntil = board.pausedUntil(limits.api());
       if (slot != Pacing.Slot.NOW && pausedUntil > slot.epochNanos() && pauses++ < MAX_PAUSES) {
         Waits.sleep(StartSlots.untilSlot(pausedUntil), cancelled); // bounded: a pause is at most PYTEST_MAX_BACKOFF
-        slot = state.reserveStartSlot(limits);
+        slot = state.permits().reserveStartSlot(limits);
         continue;
       }
       // late against the slot itself, not only against the wait: a slot that came back already past (a cold or
@@ -246,7 +246,7 @@ public final class AdmissionInterceptor implements Interceptor {
       if (late <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
         return slot;
       }
-      slot = state.reserveStartSlot(limits);
+      slot = state.permits().reserveStartSlot(limits);
     }
   }
 }

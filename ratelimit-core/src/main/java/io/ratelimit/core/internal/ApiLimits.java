@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.PermitName;
 import java.time.Duration;
 
 /**
@@ -25,8 +26,8 @@ public record ApiLimits(String api, int maxInFlight, Duration spacing, boolean a
   }
 
   /** The name of the API's in-flight permits (and, in the cluster, of the entry that also holds its start slots). */
-  public String permitName() {
-    return "api:" + api;
+  public PermitName permitName() {
+    return PermitName.api(api);
   }
 
   /** How its starts are paced. */

@@ -54,11 +54,11 @@ public final class ClientDecorator {
     if (config.debug()) {
       Logs.debug(true);
       if (described.add(config.apiName())) {
-        LOG.info("{}\n  coordination: {}", config.describe(), state.statistics().coordination());
+        LOG.info("{}\n  coordination: {}", config.describe(), state.records().statistics().coordination());
       }
     }
     if (config.disableParallel() && config.rateLimited()) {
-      state.switchToSequential(io.ratelimit.core.RunMode.sequentialSince(java.time.Instant.now(), "PYTEST_DISABLE_PARALLEL=true"));
+      state.modes().switchToSequential(io.ratelimit.core.RunMode.sequentialSince(java.time.Instant.now(), "PYTEST_DISABLE_PARALLEL=true"));
     }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();

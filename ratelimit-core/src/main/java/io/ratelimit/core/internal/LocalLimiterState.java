@@ -1,5 +1,6 @@
 package io.ratelimit.core.internal;
 
+import io.ratelimit.core.PermitName;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.ratelimit.core.RateLimitStats;
@@ -27,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * counter: resilience4j's RateLimiter hands out permits per refresh cycle, so two starts on either side of
  * a cycle boundary can be almost simultaneous, while {@code PYTEST_RATE_LIMIT_DELAY} is a minimum gap.
  */
-public final class LocalLimiterState implements LimiterState {
+public final class LocalLimiterState implements LimiterState, Permits, RunModes, RunRecords {
   private final String workerId;
   private final String coordination;
   private final StatsRecorder recorder;
@@ -54,7 +55,23 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
-  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+  public Permits permits() {
+    return this;
+  }
+
+  @Override
+  public RunModes modes() {
+    return this;
+  }
+
+  @Override
+  public RunRecords records() {
+    return this;
+  }
+
+  @Override
+  public Optional<Permit> acquirePermit(PermitName permitName, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    String name = permitName.key();
     long deadline = System.nanoTime() + maxWait.toNanos();
     lock.lock();
     try {
@@ -120,11 +137,11 @@ public final class LocalLimiterState implements LimiterState {
    * gets a new bulkhead: the latest cap holds for new requests, those in flight finish under the old one.
    */
   private Bulkhead bulkhead(ApiLimits limits) {
-    Bulkhead current = bulkheads.get(limits.permitName());
+    Bulkhead current = bulkheads.get(limits.permitName().key());
     if (current != null && current.getBulkheadConfig().getMaxConcurrentCalls() == limits.maxInFlight()) {
       return current;
     }
-    return bulkheads.compute(limits.permitName(), (name, old) -> old != null && old.getBulkheadConfig().getMaxConcurrentCalls() == limits.maxInFlight()
+    return bulkheads.compute(limits.permitName().key(), (name, old) -> old != null && old.getBulkheadConfig().getMaxConcurrentCalls() == limits.maxInFlight()
         ? old
         : Bulkhead.of(name, BulkheadConfig.custom().maxConcurrentCalls(limits.maxInFlight()).maxWaitDuration(Duration.ofNanos(Waits.SLICE_NANOS))
             .fairCallHandlingStrategyEnabled(true).build()));
@@ -196,7 +213,8 @@ public final class LocalLimiterState implements LimiterState {
   }
 
   @Override
-  public int permitsHeld(String name) {
+  public int permitsHeld(PermitName permitName) {
+    String name = permitName.key();
     Bulkhead bulkhead = bulkheads.get(name);
     int inBulkhead = bulkhead == null ? 0
         : bulkhead.getBulkheadConfig().getMaxConcurrentCalls() - bulkhead.getMetrics().getAvailableConcurrentCalls();

@@ -28,9 +28,9 @@ public final class SequentialSwitch {
 
   /** Records one attempt's outcome and switches the run if the window now passes the threshold. */
   public void attempted(boolean rateLimited) {
-    AttemptWindow window = state.recentAttempts();
+    AttemptWindow window = state.modes().recentAttempts();
     window.record(rateLimited);
-    if (!rateLimited || state.runMode().sequential()) {
+    if (!rateLimited || state.modes().runMode().sequential()) {
       return;
     }
     AttemptWindow.Share share = window.share();
@@ -39,7 +39,7 @@ public final class SequentialSwitch {
           "%d of the last %d attempts were answered 429 (%.0f%%), above PYTEST_ERROR_THRESHOLD=%s",
           share.rateLimited(), share.attempts(), 100 * share.rate(), threshold);
       RunMode wanted = RunMode.sequentialSince(Instant.now(), reason);
-      if (state.switchToSequential(wanted).equals(wanted)) { // only the call that switched, run-wide
+      if (state.modes().switchToSequential(wanted).equals(wanted)) { // only the call that switched, run-wide
         LOG.warn("ratelimit-testkit: switching the run to sequential: {}. From now on one request is in flight at a time.", reason);
       }
     }

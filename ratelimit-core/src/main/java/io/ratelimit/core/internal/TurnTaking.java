@@ -1,6 +1,5 @@
 package io.ratelimit.core.internal;
 
-import io.ratelimit.core.internal.LimiterState.Admission;
 import java.io.InterruptedIOException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,8 @@
 package io.ratelimit.core.internal.cluster;
 
+import io.ratelimit.core.internal.RunRecords;
+import io.ratelimit.core.internal.RunModes;
+import io.ratelimit.core.internal.Permits;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -9,24 +12,15 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.ratelimit.core.ApiStats;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
-import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.Permit;
-import io.ratelimit.core.internal.Pacing;
 import io.ratelimit.core.internal.RunKeeper;
 import io.ratelimit.core.internal.StatsCodec;
 import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.TurnTaking;
-import io.ratelimit.core.internal.WaitCondition;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +38,7 @@ import org.slf4j.Logger;
  * run mode is one entry every member watches. With a {@link RunKeeper} (an embedded run on one machine),
  * counters and documents are also kept beyond the cluster's life, and claims are made there.
  */
-public final class ClusterLimiterState implements LimiterState {
+public final class ClusterLimiterState implements LimiterState, RunModes, RunRecords {
   private static final Logger LOG = Logs.get(ClusterLimiterState.class);
 
   /** How often this worker's counters are written to the cluster. */
@@ -52,12 +46,6 @@ public final class ClusterLimiterState implements LimiterState {
   /** A lease not renewed for this long is free again, even if its holder was never seen to leave. */
   static final Duration LEASE = Duration.ofSeconds(15);
   private static final Duration RENEW_EVERY = Duration.ofSeconds(5);
-  /** Longest a waiter sleeps between attempts when no change event arrives (a safety net: events can be lost). */
-  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  /** A waiter's place in the cluster-wide queue lasts this long after its last try (it tries every 100 ms). */
-  private static final long TICKET_MILLIS = 1_000;
-  /** Earliest slot ahead of the owner's clock: covers the answer's trip back on a busy machine. */
-  private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   static final String MODE_KEY = "mode";
   static final String WINDOW_KEY = "recent-attempts";
 
@@ -75,9 +63,8 @@ public final class ClusterLimiterState implements LimiterState {
   private final IMap<String, Long> window;
   private final IMap<String, String> documents;
   private final ClusterLeaseStore leases;
+  private final ClusterPermits permitsPort;
   private final AttemptWindow recentAttempts = new SharedAttemptWindow();
-  private final Map<String, PermitWaiters> waiters = new ConcurrentHashMap<>();
-  private final Set<HeldLease> held = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunMode> runMode = new AtomicReference<>(RunMode.PARALLEL);
   private final AtomicReference<AttemptWindow.Share> lastShare = new AtomicReference<>(new AttemptWindow.Share(0, 0));
   private final ScheduledExecutorService background;
@@ -87,8 +74,6 @@ public final class ClusterLimiterState implements LimiterState {
   private final UUID modeListener;
   private final UUID lifecycleListener;
   private volatile String lastFlushed = "";
-
-  private record HeldLease(String name, String leaseId) {}
 
   /**
    * @param hazelcast a member or client of the run's cluster, with {@link ClusterSerialization} registered
@@ -122,9 +107,10 @@ public final class ClusterLimiterState implements LimiterState {
     this.window = maps.window();
     this.documents = maps.documents();
     this.leases = new ClusterLeaseStore(hazelcast);
+    this.permitsPort = new ClusterPermits(permits, holder);
     // only changes to entries someone waits on are sent (SomeoneWaits, run on the owner): an admission
     // costs no event message to each member
-    this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> wake(e.getKey()), new SomeoneWaits(),
+    this.permitListener = permits.addEntryListener((EntryUpdatedListener<String, PermitTable>) e -> permitsPort.wake(e.getKey()), new SomeoneWaits(),
         false);
     this.modeListener = run.addEntryListener(new ModeListener(), MODE_KEY, true);
     runMode.set(StatsCodec.modeFromJson(run.get(MODE_KEY)));
@@ -134,7 +120,7 @@ public final class ClusterLimiterState implements LimiterState {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        releaseLeasesOf(event.getMember().getUuid().toString());
+        permitsPort.releaseLeasesOf(event.getMember().getUuid().toString());
       }
     });
     // Forks that start at the same moment can form separate clusters that merge a few seconds later;
@@ -151,7 +137,7 @@ public final class ClusterLimiterState implements LimiterState {
       return t;
     });
     background.scheduleWithFixedDelay(this::flushQuietly, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    background.scheduleWithFixedDelay(this::renewQuietly, RENEW_EVERY.toMillis(), RENEW_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(permitsPort::renewQuietly, RENEW_EVERY.toMillis(), RENEW_EVERY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private final class ModeListener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
@@ -166,108 +152,19 @@ public final class ClusterLimiterState implements LimiterState {
     }
   }
 
-  private void wake(String name) {
-    PermitWaiters w = waiters.get(name);
-    if (w != null) {
-      w.signal();
-    }
+  @Override
+  public Permits permits() {
+    return permitsPort;
   }
 
   @Override
-  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
+  public RunModes modes() {
+    return this;
   }
 
-  /** The permit and the start slot in one round trip: both live in the API's permit entry. */
   @Override
-  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(limits.permitName(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
-  }
-
-  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
-      throws InterruptedIOException {
-    String leaseId = UUID.randomUUID().toString();
-    PermitWaiters w = waiters.computeIfAbsent(name, n -> new PermitWaiters());
-    // the head of this JVM's line asks again when a release event arrives or after a short recheck
-    // interval, so waiters never hammer the cluster
-    return TurnTaking.acquire(w.turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> {
-          w.asking();
-          return tryAcquire(name, cap, leaseId, ticket, pacing);
-        }, left -> awaitRelease(w, Math.min(left, RECHECK_NANOS)),
-        () -> withdraw(name, leaseId));
-  }
-
-  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
-    long[] slot = permits.executeOnKey(name,
-        new AcquirePermit(leaseId, holder, cap, LEASE.toMillis(), ticketMillis, pacing, lead(pacing.floorNanos())));
-    if (slot == null) {
-      return Optional.empty();
-    }
-    HeldLease lease = new HeldLease(name, leaseId);
-    held.add(lease);
-    return Optional.of(new Admission(releaser(lease), Pacing.Slot.of(slot)));
-  }
-
-  private static long lead(long spacingNanos) {
-    return Math.min(spacingNanos / 2, MAX_LEAD_NANOS);
-  }
-
-  /** Gives up a waiter's place in the queue at once, rather than blocking the next waiter until it expires. */
-  private void withdraw(String name, String leaseId) {
-    try {
-      permits.submitToKey(name, new ReleasePermit(leaseId));
-    } catch (RuntimeException e) {
-      LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString());
-    }
-  }
-
-  private static void awaitRelease(PermitWaiters w, long nanos) throws InterruptedIOException {
-    try {
-      w.awaitChange(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a permit");
-    }
-  }
-
-  private Permit releaser(HeldLease lease) {
-    AtomicBoolean done = new AtomicBoolean();
-    return new Permit() {
-      @Override
-      public boolean release() {
-        return release(false);
-      }
-
-      @Override
-      public boolean releaseWithoutWaiting() {
-        return release(true);
-      }
-
-      private boolean release(boolean async) {
-        if (!done.compareAndSet(false, true)) {
-          return false;
-        }
-        held.remove(lease);
-        if (!closed.get()) {
-          try {
-            if (async) {
-              permits.submitToKey(lease.name(), new ReleasePermit(lease.leaseId())).whenComplete((freed, e) -> {
-                if (e != null) {
-                  LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
-                }
-              });
-            } else {
-              permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
-            }
-          } catch (RuntimeException e) {
-            // the cluster is gone or going: the lease dies with this member or expires
-            LOG.debug("could not release lease {} on {}: {}", lease.leaseId(), lease.name(), e.toString());
-          }
-        }
-        return true;
-      }
-    };
+  public RunRecords records() {
+    return this;
   }
 
   /** This JVM's member or client UUID: the holder of its permits and leases. */
@@ -278,21 +175,6 @@ public final class ClusterLimiterState implements LimiterState {
   @Override
   public ClusterLeaseStore leases() {
     return leases;
-  }
-
-  @Override
-  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
-    Pacing.Params pacing = limits.pacing();
-    if (!pacing.paces()) {
-      return Pacing.Slot.NOW;
-    }
-    return Pacing.Slot.of(permits.executeOnKey(limits.permitName(), new ReserveSlot(pacing, lead(pacing.floorNanos()))));
-  }
-
-  /** Sent without waiting: the response is on its way to the caller already. */
-  @Override
-  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
-    permits.submitToKey(limits.permitName(), new PaceFeedback(limits.pacing(), feedback));
   }
 
   @Override
@@ -331,16 +213,6 @@ public final class ClusterLimiterState implements LimiterState {
     boolean client = !(hazelcast.getLocalEndpoint() instanceof com.hazelcast.cluster.Member);
  return "cluster " + displayName + " (" + hazelcast.getCluster().getMembers().size()
         + " members" + (client ? ", this worker a client" : "") + ")";
-  }
-
-  @Override
-  public int permitsHeld(String name) {
-    PermitTable table = permits.get(name);
-    if (table == null) {
-      return 0;
-    }
-    table.dropExpired(System.currentTimeMillis());
-    return table.size();
   }
 
   @Override
@@ -405,27 +277,6 @@ public final class ClusterLimiterState implements LimiterState {
     }
   }
 
-  private void renewQuietly() {
-    try {
-      held.stream().map(HeldLease::name).distinct()
-          .forEach(name -> permits.submitToKey(name, new RenewLeases(holder, LEASE.toMillis())));
-    } catch (RuntimeException e) {
-      LOG.debug("could not renew leases: {}", e.toString());
-    }
-  }
-
-  private void releaseLeasesOf(String leftHolder) {
-    try {
-      Map<String, Integer> freed = permits.executeOnEntries(new ReleaseHolder(leftHolder));
-      int total = freed.values().stream().mapToInt(Integer::intValue).sum();
-      if (total > 0) {
-        LOG.warn("ratelimit-testkit: a worker left the cluster holding {} permit(s); they are free again", total);
-      }
-    } catch (RuntimeException e) {
-      LOG.debug("could not free the leases of {}: {}", leftHolder, e.toString());
-    }
-  }
-
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -442,9 +293,7 @@ public final class ClusterLimiterState implements LimiterState {
     }
     try {
       flush();
-      for (HeldLease lease : held) {
-        permits.executeOnKey(lease.name(), new ReleasePermit(lease.leaseId()));
-      }
+      permitsPort.releaseAll();
       permits.removeEntryListener(permitListener);
       run.removeEntryListener(modeListener);
       hazelcast.getCluster().removeMembershipListener(membershipListener);
@@ -452,6 +301,5 @@ public final class ClusterLimiterState implements LimiterState {
     } catch (RuntimeException e) {
       LOG.debug("cluster already gone while closing: {}", e.toString());
     }
-    held.clear();
   }
 }

@@ -1,22 +1,19 @@
 package io.ratelimit.core.internal.lifecycle;
 
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.AttemptWindow;
+import io.ratelimit.core.internal.RunRecords;
+import io.ratelimit.core.internal.RunModes;
+import io.ratelimit.core.internal.Permits;
+import java.lang.reflect.Proxy;
+import java.lang.reflect.Method;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.InvocationHandler;
 import io.ratelimit.core.internal.FreezeDetector;
 import io.ratelimit.core.internal.LeaseStore;
-import io.ratelimit.core.internal.LeaseTable;
 import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.Pacing;
-import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.internal.Waits;
 import io.ratelimit.core.spi.Logs;
-import io.ratelimit.core.RateLimitStats;
-import io.ratelimit.core.RunMode;
-import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -52,6 +49,10 @@ public final class FailoverLimiterState implements LimiterState {
   private volatile Current current;
   private volatile boolean closed;
   private final Runnable stopWatching;
+  private final Permits permits = guarded(Permits.class, LimiterState::permits);
+  private final RunModes modes = guarded(RunModes.class, LimiterState::modes);
+  private final RunRecords records = guarded(RunRecords.class, LimiterState::records);
+  private final LeaseStore leases = guarded(LeaseStore.class, LimiterState::leases);
 
   /** The state in use, and how many freezes this JVM had been through before it was made. */
   private record Current(LimiterState state, long freezesBefore) {}
@@ -159,11 +160,11 @@ public final class FailoverLimiterState implements LimiterState {
     return next;
   }
 
-  private interface Call<T> {
-    T on(LimiterState state) throws InterruptedIOException;
-  }
-
-  private <T> T call(Call<T> call) throws InterruptedIOException {
+  /**
+   * Runs {@code call} on the state in use; a cluster failure makes the state that takes over (once, however
+   * many callers met it) and runs the call again there. A passing failure is tried again first.
+   */
+  private Object call(Function<LimiterState, Object> port, Method method, Object[] args) throws Throwable {
     int replacements = 0;
     for (int attempt = 1; ; attempt++) {
       Current state = current;
@@ -171,10 +172,10 @@ public final class FailoverLimiterState implements LimiterState {
         state = replaceFrozen(state); // frozen since it was made: never a call on the old state
       }
       try {
-        return call.on(state.state());
-      } catch (RuntimeException e) {
-        if (!isClusterFailure(e)) {
-          throw e; // a refusal, or a bug: never a reason to connect again
+        return method.invoke(port.apply(state.state()), args);
+      } catch (InvocationTargetException thrown) {
+        if (!(thrown.getCause() instanceof RuntimeException e) || !isClusterFailure(e)) {
+          throw thrown.getCause(); // a refusal, an interruption, or a bug: never a reason to connect again
         }
         if (isPassing(e) && attempt < PASSING_RETRIES) {
           Waits.sleep(PASSING_PAUSE, WaitCondition.NEVER); // a member leaving: the next try finds the new owner
@@ -189,84 +190,35 @@ public final class FailoverLimiterState implements LimiterState {
     }
   }
 
-  private <T> T quietly(Function<LimiterState, T> call) {
-    try {
-      return call(call::apply);
-    } catch (InterruptedIOException impossible) {
-      throw new IllegalStateException(impossible);
-    }
-  }
-
-  private void quietlyRun(java.util.function.Consumer<LimiterState> call) {
-    quietly(state -> {
-      call.accept(state);
-      return null;
-    });
+  /**
+   * The port {@code type} of whichever state is in use, failing over as {@link #call} does: the one place
+   * where every operation of every port is guarded, so a new operation needs nothing here.
+   */
+  private <T> T guarded(Class<T> type, Function<LimiterState, Object> port) {
+    InvocationHandler handler = (proxy, method, args) -> method.getDeclaringClass() == Object.class
+        ? method.invoke(this, args) // toString, equals, hashCode: of this guard, never a cluster call
+        : call(port, method, args);
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
   }
 
   @Override
-  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return call(s -> s.acquirePermit(name, cap, maxWait, condition));
+  public Permits permits() {
+    return permits;
   }
 
   @Override
-  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return call(s -> s.admit(limits, maxWait, condition));
+  public RunModes modes() {
+    return modes;
   }
 
   @Override
-  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
-    return quietly(s -> s.reserveStartSlot(limits));
-  }
-
-  @Override
-  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
-    quietlyRun(s -> s.feedback(limits, feedback));
-  }
-
-  @Override
-  public AttemptWindow recentAttempts() {
-    return current.state().recentAttempts(); // the window records asynchronously and never throws
-  }
-
-  @Override
-  public RateLimitStats statistics() {
-    return quietly(LimiterState::statistics);
-  }
-
-  @Override
-  public RunMode runMode() {
-    return current.state().runMode();
-  }
-
-  @Override
-  public RunMode switchToSequential(RunMode sequential) {
-    return quietly(s -> s.switchToSequential(sequential));
-  }
-
-  @Override
-  public int permitsHeld(String name) {
-    return quietly(s -> s.permitsHeld(name));
-  }
-
-  @Override
-  public void publish(String kind, String document) {
-    quietlyRun(s -> s.publish(kind, document));
-  }
-
-  @Override
-  public Map<String, String> published(String kind) {
-    return quietly(s -> s.published(kind));
+  public RunRecords records() {
+    return records;
   }
 
   @Override
   public LeaseStore leases() {
-    return new FailoverLeaseStore();
-  }
-
-  @Override
-  public boolean claim(String key) {
-    return quietly(s -> s.claim(key));
+    return leases;
   }
 
   @Override
@@ -274,43 +226,5 @@ public final class FailoverLimiterState implements LimiterState {
     closed = true;
     stopWatching.run();
     current.state().close();
-  }
-
-  /** The lease tables, failing over with the rest. */
-  private final class FailoverLeaseStore implements LeaseStore {
-    @Override
-    public List<String> take(String key, List<String> items, int count, String leaseId, String owner, Duration maxHold) {
-      return quietly(s -> s.leases().take(key, items, count, leaseId, owner, maxHold));
-    }
-
-    @Override
-    public List<String> release(String key, String leaseId) {
-      return quietly(s -> s.leases().release(key, leaseId));
-    }
-
-    @Override
-    public Map<String, Map<String, LeaseTable.Lease>> tables() {
-      return quietly(s -> s.leases().tables());
-    }
-
-    @Override
-    public Map<String, Map<String, LeaseTable.Lease>> free(String item) {
-      return quietly(s -> s.leases().free(item));
-    }
-
-    @Override
-    public void awaitChange(String key, long nanos) throws InterruptedException {
-      current.state().leases().awaitChange(key, nanos);
-    }
-
-    @Override
-    public int clearExpired() {
-      return quietly(s -> s.leases().clearExpired());
-    }
-
-    @Override
-    public void close() {
-      current.state().leases().close();
-    }
   }
 }

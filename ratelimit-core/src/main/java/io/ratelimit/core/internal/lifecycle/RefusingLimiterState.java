@@ -1,7 +1,11 @@
 package io.ratelimit.core.internal.lifecycle;
 
+import io.ratelimit.core.internal.RunRecords;
+import io.ratelimit.core.internal.RunModes;
+import io.ratelimit.core.internal.Permits;
+import io.ratelimit.core.internal.Admission;
+import io.ratelimit.core.PermitName;
 import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LeaseStore;
 import io.ratelimit.core.internal.LeaseTable;
 import io.ratelimit.core.internal.LimiterState;
@@ -11,7 +15,6 @@ import io.ratelimit.core.internal.Permit;
 import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.core.RateLimitStats;
-import io.ratelimit.core.RunMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,57 +58,64 @@ public final class RefusingLimiterState implements LimiterState {
   }
 
   @Override
-  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) {
-    throw refused();
+  public Permits permits() {
+    return new Permits() {
+      @Override
+      public Optional<Permit> acquirePermit(PermitName name, int cap, Duration maxWait, WaitCondition condition) {
+        throw refused();
+      }
+
+      @Override
+      public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) {
+        throw refused();
+      }
+
+      @Override
+      public Pacing.Slot reserveStartSlot(ApiLimits limits) {
+        throw refused();
+      }
+
+      /** Nothing is sent while refusing, so there is nothing to learn. */
+      @Override
+      public void feedback(ApiLimits limits, Pacing.Feedback feedback) {}
+
+      @Override
+      public int permitsHeld(PermitName name) {
+        return 0;
+      }
+    };
   }
 
+  /** The run mode of this JVM alone: nothing it does reaches the run. */
   @Override
-  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) {
-    throw refused();
+  public RunModes modes() {
+    return own.modes();
   }
 
+  /** This JVM's own counters and documents; no claim on the run can be made. */
   @Override
-  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
-    throw refused();
-  }
+  public RunRecords records() {
+    return new RunRecords() {
+      @Override
+      public RateLimitStats statistics() {
+        return own.records().statistics();
+      }
 
-  /** Nothing is sent while refusing, so there is nothing to learn. */
-  @Override
-  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {}
+      @Override
+      public void publish(String kind, String document) {
+        own.records().publish(kind, document);
+      }
 
-  @Override
-  public AttemptWindow recentAttempts() {
-    return own.recentAttempts();
-  }
+      @Override
+      public Map<String, String> published(String kind) {
+        return own.records().published(kind);
+      }
 
-  @Override
-  public RateLimitStats statistics() {
-    return own.statistics();
-  }
-
-  @Override
-  public RunMode runMode() {
-    return own.runMode();
-  }
-
-  @Override
-  public RunMode switchToSequential(RunMode sequential) {
-    return own.switchToSequential(sequential);
-  }
-
-  @Override
-  public int permitsHeld(String name) {
-    return 0;
-  }
-
-  @Override
-  public void publish(String kind, String document) {
-    own.publish(kind, document);
-  }
-
-  @Override
-  public Map<String, String> published(String kind) {
-    return own.published(kind);
+      @Override
+      public boolean claim(String key) {
+        throw refused();
+      }
+    };
   }
 
   @Override
@@ -146,11 +156,6 @@ public final class RefusingLimiterState implements LimiterState {
         // nothing held
       }
     };
-  }
-
-  @Override
-  public boolean claim(String key) {
-    throw refused();
   }
 
   @Override

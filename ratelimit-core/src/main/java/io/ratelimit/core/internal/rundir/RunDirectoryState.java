@@ -1,22 +1,18 @@
 package io.ratelimit.core.internal.rundir;
 
+import io.ratelimit.core.internal.RunRecords;
+import io.ratelimit.core.internal.RunModes;
+import io.ratelimit.core.internal.Permits;
 import io.ratelimit.core.ApiStats;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
-import io.ratelimit.core.internal.ApiLimits;
 import io.ratelimit.core.internal.AttemptWindow;
 import io.ratelimit.core.internal.LimiterState;
 import io.ratelimit.core.spi.Logs;
-import io.ratelimit.core.internal.Permit;
-import io.ratelimit.core.internal.Pacing;
-import io.ratelimit.core.internal.StartSlots;
 import io.ratelimit.core.internal.StatsCodec;
 import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.TurnTaking;
-import io.ratelimit.core.internal.WaitCondition;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -26,14 +22,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -47,16 +40,12 @@ import org.slf4j.Logger;
  * cluster ({@link RunFile.Epoch#CLUSTER}) is not used: every call here throws {@link InItsCluster}, and
  * the caller joins that cluster.
  */
-public final class RunDirectoryState implements LimiterState {
+public final class RunDirectoryState implements LimiterState, RunModes, RunRecords {
   private static final Logger LOG = Logs.get(RunDirectoryState.class);
   static final String STATE = "state";
   static final String STATE_FILE = "state.bin";
   /** Holders keep the lock for microseconds; a JVM stopped while holding it must not hang the build. */
   static final Duration LOCK_BOUND = Duration.ofSeconds(30);
-  private static final long TICKET_MILLIS = 1_000;
-  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-  /** Earliest slot ahead of now: covers the file lock and the trip back to the caller. */
-  private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final Duration FLUSH_INTERVAL = Duration.ofMillis(500);
   /**
    * The first flush waits for this JVM's first answer, at most this long: the JSON codec's start (about
@@ -69,13 +58,12 @@ public final class RunDirectoryState implements LimiterState {
   private final String participant;
   private final String workerId;
   private final StatsRecorder recorder;
-  private final Map<String, ReentrantLock> turns = new ConcurrentHashMap<>();
   private final Liveness liveness = new Liveness();
+  private final RunDirectoryPermits permits;
   private final ChangeBell bell;
   private final RunDirectoryLeaseStore leases;
   private final ScheduledExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final java.util.concurrent.atomic.AtomicLong leaseIds = new java.util.concurrent.atomic.AtomicLong();
   private final boolean participating;
   private volatile RunMode runMode = RunMode.PARALLEL;
   private volatile long window;
@@ -126,6 +114,7 @@ public final class RunDirectoryState implements LimiterState {
     this.workerId = participate ? RunEntry.uniqueWorkerId(dir, workerId) : workerId;
     this.recorder = recorder;
     this.leases = new RunDirectoryLeaseStore(this);
+    this.permits = new RunDirectoryPermits(this);
     this.bell = ChangeBell.in(dir);
     if (participate) {
       try {
@@ -185,144 +174,34 @@ public final class RunDirectoryState implements LimiterState {
     return liveness.isAlive(holder);
   }
 
+  /** The bell a release rings for the waiters of every JVM. */
+  ChangeBell bell() {
+    return bell;
+  }
+
+  /** This JVM's first request was answered (a permit came back): its first flush need wait no longer. */
+  void answered() {
+    answered = true;
+  }
+
   /** This participant's name in the run directory: process and a counter. */
   String participantName() {
     return participant;
   }
 
-  // ---- permits and start slots
-
   @Override
-  public Optional<Permit> acquirePermit(String name, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
+  public Permits permits() {
+    return permits;
   }
 
   @Override
-  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(limits.permitName(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
-  }
-
-  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
-      throws InterruptedIOException {
-    // unique in the run by the participant's name (process, start, counter): no UUID, whose SecureRandom would
-    // cost a cold JVM's first request tens of milliseconds
-    String leaseId = participant + "/" + leaseIds.incrementAndGet();
-    ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
-    // the head of this JVM's line waits for the bell a release rings, and polls every 1 ms backing off to 10 ms
-    // for what rings nothing (a holder that died, a lapsed ticket)
-    long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
-    long[] seen = {bell.rung()};
-    return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
-        ticket -> {
-          seen[0] = bell.rung(); // before the look: a release during it rings after this
-          return tryAcquire(name, cap, leaseId, ticket, pacing);
-        }, left -> {
-          bell.await(seen[0], Math.min(left, pause[0]));
-          pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
-          if (Thread.interrupted()) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for a permit");
-          }
-        }, () -> withdraw(name, leaseId));
-  }
-
-  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
-    Pacing.Slot slot = update(file -> {
-      long now = System.currentTimeMillis();
-      RunFile.Permits permits = file.permits.computeIfAbsent(name, n -> new RunFile.Permits());
-      permits.waiting.values().removeIf(lapse -> lapse <= now);
-      if (permits.held.size() >= cap) {
-        permits.held.values().removeIf(holder -> !liveness.isAlive(holder)); // a killed JVM's permits come back
-      }
-      boolean turnCame = permits.waiting.isEmpty() || permits.waiting.keySet().iterator().next().equals(leaseId);
-      if (permits.held.size() < cap && turnCame) {
-        if (permits.waiting.remove(leaseId) != null && !permits.waiting.isEmpty()) {
-          bell.ring(); // the next in line may have its turn now
-        }
-        permits.held.put(leaseId, participant);
-        return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
-      }
-      Long lapse = permits.waiting.get(leaseId);
-      if (ticketMillis > 0 && (lapse == null || lapse - now < ticketMillis / 2)) {
-        permits.waiting.put(leaseId, now + ticketMillis); // renewed when half spent: a look that changes nothing writes nothing
-      }
-      return null;
-    });
-    if (slot == null) {
-      return Optional.empty();
-    }
-    return Optional.of(new Admission(permit(name, leaseId), slot));
-  }
-
-  private void withdraw(String name, String leaseId) {
-    try {
-      update(file -> {
-        RunFile.Permits permits = file.permits.get(name);
-        boolean withdrew = permits != null && permits.waiting.remove(leaseId) != null;
-        if (withdrew) {
-          bell.ring(); // the next in line may have its turn now
-        }
-        return withdrew;
-      });
-    } catch (RuntimeException e) {
-      LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString()); // the ticket lapses in a second
-    }
-  }
-
-  /** A permit held here: released under the lock, which rings the bell for the waiters of every JVM. */
-  private Permit permit(String name, String leaseId) {
-    AtomicBoolean done = new AtomicBoolean();
-    return () -> {
-      if (!done.compareAndSet(false, true)) {
-        return false;
-      }
-      update(file -> {
-        RunFile.Permits permits = file.permits.get(name);
-        boolean released = permits != null && permits.held.remove(leaseId) != null;
-        if (released) {
-          bell.ring(); // a waiter in another JVM looks again at once
-        }
-        return released;
-      });
-      answered = true;
-      return true;
-    };
+  public RunModes modes() {
+    return this;
   }
 
   @Override
-  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
-    Pacing.Params pacing = limits.pacing();
-    if (!pacing.paces()) {
-      return Pacing.Slot.NOW;
-    }
-    return update(file -> file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()).pacing
-        .reserve(pacing, earliestSlot(pacing)));
-  }
-
-  /** The earliest start to give: a little ahead, so the slot is still to come when the caller has it back. */
-  private static long earliestSlot(Pacing.Params pacing) {
-    return StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
-  }
-
-  @Override
-  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
-    update(file -> {
-      file.permits.computeIfAbsent(limits.permitName(), n -> new RunFile.Permits()).pacing
-          .feedback(limits.pacing(), feedback, StartSlots.epochNanosNow());
-      return null;
-    });
-  }
-
-  @Override
-  public int permitsHeld(String name) {
-    return update(file -> {
-      RunFile.Permits permits = file.permits.get(name);
-      if (permits == null) {
-        return 0;
-      }
-      permits.held.values().removeIf(holder -> !liveness.isAlive(holder));
-      return permits.held.size();
-    });
+  public RunRecords records() {
+    return this;
   }
 
   // ---- run mode and the window of recent attempts
@@ -536,24 +415,4 @@ public final class RunDirectoryState implements LimiterState {
     return out;
   }
 
-  /** Whether a participant's process lives, looked up at most every 250 ms per process. */
-  private static final class Liveness {
-    private static final long TTL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    private final Map<String, long[]> seen = new ConcurrentHashMap<>(); // process to {checked at, alive 0/1}
-
-    boolean isAlive(String participant) {
-      int hash = participant.indexOf('#');
-      String process = hash < 0 ? participant : participant.substring(0, hash);
-      if (process.equals(RunDirectory.thisProcess())) {
-        return true;
-      }
-      long now = System.nanoTime();
-      long[] entry = seen.get(process);
-      if (entry == null || now - entry[0] > TTL_NANOS) {
-        entry = new long[] {now, RunDirectory.isAlive(process) ? 1 : 0};
-        seen.put(process, entry);
-      }
-      return entry[1] == 1;
-    }
-  }
 }

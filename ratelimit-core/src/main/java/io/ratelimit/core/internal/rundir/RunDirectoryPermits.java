@@ -1,0 +1,178 @@
+package io.ratelimit.core.internal.rundir;
+
+import io.ratelimit.core.PermitName;
+import io.ratelimit.core.internal.Admission;
+import io.ratelimit.core.internal.ApiLimits;
+import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.Permit;
+import io.ratelimit.core.internal.Permits;
+import io.ratelimit.core.internal.StartSlots;
+import io.ratelimit.core.internal.TurnTaking;
+import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.spi.Logs;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+
+/**
+ * The run directory's permits and start slots ({@link Permits}): every change under the directory's state
+ * lock, exact across processes; a permit names the participant holding it and dies with its process;
+ * waiters queue in the order they asked, and a release rings the bell the waiters of every JVM watch.
+ */
+final class RunDirectoryPermits implements Permits {
+  private static final Logger LOG = Logs.get(RunDirectoryPermits.class);
+  private static final long TICKET_MILLIS = 1_000;
+  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /** Earliest slot ahead of now: covers the file lock and the trip back to the caller. */
+  private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  private final RunDirectoryState state;
+  private final Map<String, ReentrantLock> turns = new ConcurrentHashMap<>();
+  private final AtomicLong leaseIds = new AtomicLong();
+
+  RunDirectoryPermits(RunDirectoryState state) {
+    this.state = state;
+  }
+
+  @Override
+  public Optional<Permit> acquirePermit(PermitName permitName, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    String name = permitName.key();
+    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
+  }
+
+  @Override
+  public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
+    return acquire(limits.permitName().key(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
+  }
+
+  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
+      throws InterruptedIOException {
+    // unique in the run by the participant's name (process, start, counter): no UUID, whose SecureRandom would
+    // cost a cold JVM's first request tens of milliseconds
+    String leaseId = state.participantName() + "/" + leaseIds.incrementAndGet();
+    ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
+    // the head of this JVM's line waits for the bell a release rings, and polls every 1 ms backing off to 10 ms
+    // for what rings nothing (a holder that died, a lapsed ticket)
+    long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
+    long[] seen = {state.bell().rung()};
+    return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
+        ticket -> {
+          seen[0] = state.bell().rung(); // before the look: a release during it rings after this
+          return tryAcquire(name, cap, leaseId, ticket, pacing);
+        }, left -> {
+          state.bell().await(seen[0], Math.min(left, pause[0]));
+          pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
+          if (Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a permit");
+          }
+        }, () -> withdraw(name, leaseId));
+  }
+
+  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
+    Pacing.Slot slot = state.update(file -> {
+      long now = System.currentTimeMillis();
+      RunFile.Permits permits = file.permits.computeIfAbsent(name, n -> new RunFile.Permits());
+      permits.waiting.values().removeIf(lapse -> lapse <= now);
+      if (permits.held.size() >= cap) {
+        permits.held.values().removeIf(holder -> !state.isLive(holder)); // a killed JVM's permits come back
+      }
+      boolean turnCame = permits.waiting.isEmpty() || permits.waiting.keySet().iterator().next().equals(leaseId);
+      if (permits.held.size() < cap && turnCame) {
+        if (permits.waiting.remove(leaseId) != null && !permits.waiting.isEmpty()) {
+          state.bell().ring(); // the next in line may have its turn now
+        }
+        permits.held.put(leaseId, state.participantName());
+        return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
+      }
+      Long lapse = permits.waiting.get(leaseId);
+      if (ticketMillis > 0 && (lapse == null || lapse - now < ticketMillis / 2)) {
+        permits.waiting.put(leaseId, now + ticketMillis); // renewed when half spent: a look that changes nothing writes nothing
+      }
+      return null;
+    });
+    if (slot == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Admission(permit(name, leaseId), slot));
+  }
+
+  private void withdraw(String name, String leaseId) {
+    try {
+      state.update(file -> {
+        RunFile.Permits permits = file.permits.get(name);
+        boolean withdrew = permits != null && permits.waiting.remove(leaseId) != null;
+        if (withdrew) {
+          state.bell().ring(); // the next in line may have its turn now
+        }
+        return withdrew;
+      });
+    } catch (RuntimeException e) {
+      LOG.debug("could not withdraw from the queue for {}: {}", name, e.toString()); // the ticket lapses in a second
+    }
+  }
+
+  /** A permit held here: released under the lock, which rings the bell for the waiters of every JVM. */
+  private Permit permit(String name, String leaseId) {
+    AtomicBoolean done = new AtomicBoolean();
+    return () -> {
+      if (!done.compareAndSet(false, true)) {
+        return false;
+      }
+      state.update(file -> {
+        RunFile.Permits permits = file.permits.get(name);
+        boolean released = permits != null && permits.held.remove(leaseId) != null;
+        if (released) {
+          state.bell().ring(); // a waiter in another JVM looks again at once
+        }
+        return released;
+      });
+      state.answered();
+      return true;
+    };
+  }
+
+  @Override
+  public Pacing.Slot reserveStartSlot(ApiLimits limits) {
+    Pacing.Params pacing = limits.pacing();
+    if (!pacing.paces()) {
+      return Pacing.Slot.NOW;
+    }
+    return state.update(file -> file.permits.computeIfAbsent(limits.permitName().key(), n -> new RunFile.Permits()).pacing
+        .reserve(pacing, earliestSlot(pacing)));
+  }
+
+  /** The earliest start to give: a little ahead, so the slot is still to come when the caller has it back. */
+  private static long earliestSlot(Pacing.Params pacing) {
+    return StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
+  }
+
+  @Override
+  public void feedback(ApiLimits limits, Pacing.Feedback feedback) {
+    state.update(file -> {
+      file.permits.computeIfAbsent(limits.permitName().key(), n -> new RunFile.Permits()).pacing
+          .feedback(limits.pacing(), feedback, StartSlots.epochNanosNow());
+      return null;
+    });
+  }
+
+  @Override
+  public int permitsHeld(PermitName permitName) {
+    String name = permitName.key();
+    return state.update(file -> {
+      RunFile.Permits permits = file.permits.get(name);
+      if (permits == null) {
+        return 0;
+      }
+      permits.held.values().removeIf(holder -> !state.isLive(holder));
+      return permits.held.size();
+    });
+  }
+}

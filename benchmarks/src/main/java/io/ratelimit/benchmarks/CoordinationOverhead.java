@@ -1,11 +1,11 @@
 package io.ratelimit.benchmarks;
 
 import com.hazelcast.core.HazelcastInstance;
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.pacing.ApiLimits;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.local.LocalLimiterState;
+import io.ratelimit.core.internal.stats.StatsRecorder;
+import io.ratelimit.core.internal.waits.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.hazelcast.ClusterConnection;
@@ -122,7 +122,7 @@ public final class CoordinationOverhead {
         long[] mine = new long[MEASURED / threads];
         for (int i = -WARM_UP / threads; i < mine.length; i++) {
           long begin = System.nanoTime();
-          io.ratelimit.core.internal.Admission admission = limiter.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+          io.ratelimit.core.internal.state.Admission admission = limiter.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
           admission.permit().release(); // waiting for it, so the cost of both ends is counted
           if (i >= 0) {
             mine[i] = System.nanoTime() - begin;

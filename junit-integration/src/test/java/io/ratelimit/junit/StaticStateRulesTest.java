@@ -69,7 +69,7 @@ class StaticStateRulesTest {
 
   /** The JVM-wide mutable statics that stay: the JVM truly has one of each. */
   private static final Map<String, String> JVM_WIDE = Map.of(
-      "io.ratelimit.core.internal.Jvm.THIS",
+      "io.ratelimit.core.internal.jvm.Jvm.THIS",
       "what the JVM has one of, by type: its limiter (the one coordinator of its clients, which test each of its threads runs, "
           + "whether PYTEST_DEBUG is on), the freeze detector, the exit watcher, the cleaner of leaked permits",
       "io.ratelimit.core.SharedOkHttp$Holder.JVM",

@@ -1,11 +1,11 @@
 package io.ratelimit.core;
 
-import io.ratelimit.core.internal.LeaseBroker;
-import io.ratelimit.core.internal.LeaseStore;
+import io.ratelimit.core.internal.leases.LeaseBroker;
+import io.ratelimit.core.internal.leases.LeaseStore;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.nio.file.Files;
-import io.ratelimit.core.internal.LeaseSettings;
+import io.ratelimit.core.internal.leases.LeaseSettings;
 import io.ratelimit.core.internal.cluster.ClusterLeaseStore;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.hazelcast.ClusterConnection;

@@ -1,9 +1,9 @@
 package io.ratelimit.core;
 
 import io.github.resilience4j.retry.RetryRegistry;
-import io.ratelimit.core.internal.ClientDecorator;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.admission.ClientDecorator;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.waits.WaitCondition;
 import io.ratelimit.core.internal.lifecycle.Startup;
 import io.ratelimit.core.internal.lifecycle.Worker;
 import io.ratelimit.settings.SettingsSource;

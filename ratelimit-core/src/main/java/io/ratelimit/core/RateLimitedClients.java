@@ -1,6 +1,6 @@
 package io.ratelimit.core;
 
-import io.ratelimit.core.internal.Jvm;
+import io.ratelimit.core.internal.jvm.Jvm;
 import io.ratelimit.core.spi.TestAttribution;
 import io.ratelimit.settings.SettingsSource;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.ratelimit.core;
 
 import io.github.resilience4j.retry.RetryConfig;
-import io.ratelimit.core.internal.RetryDelays;
+import io.ratelimit.core.internal.retry.RetryDelays;
 import java.time.Instant;
 import java.util.Set;
 import okhttp3.Response;

@@ -4,7 +4,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.ratelimit.core.internal.OkHttpWarmUp;
+import io.ratelimit.core.internal.jvm.OkHttpWarmUp;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 

@@ -79,7 +79,7 @@ class MemberHardeningTest {
         io.ratelimit.core.internal.cluster.ReleasePermit.class, io.ratelimit.core.internal.cluster.RenewLeases.class,
         io.ratelimit.core.internal.cluster.ReserveSlot.class, io.ratelimit.core.internal.cluster.SwitchMode.class,
         io.ratelimit.core.internal.cluster.PaceFeedback.class,
-        io.ratelimit.core.internal.LeaseTable.class);
+        io.ratelimit.core.internal.leases.LeaseTable.class);
     for (Class<?> type : wireTypes) {
       assertTrue(IdentifiedDataSerializable.class.isAssignableFrom(type), type + " is IdentifiedDataSerializable");
       Object sample = type == io.ratelimit.core.internal.cluster.LeaseProcessor.class ? leaseProcessor() : type.getConstructor().newInstance();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
-import io.ratelimit.core.internal.LeaseTable;
+import io.ratelimit.core.internal.leases.LeaseTable;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.hazelcast.ClusterConnection;
 import io.ratelimit.hazelcast.ClusterConnector;

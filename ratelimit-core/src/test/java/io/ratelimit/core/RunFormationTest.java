@@ -3,7 +3,6 @@ package io.ratelimit.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ratelimit.core.internal.StatsRecorder;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.hazelcast.RunDirectory;
 import io.ratelimit.hazelcast.testing.FreePorts;
@@ -16,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;

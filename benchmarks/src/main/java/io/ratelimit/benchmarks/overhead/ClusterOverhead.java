@@ -5,10 +5,10 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.grid.hazelcast.Bucket4jHazelcast;
 import io.ratelimit.benchmarks.Member;
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.pacing.ApiLimits;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.stats.StatsRecorder;
+import io.ratelimit.core.internal.waits.WaitCondition;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.hazelcast.ClusterConnection;
 import io.ratelimit.hazelcast.ClusterConnector;
@@ -104,7 +104,7 @@ public class ClusterOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    io.ratelimit.core.internal.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.state.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
@@ -112,7 +112,7 @@ public class ClusterOverhead {
   /** One thread's admission, given back after each measured call, outside the measured time. */
   @State(Scope.Thread)
   public static class Held {
-    io.ratelimit.core.internal.Admission admission;
+    io.ratelimit.core.internal.state.Admission admission;
 
     @TearDown(Level.Invocation)
     public void release() {

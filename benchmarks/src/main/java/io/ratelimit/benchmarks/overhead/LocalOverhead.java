@@ -4,11 +4,11 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.StatsRecorder;
-import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.pacing.ApiLimits;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.local.LocalLimiterState;
+import io.ratelimit.core.internal.stats.StatsRecorder;
+import io.ratelimit.core.internal.waits.WaitCondition;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,7 +34,7 @@ public class LocalOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    io.ratelimit.core.internal.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.state.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
@@ -48,7 +48,7 @@ public class LocalOverhead {
 
   @Benchmark
   public void ratelimitTestkitRunDirectory(Blackhole hole) throws InterruptedIOException {
-    io.ratelimit.core.internal.Admission admission = runDirectory.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.state.Admission admission = runDirectory.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
     hole.consume(admission.startIn());
     admission.permit().release();
   }

@@ -1,6 +1,6 @@
 package io.ratelimit.core.spi;
 
-import io.ratelimit.core.internal.LeaseSettings;
+import io.ratelimit.core.internal.leases.LeaseSettings;
 import io.ratelimit.settings.SettingsReader;
 
 /** The core's settings an integration validates with its own, so one error names every bad value. */

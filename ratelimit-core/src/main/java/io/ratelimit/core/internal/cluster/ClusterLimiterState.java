@@ -1,8 +1,8 @@
 package io.ratelimit.core.internal.cluster;
 
-import io.ratelimit.core.internal.RunRecords;
-import io.ratelimit.core.internal.RunModes;
-import io.ratelimit.core.internal.Permits;
+import io.ratelimit.core.internal.state.RunRecords;
+import io.ratelimit.core.internal.state.RunModes;
+import io.ratelimit.core.internal.state.Permits;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -12,11 +12,11 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.ratelimit.core.ApiStats;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
-import io.ratelimit.core.internal.AttemptWindow;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.RunKeeper;
-import io.ratelimit.core.internal.StatsCodec;
-import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.state.AttemptWindow;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.state.RunKeeper;
+import io.ratelimit.core.internal.stats.StatsCodec;
+import io.ratelimit.core.internal.stats.StatsRecorder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;

@@ -44,7 +44,7 @@ public final class ClusterSerialization {
         case LEASE_PROCESSOR: created = new LeaseProcessor(); break;
         case PACE_FEEDBACK: created = new PaceFeedback(); break;
         case SOMEONE_WAITS: created = new SomeoneWaits(); break;
-        case io.ratelimit.core.internal.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.LeaseTable(); break;
+        case io.ratelimit.core.internal.leases.LeaseTable.CLASS_ID: created = new io.ratelimit.core.internal.leases.LeaseTable(); break;
         default: created = null; // unknown ids are refused by Hazelcast
       }
       return created;

@@ -2,7 +2,7 @@ package io.ratelimit.core.internal.cluster;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import io.ratelimit.core.internal.LeaseTable;
+import io.ratelimit.core.internal.leases.LeaseTable;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package io.ratelimit.core.internal.cluster;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.pacing.Pacing;
 import java.io.IOException;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
-import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.pacing.Pacing;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;

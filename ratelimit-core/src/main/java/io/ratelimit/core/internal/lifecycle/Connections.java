@@ -1,7 +1,7 @@
 package io.ratelimit.core.internal.lifecycle;
 
-import io.ratelimit.core.internal.RunKeeper;
-import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.state.RunKeeper;
+import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.hazelcast.ClusterConnection;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.ratelimit.core.internal.lifecycle;
 
-import io.ratelimit.core.internal.Jvm;
+import io.ratelimit.core.internal.jvm.Jvm;
 import io.ratelimit.core.spi.Logs;
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;

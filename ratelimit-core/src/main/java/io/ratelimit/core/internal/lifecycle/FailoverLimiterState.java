@@ -1,17 +1,17 @@
 package io.ratelimit.core.internal.lifecycle;
 
-import io.ratelimit.core.internal.RunRecords;
-import io.ratelimit.core.internal.RunModes;
-import io.ratelimit.core.internal.Permits;
+import io.ratelimit.core.internal.state.RunRecords;
+import io.ratelimit.core.internal.state.RunModes;
+import io.ratelimit.core.internal.state.Permits;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Method;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.InvocationHandler;
-import io.ratelimit.core.internal.FreezeDetector;
-import io.ratelimit.core.internal.LeaseStore;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.WaitCondition;
-import io.ratelimit.core.internal.Waits;
+import io.ratelimit.core.internal.jvm.FreezeDetector;
+import io.ratelimit.core.internal.leases.LeaseStore;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.waits.WaitCondition;
+import io.ratelimit.core.internal.waits.Waits;
 import io.ratelimit.core.spi.Logs;
 import java.time.Duration;
 import java.util.Optional;

@@ -2,12 +2,12 @@ package io.ratelimit.core.internal.lifecycle;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.ratelimit.core.RateLimitConfig;
-import io.ratelimit.core.internal.FreezeDetector;
-import io.ratelimit.core.internal.LeaseSettings;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.LocalLimiterState;
-import io.ratelimit.core.internal.RunKeeper;
-import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.jvm.FreezeDetector;
+import io.ratelimit.core.internal.leases.LeaseSettings;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.local.LocalLimiterState;
+import io.ratelimit.core.internal.state.RunKeeper;
+import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.core.internal.rundir.RunDirectoryKeeper;

@@ -1,11 +1,11 @@
 package io.ratelimit.core.internal.lifecycle;
 
-import io.ratelimit.core.internal.AttemptGate;
-import io.ratelimit.core.internal.FreezeDetector;
-import io.ratelimit.core.internal.LeaseBroker;
-import io.ratelimit.core.internal.LeaseSettings;
-import io.ratelimit.core.internal.LimiterState;
-import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.jvm.AttemptGate;
+import io.ratelimit.core.internal.jvm.FreezeDetector;
+import io.ratelimit.core.internal.leases.LeaseBroker;
+import io.ratelimit.core.internal.leases.LeaseSettings;
+import io.ratelimit.core.internal.state.LimiterState;
+import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.hazelcast.ClusterConnection;

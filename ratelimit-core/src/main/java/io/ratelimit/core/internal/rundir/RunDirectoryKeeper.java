@@ -1,7 +1,7 @@
 package io.ratelimit.core.internal.rundir;
 
 import io.ratelimit.core.ApiStats;
-import io.ratelimit.core.internal.RunKeeper;
+import io.ratelimit.core.internal.state.RunKeeper;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.util.Map;

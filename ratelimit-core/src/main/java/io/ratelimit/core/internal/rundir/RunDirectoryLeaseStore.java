@@ -1,7 +1,7 @@
 package io.ratelimit.core.internal.rundir;
 
-import io.ratelimit.core.internal.LeaseStore;
-import io.ratelimit.core.internal.LeaseTable;
+import io.ratelimit.core.internal.leases.LeaseStore;
+import io.ratelimit.core.internal.leases.LeaseTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,14 +1,14 @@
 package io.ratelimit.core.internal.rundir;
 
 import io.ratelimit.core.PermitName;
-import io.ratelimit.core.internal.Admission;
-import io.ratelimit.core.internal.ApiLimits;
-import io.ratelimit.core.internal.Pacing;
-import io.ratelimit.core.internal.Permit;
-import io.ratelimit.core.internal.Permits;
-import io.ratelimit.core.internal.StartSlots;
-import io.ratelimit.core.internal.TurnTaking;
-import io.ratelimit.core.internal.WaitCondition;
+import io.ratelimit.core.internal.state.Admission;
+import io.ratelimit.core.internal.pacing.ApiLimits;
+import io.ratelimit.core.internal.pacing.Pacing;
+import io.ratelimit.core.internal.state.Permit;
+import io.ratelimit.core.internal.state.Permits;
+import io.ratelimit.core.internal.pacing.StartSlots;
+import io.ratelimit.core.internal.state.TurnTaking;
+import io.ratelimit.core.internal.waits.WaitCondition;
 import io.ratelimit.core.spi.Logs;
 import java.io.InterruptedIOException;
 import java.time.Duration;

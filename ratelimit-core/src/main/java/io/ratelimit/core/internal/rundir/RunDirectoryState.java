@@ -1,16 +1,16 @@
 package io.ratelimit.core.internal.rundir;
 
-import io.ratelimit.core.internal.RunRecords;
-import io.ratelimit.core.internal.RunModes;
-import io.ratelimit.core.internal.Permits;
+import io.ratelimit.core.internal.state.RunRecords;
+import io.ratelimit.core.internal.state.RunModes;
+import io.ratelimit.core.internal.state.Permits;
 import io.ratelimit.core.ApiStats;
 import io.ratelimit.core.RateLimitStats;
 import io.ratelimit.core.RunMode;
-import io.ratelimit.core.internal.AttemptWindow;
-import io.ratelimit.core.internal.LimiterState;
+import io.ratelimit.core.internal.state.AttemptWindow;
+import io.ratelimit.core.internal.state.LimiterState;
 import io.ratelimit.core.spi.Logs;
-import io.ratelimit.core.internal.StatsCodec;
-import io.ratelimit.core.internal.StatsRecorder;
+import io.ratelimit.core.internal.stats.StatsCodec;
+import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package io.ratelimit.core.internal.rundir;
 
-import io.ratelimit.core.internal.Jvm;
+import io.ratelimit.core.internal.jvm.Jvm;
 import io.ratelimit.hazelcast.RunDirectory;
 
 /**

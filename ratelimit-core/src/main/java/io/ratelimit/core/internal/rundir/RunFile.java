@@ -1,7 +1,7 @@
 package io.ratelimit.core.internal.rundir;
 
-import io.ratelimit.core.internal.Pacing;
-import io.ratelimit.core.internal.LeaseTable;
+import io.ratelimit.core.internal.pacing.Pacing;
+import io.ratelimit.core.internal.leases.LeaseTable;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,6 +1,6 @@
 package io.ratelimit.core.internal.cluster;
 
-import io.ratelimit.core.internal.Pacing;
+import io.ratelimit.core.internal.pacing.Pacing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

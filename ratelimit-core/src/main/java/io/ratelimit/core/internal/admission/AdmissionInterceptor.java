@@ -208,7 +208,6 @@ public final class AdmissionInterceptor implements Interceptor {
   private Admission admit(Chain chain, StatsRecorder.Counters test) throws IOException {
     WaitCondition cancelled = chain.call()::isCanceled;
     long start = System.nanoTime();
-    warmUp.await();
     // once the run is sequential, every API shares one permit: one request in flight, run-wide
     Optional<Admission> admission;
     if (state.modes().runMode().sequential()) {
@@ -226,6 +225,9 @@ public final class AdmissionInterceptor implements Interceptor {
     }
     Pacing.Slot slot;
     try {
+      // a cold JVM's first request waits for the warm-up here, with its slot in hand: the warm-up overlaps the
+      // wait for the slot, and a slot that passed meanwhile is given up for a new one (waitForOnTimeStart)
+      warmUp.await();
       slot = waitForOnTimeStart(admission.map(Admission::slot).orElseGet(() -> state.permits().reserveStartSlot(limits)), cancelled);
     } catch (IOException | RuntimeException e) {
       permit.releaseWithoutWaiting();

@@ -133,7 +133,7 @@ public final class Startup {
     }
     String reason = connection.fallbackReason().orElse("JVMs of this run keep its state in the run directory");
     leave(connection);
-    boolean first = keeper.claim("no-cluster"); // the run says it once
+    boolean first = keeper.claim("ratelimit-testkit:no-cluster"); // the run says it once (a key no integration uses)
     keeper.close();
     try {
       Worker onThisMachine = onRunDirectory(directory, requestedWorkerId, recorder, leaseSettings);

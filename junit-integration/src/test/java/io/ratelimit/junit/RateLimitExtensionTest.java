@@ -114,6 +114,21 @@ class RateLimitExtensionTest {
     assertNotEquals(prefix, SECOND.get(1));
   }
 
+  @Test
+  void eachTestPublishesItsFiguresAsAReportEntry() throws IOException {
+    api = new TestApi(0, 0);
+    Events events = EngineTestKit.engine("junit-jupiter")
+        .configurationParameters(Map.of("ratelimit.cluster-mode", "local", "ratelimit.stats-report", reports.toString(),
+            "ratelimit.rate-limit-delay", "0"))
+        .selectors(selectClass(InjectionFixture.class)).execute().allEvents();
+    List<Map<String, String>> entries = events.reportingEntryPublished().stream()
+        .map(e -> e.getRequiredPayload(org.junit.platform.engine.reporting.ReportEntry.class).getKeyValuePairs()).toList();
+    assertEquals(2, entries.stream().filter(e -> e.containsKey("ratelimit.requests")).count(), "one entry for each test: " + entries);
+    assertTrue(entries.stream().anyMatch(e -> "1".equals(e.get("ratelimit.requests")) && "1".equals(e.get("ratelimit.attempts"))
+        && "0".equals(e.get("ratelimit.rateLimited"))), "the test that sent one request says so: " + entries);
+    assertTrue(entries.stream().anyMatch(e -> "0".equals(e.get("ratelimit.requests"))), "the one that sent none too: " + entries);
+  }
+
   // ---- named APIs, plain clients, bad configuration
 
   @RateLimitedApiTest

@@ -161,6 +161,24 @@ public final class RateLimitSession {
     testFigures(test).waited(turnNanos, leaseNanos);
   }
 
+  /**
+   * The test's figures so far, as a JUnit report entry that IDEs, build tools and Open Test Reporting show
+   * beside the test: requests, attempts, 429s, retries, and its waits for permits, turns and leases (ms).
+   * A test that runs more than once (repeated, parameterized) shows its runs so far together.
+   */
+  public Map<String, String> reportEntry(String test) {
+    ReportData.TestFigures f = testFigures(test).figures(coordinator.testStatistics().getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY));
+    Map<String, String> entry = new java.util.LinkedHashMap<>();
+    entry.put("ratelimit.requests", Long.toString(f.requests()));
+    entry.put("ratelimit.attempts", Long.toString(f.attempts()));
+    entry.put("ratelimit.rateLimited", Long.toString(f.rateLimited()));
+    entry.put("ratelimit.retries", Long.toString(f.retries()));
+    entry.put("ratelimit.permitWaitMs", Long.toString(f.permitWaitMs()));
+    entry.put("ratelimit.turnWaitMs", Long.toString(f.turnWaitMs()));
+    entry.put("ratelimit.leaseWaitMs", Long.toString(f.leaseWaitMs()));
+    return entry;
+  }
+
   private ReportData.TestFigures.Tally testFigures(String test) {
     return testFigures.computeIfAbsent(test, t -> new ReportData.TestFigures.Tally());
   }

@@ -167,11 +167,6 @@ public final class ClusterLimiterState implements LimiterState, RunModes, RunRec
     return this;
   }
 
-  /** This JVM's member or client UUID: the holder of its permits and leases. */
-  public String holder() {
-    return holder;
-  }
-
   @Override
   public ClusterLeaseStore leases() {
     return leases;

@@ -140,11 +140,6 @@ public final class RunDirectoryState implements LimiterState, RunModes, RunRecor
     return workerId;
   }
 
-  /** The run directory. */
-  public RunDirectory directory() {
-    return dir;
-  }
-
   /**
    * Changes the state under the lock and writes it back if changed.
    *

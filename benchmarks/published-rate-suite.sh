@@ -109,7 +109,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 1024; }
 http {
-  log_format referee '\$msec \$status \$request_method \$uri';
+  log_format referee '\$msec \$status \$request_method \$uri \$request_time';
   access_log $dir/access.log referee;
   client_body_temp_path $dir/body;
   proxy_temp_path $dir/proxy;
@@ -180,7 +180,7 @@ import glob, json, os, sys, xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 run, adaptive, rc, started, ended, served, backend_rejected, requests, rate = sys.argv[1:]
 mvn_wall = float(ended) - float(started)
-# the referee: every request nginx saw, one line each ("msec status method uri")
+# the referee: every request nginx saw, one line each ("msec status method uri request_time": it arrived at msec - request_time)
 lines = [l.split() for l in open(os.path.join(run, "access.log")) if l.strip()]
 nginx_attempts = len(lines)
 nginx_429 = sum(1 for l in lines if l[1] == "429")

@@ -3,6 +3,7 @@ package io.ratelimit.junit;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.junit.internal.ForkAttachments;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
@@ -94,6 +95,7 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     }
     // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
     String test = owner(context);
+    ForkAttachments.register(context, session(context)); // the report's path and this fork's figures, when the engine is done
     long start = System.nanoTime();
     context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
     long threadWait = System.nanoTime() - start;

@@ -127,6 +127,9 @@ class RateLimitExtensionTest {
     assertTrue(entries.stream().anyMatch(e -> "1".equals(e.get("ratelimit.requests")) && "1".equals(e.get("ratelimit.attempts"))
         && "0".equals(e.get("ratelimit.rateLimited"))), "the test that sent one request says so: " + entries);
     assertTrue(entries.stream().anyMatch(e -> "0".equals(e.get("ratelimit.requests"))), "the one that sent none too: " + entries);
+    List<Map<String, String>> reportPaths = entries.stream().filter(e -> e.containsKey("ratelimit.report")).toList();
+    assertEquals(1, reportPaths.size(), "the engine publishes where the run's report will be, once: " + entries);
+    assertEquals(reports.resolve("ratelimit-report.html").toAbsolutePath().toString(), reportPaths.get(0).get("ratelimit.report"));
   }
 
   // ---- named APIs, plain clients, bad configuration

@@ -179,6 +179,19 @@ public final class RateLimitSession {
     return entry;
   }
 
+  /** Every test's figures in this worker so far, by test. */
+  Map<String, ReportData.TestFigures> testFigures() {
+    Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
+    Map<String, io.ratelimit.core.ApiStats> requests = coordinator.testStatistics();
+    testFigures.forEach((test, tally) -> tests.put(test, tally.figures(requests.getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY))));
+    return tests;
+  }
+
+  /** Where the run's report will be (its HTML page): written when the last worker of the run ends. */
+  Path reportPage() {
+    return settings.reportDirectory().resolve(ReportWriter.HTML_FILE).toAbsolutePath();
+  }
+
   private ReportData.TestFigures.Tally testFigures(String test) {
     return testFigures.computeIfAbsent(test, t -> new ReportData.TestFigures.Tally());
   }
@@ -251,10 +264,7 @@ public final class RateLimitSession {
       Map<String, ReportData.Learned> learned = new java.util.TreeMap<>();
       coordinator.learnedDelays().forEach((api, d) -> learned.put(api, ReportData.Learned.of(d)));
       coordinator.publish(RunDocuments.LEARNED, learned);
-      Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
-      Map<String, io.ratelimit.core.ApiStats> requests = coordinator.testStatistics();
-      testFigures.forEach((test, tally) -> tests.put(test, tally.figures(requests.getOrDefault(test, io.ratelimit.core.ApiStats.EMPTY))));
-      coordinator.publish(RunDocuments.TESTS, tests);
+      coordinator.publish(RunDocuments.TESTS, testFigures());
       coordinator.statistics(); // flushes this worker's counters before it lets go
       sessionLease.close();
       if (awaitOtherWorkers()) {

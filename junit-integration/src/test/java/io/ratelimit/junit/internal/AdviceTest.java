@@ -23,7 +23,7 @@ class AdviceTest {
   }
 
   private static ReportData.TestFigures test(long turnMs, long leaseMs) {
-    return new ReportData.TestFigures(1, 1000, 1, 1, 0, 0, 0, turnMs, leaseMs);
+    return new ReportData.TestFigures(1, 1000, 1, 1, 0, 0, 0, turnMs, leaseMs, 0, "passed");
   }
 
   /** One worker sending {@code perSecond} attempts a second, {@code refused} of them answered 429, for {@code seconds}. */

@@ -31,8 +31,8 @@ final class ConsoleSummary {
       out.append(String.format(Locale.ROOT, "verdicts    %s%n", String.join("; ", counts)));
     }
     if (!data.throttledList().isEmpty()) {
-      out.append(String.format(Locale.ROOT, "throttled   %d test(s) ended throttled (the API refused a request past its retries: not a "
-          + "regression), %d passed on re-run: %s%n", data.throttledTests(),
+      out.append(String.format(Locale.ROOT, "throttled   %d test(s) at the end, %d passed on re-run (the limiter gave up on a request: "
+          + "not a regression): %s%n", data.throttledTests(),
           data.verdicts().getOrDefault(Verdict.THROTTLED_PASSED_ON_RERUN.label(), 0L),
           String.join(", ", data.throttledList().stream().limit(5).map(Map.Entry::getKey).toList()) + (data.throttledList().size() > 5 ? ", ..." : "")));
     }

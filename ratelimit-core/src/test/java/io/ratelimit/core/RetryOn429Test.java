@@ -274,6 +274,24 @@ class RetryOn429Test {
     assertTrue(coordinator.pausedTime().containsKey("billing"), "the last Retry-After paused the API's starts: " + coordinator.pausedTime());
   }
 
+  /** A request that waited PYTEST_PERMIT_TIMEOUT for a permit goes without one, and its test hears it was throttled. */
+  @Test
+  void aPermitTimeoutIsToldToTheTestToo() throws IOException {
+    server.then(200).then(200);
+    java.util.List<RateLimitExhaustedException> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OkHttpClient client = coordinator.newClient(config().maxConcurrentRequests(1).permitTimeout(Duration.ofMillis(200)).build());
+    RateLimitedClients.testAttribution().enter("A#timedOut", heard::add);
+    try (Response held = get(client); Response second = get(client)) { // the first holds the one permit until closed
+      assertEquals(200, second.code(), "sent without a permit, as before");
+    } finally {
+      RateLimitedClients.testAttribution().exit();
+    }
+    assertEquals(1, heard.size(), heard.toString());
+    assertEquals(RateLimitExhaustedException.Reason.PERMIT_TIMEOUT, heard.get(0).reason());
+    assertTrue(heard.get(0).getMessage().contains("PYTEST_PERMIT_TIMEOUT"), heard.get(0).getMessage());
+    assertEquals(1, coordinator.testStatistics().get("A#timedOut").permitTimeouts());
+  }
+
   @Test
   void wrapKeepsTheUsersInterceptorsAndTimeouts() throws IOException {
     server.then(429, "Retry-After", "0").then(200);

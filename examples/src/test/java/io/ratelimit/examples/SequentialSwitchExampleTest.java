@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ratelimit.examples.demoapi.DemoApi;
 import io.ratelimit.examples.demoapi.DemoQuota;
+import io.ratelimit.junit.ExpectRateLimits;
 import io.ratelimit.junit.RateLimitedApiTest;
 import io.ratelimit.junit.TestPrefix;
 import io.ratelimit.junit.WorkerInfo;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.Test;
  * (2 requests/s) gets 429s; once more than PYTEST_ERROR_THRESHOLD of the last 50 attempts are 429s, the
  * whole run (every worker) goes sequential and the report says when and why. Tagged {@code storm} and
  * left out of the main suite, since it turns the whole run sequential. Run it alone:
- * {@code mvn -B -pl examples verify -Dexamples.excludedGroups=none -Dgroups=storm}.
+ * {@code mvn -B -pl examples verify -Dexamples.excludedGroups=none -Dgroups=storm}. It provokes 429s on purpose, so it is
+ * marked {@link ExpectRateLimits}: a request that runs out of retries leaves it as its body says, not "throttled".
  */
 @RateLimitedApiTest
+@ExpectRateLimits
 @Tag("storm")
 class SequentialSwitchExampleTest {
 

@@ -8,6 +8,7 @@ import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.TestLeases;
 import io.ratelimit.junit.internal.TestTurn;
+import io.ratelimit.junit.internal.ThrottledTests;
 import io.ratelimit.core.ResourceLeases;
 import io.ratelimit.settings.InvalidSettingsException;
 import java.lang.annotation.Annotation;
@@ -28,6 +29,9 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
+import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -47,8 +51,13 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * JUnit's extension auto-detection ({@code junit.jupiter.extensions.autodetection.enabled=true}), which
  * makes unannotated parameters such as a plain {@code OkHttpClient} work in any class; tests that ask for
  * nothing are then left alone.
+ *
+ * <p>A test whose request the limiter gave up on (retries exhausted on 429/503, or no permit in time) ends
+ * "throttled", with {@link io.ratelimit.core.RateLimitExhaustedException}, whatever its body made of the
+ * response, unless it is marked {@link ExpectRateLimits}; the report gives each test its verdict.
  */
-public final class RateLimitExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class RateLimitExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver, InvocationInterceptor,
+    TestWatcher {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RateLimitExtension.class);
   private static final String TURN = "turn";
   private static final String LEASES = "leases";
@@ -119,7 +128,8 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
     TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
     session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
     context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
-    RateLimitedClients.testAttribution().enter(test); // the requests this thread starts from now on are the test's, in the report
+    // the requests this thread starts from now on are the test's, in the report, and their throttling is told to the test
+    RateLimitedClients.testAttribution().enter(test, ThrottledTests.listener(context));
   }
 
   @Override
@@ -144,6 +154,40 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
           closeQuietly(thread);
         }
       }
+    }
+  }
+
+  @Override
+  public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<java.lang.reflect.Method> invocationContext,
+      ExtensionContext context) throws Throwable {
+    ThrottledTests.proceed(invocation, context);
+  }
+
+  @Override
+  public void interceptTestTemplateMethod(Invocation<Void> invocation,
+      ReflectiveInvocationContext<java.lang.reflect.Method> invocationContext, ExtensionContext context) throws Throwable {
+    ThrottledTests.proceed(invocation, context);
+  }
+
+  @Override
+  public void testSuccessful(ExtensionContext context) {
+    ended(context, null, false);
+  }
+
+  @Override
+  public void testFailed(ExtensionContext context, Throwable cause) {
+    ended(context, cause, false);
+  }
+
+  @Override
+  public void testAborted(ExtensionContext context, Throwable cause) {
+    ended(context, cause, true);
+  }
+
+  /** Counts how the test ended, for its verdict in the report (by unique id: a re-run ends the same one again). */
+  private static void ended(ExtensionContext context, Throwable cause, boolean aborted) {
+    if (wanted(context)) {
+      RateLimitSession.current().ifPresent(s -> s.testEnded(owner(context), context.getUniqueId(), cause, aborted));
     }
   }
 

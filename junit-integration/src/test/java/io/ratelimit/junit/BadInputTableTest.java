@@ -75,6 +75,9 @@ class BadInputTableTest {
         "repos=a;repos=b", "repos=repo-1..repo-99999", "repos=x;", "re pos=a", "repos=a=b", "repos=ä")) {
       rows.add(Arguments.of("PYTEST_RESOURCE_POOLS", v));
     }
+    for (String v : List.of("", " ", "skip", "failed", "abort,fail", "true", "0")) {
+      rows.add(Arguments.of("PYTEST_THROTTLED_TESTS", v));
+    }
     for (String v : List.of("", "0.0.0.0.0", "localhost", "256.1")) {
       rows.add(Arguments.of("PYTEST_CLUSTER_INTERFACE", v));
     }

@@ -13,9 +13,10 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * A worker JVM that runs {@link Fixture} through JUnit's own launcher, as a Surefire fork does, so the
- * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang|exclusive-alone]};
+ * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang|exclusive-alone|rerun]};
  * with {@code hang} it also runs {@link Hanging}, whose test never ends (until the JVM is killed); with
- * {@code exclusive-alone} it runs {@link ExclusiveAlone} instead of {@link Fixture}.
+ * {@code exclusive-alone} it runs {@link ExclusiveAlone} instead of {@link Fixture}; with {@code rerun}, {@link Rerun}
+ * and then its failed tests again, as Surefire's {@code rerunFailingTestsCount} does.
  */
 public final class ForkedSuite {
   static String url;
@@ -38,11 +39,69 @@ public final class ForkedSuite {
       if (mode.equals("hang")) {
         request.selectors(selectClass(Hanging.class));
       }
-      session.getLauncher().execute(request.build(), summary);
+      if (mode.equals("rerun")) {
+        rerun(session, parameters);
+      } else {
+        session.getLauncher().execute(request.build(), summary);
+      }
+    } // the session's end writes the report
+    if (args.length > 1 && args[1].equals("rerun")) {
+      System.exit(0);
     }
     System.out.println("SUITE succeeded=" + summary.getSummary().getTestsSucceededCount() + " failed="
         + summary.getSummary().getTestsFailedCount());
     System.exit(0);
+  }
+
+  /**
+   * Runs {@link Rerun}, then runs its failed tests again in the same launcher session, selected by unique id,
+   * as Surefire's {@code rerunFailingTestsCount} does; prints each failure's exception and both summaries.
+   */
+  private static void rerun(LauncherSession session, Map<String, String> parameters) {
+    java.util.List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.junit.platform.launcher.TestExecutionListener failures = new org.junit.platform.launcher.TestExecutionListener() {
+      @Override
+      public void executionFinished(org.junit.platform.launcher.TestIdentifier id, org.junit.platform.engine.TestExecutionResult result) {
+        if (id.isTest() && result.getStatus() == org.junit.platform.engine.TestExecutionResult.Status.FAILED) {
+          failed.add(id.getUniqueId());
+          System.out.println("FAILED " + id.getDisplayName() + " " + result.getThrowable().map(t -> t.getClass().getName()).orElse(""));
+        }
+      }
+    };
+    SummaryGeneratingListener first = new SummaryGeneratingListener();
+    session.getLauncher().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Rerun.class))
+        .configurationParameters(parameters).build(), first, failures);
+    java.util.List<String> rerun = java.util.List.copyOf(failed);
+    failed.clear();
+    SummaryGeneratingListener again = new SummaryGeneratingListener();
+    session.getLauncher().execute(LauncherDiscoveryRequestBuilder.request()
+        .selectors(rerun.stream().map(org.junit.platform.engine.discovery.DiscoverySelectors::selectUniqueId).toList())
+        .configurationParameters(parameters).build(), again, failures);
+    System.out.println("FIRST succeeded=" + first.getSummary().getTestsSucceededCount() + " failed="
+        + first.getSummary().getTestsFailedCount());
+    System.out.println("RERUN succeeded=" + again.getSummary().getTestsSucceededCount() + " failed="
+        + again.getSummary().getTestsFailedCount());
+  }
+
+  /**
+   * A test the API refuses while its window lasts (its request and its one retry, each answered 429 with
+   * {@code Retry-After: 1}): it asserts 200, so without the extension it would read as a regression. And a
+   * test the window does not touch.
+   */
+  @RateLimitedApiTest
+  public static class Rerun {
+    @Test void throttledOnce(okhttp3.OkHttpClient c) { org.junit.jupiter.api.Assertions.assertEquals(200, status(c, "/limited")); }
+    @Test void fine(okhttp3.OkHttpClient c) { org.junit.jupiter.api.Assertions.assertEquals(200, status(c, "/items")); }
+
+    static int status(okhttp3.OkHttpClient client, String path) {
+      String target = okhttp3.HttpUrl.get(url).newBuilder().encodedPath(path).build().toString();
+      try (okhttp3.Response r = client.newCall(new okhttp3.Request.Builder().url(target).build()).execute()) {
+        r.body().string();
+        return r.code();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** A test stuck in a request that never ends, holding its permit: the worker that runs it is killed. */

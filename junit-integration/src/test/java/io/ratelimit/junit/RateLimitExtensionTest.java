@@ -309,6 +309,7 @@ class RateLimitExtensionTest {
   }
 
   @RateLimitedApiTest
+  @ExpectRateLimits // provokes 429s on purpose: its requests may run out of retries, and that is what it is about
   static class StormFixture {
     @Test void t1(OkHttpClient c, WorkerInfo w) { storm(c, w, "t1"); }
     @Test void t2(OkHttpClient c, WorkerInfo w) { storm(c, w, "t2"); }

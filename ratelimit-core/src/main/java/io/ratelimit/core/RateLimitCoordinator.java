@@ -118,6 +118,15 @@ public final class RateLimitCoordinator implements AutoCloseable {
   }
 
   /**
+   * How long each API's request starts have been paused so far by {@code Retry-After} or a spent quota, as
+   * this JVM heard of the pauses; APIs never paused are absent. The report leaves these seconds out when it
+   * reads the rate an API took.
+   */
+  public Map<String, Duration> pausedTime() {
+    return clients.pacing().pausedSoFar();
+  }
+
+  /**
    * What each API's refusals taught the run, as far as this JVM has seen: the delay between starts the API
    * needed above its configured one, kept as the floor for the rest of the run (see
    * {@code PYTEST_ADAPTIVE_DELAY}). APIs that taught nothing are absent.

@@ -237,6 +237,61 @@ class RetryOn429Test {
     assertEquals(1, s.exhausted());
   }
 
+  /**
+   * The client still returns the last 429 (code outside a test sees no change), and the test that made the
+   * call hears that it was throttled: the API, the attempts, the last Retry-After and the run's spacing.
+   */
+  @Test
+  void whenRetriesRunOutTheTestThatMadeTheCallHearsOfIt() throws IOException {
+    for (int i = 0; i < 3; i++) {
+      server.then(429, "Retry-After", "0");
+    }
+    server.then(503, "Retry-After", "1").then(200); // the last answer: not waited for (OkHttp itself repeats a 503 with 0)
+    java.util.List<RateLimitExhaustedException> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OkHttpClient client = coordinator.newClient(config().apiName("billing").rateLimitDelay(Duration.ofMillis(5)).build());
+    RateLimitedClients.testAttribution().enter("A#throttled", heard::add);
+    try (Response r = get(client)) {
+      assertEquals(503, r.code(), "the raw last response, as before");
+    } finally {
+      RateLimitedClients.testAttribution().exit();
+    }
+    try (Response r = get(client)) {
+      assertEquals(200, r.code()); // no test on this thread: nobody to tell, and nothing to tell
+    }
+
+    assertEquals(1, heard.size(), heard.toString());
+    RateLimitExhaustedException e = heard.get(0);
+    assertEquals("billing", e.api());
+    assertEquals(RateLimitExhaustedException.Reason.RETRIES_EXHAUSTED, e.reason());
+    assertEquals(4, e.attempts());
+    assertEquals(503, e.lastStatus());
+    assertEquals(java.util.Optional.of(Duration.ofSeconds(1)), e.lastRetryAfter());
+    assertTrue(e.effectiveDelay().isPresent() && e.effectiveDelay().get().toMillis() >= 5, e.effectiveDelay().toString());
+    assertTrue(e.request().startsWith("GET http://localhost:"), e.request()); // redacted: no path, no query
+    assertTrue(e.getMessage().startsWith("throttled, not broken: GET http://") && e.getMessage().contains("API 'billing' answered 503 "
+        + "to the last of 4 attempts"), e.getMessage());
+    assertEquals(1, coordinator.testStatistics().get("A#throttled").exhausted());
+    assertTrue(coordinator.pausedTime().containsKey("billing"), "the last Retry-After paused the API's starts: " + coordinator.pausedTime());
+  }
+
+  /** A request that waited PYTEST_PERMIT_TIMEOUT for a permit goes without one, and its test hears it was throttled. */
+  @Test
+  void aPermitTimeoutIsToldToTheTestToo() throws IOException {
+    server.then(200).then(200);
+    java.util.List<RateLimitExhaustedException> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OkHttpClient client = coordinator.newClient(config().maxConcurrentRequests(1).permitTimeout(Duration.ofMillis(200)).build());
+    RateLimitedClients.testAttribution().enter("A#timedOut", heard::add);
+    try (Response held = get(client); Response second = get(client)) { // the first holds the one permit until closed
+      assertEquals(200, second.code(), "sent without a permit, as before");
+    } finally {
+      RateLimitedClients.testAttribution().exit();
+    }
+    assertEquals(1, heard.size(), heard.toString());
+    assertEquals(RateLimitExhaustedException.Reason.PERMIT_TIMEOUT, heard.get(0).reason());
+    assertTrue(heard.get(0).getMessage().contains("PYTEST_PERMIT_TIMEOUT"), heard.get(0).getMessage());
+    assertEquals(1, coordinator.testStatistics().get("A#timedOut").permitTimeouts());
+  }
+
   @Test
   void wrapKeepsTheUsersInterceptorsAndTimeouts() throws IOException {
     server.then(429, "Retry-After", "0").then(200);

@@ -3,6 +3,7 @@ package io.ratelimit.junit.internal;
 import io.ratelimit.core.ApiStats;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 
 /** The lines printed at the end of the run. */
 final class ConsoleSummary {
@@ -24,6 +25,17 @@ final class ConsoleSummary {
         : "parallel throughout"));
     out.append(String.format(Locale.ROOT, "suite       %d tests, %.1f s wall, %.1f s of tests, speed-up %.2fx%n",
         data.suite().tests(), data.suite().wallMs() / 1000.0, data.suite().testTimeMs() / 1000.0, data.suite().speedup()));
+    if (!data.verdicts().isEmpty()) {
+      java.util.List<String> counts = new java.util.ArrayList<>();
+      data.verdicts().forEach((verdict, n) -> counts.add(n + " " + verdict));
+      out.append(String.format(Locale.ROOT, "verdicts    %s%n", String.join("; ", counts)));
+    }
+    if (!data.throttledList().isEmpty()) {
+      out.append(String.format(Locale.ROOT, "throttled   %d test(s) at the end, %d passed on re-run (the limiter gave up on a request: "
+          + "not a regression): %s%n", data.throttledTests(),
+          data.verdicts().getOrDefault(Verdict.THROTTLED_PASSED_ON_RERUN.label(), 0L),
+          String.join(", ", data.throttledList().stream().limit(5).map(Map.Entry::getKey).toList()) + (data.throttledList().size() > 5 ? ", ..." : "")));
+    }
     data.leaseWaits().forEach((resource, w) -> out.append(String.format(Locale.ROOT,
         "lease       %s: %d leases, %d not granted, waited %d ms in all, max %d ms%n", resource, w.acquisitions(), w.unavailable(),
         w.totalWaitMs(), w.maxWaitMs())));

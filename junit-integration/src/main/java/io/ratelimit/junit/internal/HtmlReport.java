@@ -38,6 +38,7 @@ final class HtmlReport {
     card(html, "retries", Long.toString(t.retries()));
     card(html, "success rate", pct(t.successRate()));
     card(html, "avg retry delay", String.format(Locale.ROOT, "%.0f ms", t.avgRetryDelayMs()));
+    card(html, "throttled tests", Long.toString(data.throttledTests()));
     card(html, "suite wall time", String.format(Locale.ROOT, "%.1f s", data.suite().wallMs() / 1000.0));
     card(html, "speed-up", String.format(Locale.ROOT, "%.2fx", data.suite().speedup()));
     html.append("</div>");
@@ -58,6 +59,14 @@ final class HtmlReport {
         .append("</p>");
 
     html.append("<h2>Timeline</h2>").append(chart(data.timeline()));
+    if (!data.verdicts().isEmpty()) {
+      html.append("<h2>Verdicts</h2><p>");
+      data.verdicts().forEach((verdict, n) -> html.append("<span class=\"card\"><b>").append(n).append("</b>").append(esc(verdict))
+          .append("</span> "));
+      html.append("</p><p><small>throttled: the limiter gave up on one of the test's requests (retries exhausted on 429/503, or no "
+          + "permit in time); the test says nothing about the code under test</small></p>");
+      html.append(testTable(data.throttledList(), "no test was throttled"));
+    }
     html.append("<h2>Tests that waited longest</h2>").append(testTable(data.topWaiters(), "no test waited"));
     html.append("<h2>Tests that got 429s</h2>").append(testTable(data.topRateLimited(), "no test got a 429"));
     html.append("<details><summary>All ").append(data.tests().size()).append(" tests</summary>")
@@ -105,11 +114,11 @@ final class HtmlReport {
     if (rows.isEmpty()) {
       return "<p><small>" + esc(none) + "</small></p>";
     }
-    StringBuilder out = new StringBuilder("<table><tr><th>test</th><th>runs</th><th>requests</th><th>attempts</th><th>429s</th>"
-        + "<th>retries</th><th>permit wait</th><th>turn wait</th><th>lease wait</th><th>waited in all</th><th>own time</th></tr>");
+    StringBuilder out = new StringBuilder("<table><tr><th>test</th><th>verdict</th><th>runs</th><th>requests</th><th>attempts</th>"
+        + "<th>429s</th><th>retries</th><th>permit wait</th><th>turn wait</th><th>lease wait</th><th>waited in all</th><th>own time</th></tr>");
     rows.forEach(e -> {
       ReportData.TestFigures t = e.getValue();
-      out.append("<tr>").append(td(e.getKey())).append(td(t.runs())).append(td(t.requests())).append(td(t.attempts()))
+      out.append("<tr>").append(td(e.getKey())).append(td(t.verdict() == null ? "" : t.verdict())).append(td(t.runs())).append(td(t.requests())).append(td(t.attempts()))
           .append(td(t.rateLimited())).append(td(t.retries())).append(td(seconds(t.permitWaitMs()))).append(td(seconds(t.turnWaitMs())))
           .append(td(seconds(t.leaseWaitMs()))).append(td(seconds(t.waitedMs()))).append(td(seconds(t.durationMs()))).append("</tr>");
     });

@@ -19,6 +19,15 @@ public final class JUnitSettings {
   static final SettingKey CATEGORY_LIMITS = SettingKey.of("category-limits");
   static final SettingKey TEST_SLOT_TIMEOUT = SettingKey.of("test-slot-timeout");
   static final SettingKey STATS_REPORT = SettingKey.of("stats-report");
+  static final SettingKey THROTTLED_TESTS = SettingKey.of("throttled-tests");
+
+  /** What a test whose requests the limiter gave up on ends as ({@code PYTEST_THROTTLED_TESTS}). */
+  public enum Throttled {
+    /** Failed, with {@link io.ratelimit.core.RateLimitExhaustedException}: Surefire's {@code rerunFailingTestsCount} re-runs it. */
+    FAIL,
+    /** Aborted (JUnit's skipped), with the reason: the build stays green, the report counts it. */
+    ABORT
+  }
 
   /** The seed's table: how many tests of each tag may run at once across the run. */
   static final Map<String, Integer> DEFAULT_CATEGORY_LIMITS = Map.of("unit", 8, "integration", 4, "e2e", 10, "live", 10);
@@ -32,8 +41,10 @@ public final class JUnitSettings {
    * @param categoryLimits tag to how many tests with it may run at once
    * @param testSlotTimeout longest wait for a test's turn
    * @param reportDirectory where the report is written
+   * @param throttled what a throttled test ends as
    */
-  public record RunSettings(RateLimitConfig config, Map<String, Integer> categoryLimits, Duration testSlotTimeout, Path reportDirectory) {}
+  public record RunSettings(RateLimitConfig config, Map<String, Integer> categoryLimits, Duration testSlotTimeout, Path reportDirectory,
+      Throttled throttled) {}
 
   /** JUnit configuration parameters (system properties and junit-platform.properties included) over the environment. */
   public static SettingsSource source(Function<String, Optional<String>> configurationParameters) {
@@ -53,8 +64,9 @@ public final class JUnitSettings {
     Duration slotTimeout = reader.read(TEST_SLOT_TIMEOUT, Duration.ofMinutes(30), ValueParsers.seconds(1, 86_400)).value();
     CoreSettings.checkLeaseSettings(reader); // validated with the rest here; the coordinator keeps them
     String report = reader.read(STATS_REPORT, "target/ratelimit-report", ValueParsers.matching("[^\\u0000]{1,1024}", "a directory path")).value();
+    Throttled throttled = reader.read(THROTTLED_TESTS, Throttled.FAIL, ValueParsers.choice(Throttled.class)).value();
     reader.throwIfInvalid();
-    return new RunSettings(config, Map.copyOf(categories), slotTimeout, Path.of(report));
+    return new RunSettings(config, Map.copyOf(categories), slotTimeout, Path.of(report), throttled);
   }
 
   /** {@code tag=cap[,tag=cap...]}, e.g. {@code e2e=10,live=10}. */

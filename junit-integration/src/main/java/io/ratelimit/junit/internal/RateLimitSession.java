@@ -154,6 +154,19 @@ public final class RateLimitSession {
   }
 
   /**
+   * Counts how a test execution ended, for its verdict: {@code cause} is what JUnit says it ended with (null
+   * when it passed). A re-run (Surefire's {@code rerunFailingTestsCount}) ends the same unique id again.
+   */
+  public void testEnded(String test, String uniqueId, Throwable cause, boolean aborted) {
+    testFigures(test).ended(uniqueId, ThrottledTests.outcome(cause, aborted));
+  }
+
+  /** What a throttled test ends as ({@code PYTEST_THROTTLED_TESTS}). */
+  public JUnitSettings.Throttled throttled() {
+    return settings.throttled();
+  }
+
+  /**
    * Counts what a test waited for before it started: its turn ({@code PYTEST_WORKERS} threads, run mode,
    * {@code @RunAlone}, category caps) and its leases.
    */

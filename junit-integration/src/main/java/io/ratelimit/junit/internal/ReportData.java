@@ -61,9 +61,11 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
    * @param permitWaitMs waits for in-flight permits and start slots
    * @param turnWaitMs waits for its turn: a test thread, the run mode, {@code @RunAlone}, category caps
    * @param leaseWaitMs waits for its {@code @ExclusiveResource} and {@code @PoolResources} leases
+   * @param throttled runs that ended throttled (the limiter gave up on one of its requests)
+   * @param verdict how it ended, over every run ({@link Verdict}); null when no run's end was seen
    */
   record TestFigures(long runs, long durationMs, long requests, long attempts, long rateLimited, long retries, long permitWaitMs,
-      long turnWaitMs, long leaseWaitMs) {
+      long turnWaitMs, long leaseWaitMs, long throttled, String verdict) {
 
     /** Everything it waited for. */
     @com.fasterxml.jackson.annotation.JsonIgnore
@@ -74,7 +76,7 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     TestFigures plus(TestFigures o) {
       return new TestFigures(runs + o.runs, durationMs + o.durationMs, requests + o.requests, attempts + o.attempts,
           rateLimited + o.rateLimited, retries + o.retries, permitWaitMs + o.permitWaitMs, turnWaitMs + o.turnWaitMs,
-          leaseWaitMs + o.leaseWaitMs);
+          leaseWaitMs + o.leaseWaitMs, throttled + o.throttled, Verdict.worse(verdict, o.verdict));
     }
 
     /** A test's figures as one worker counts them while it runs. */
@@ -83,6 +85,8 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
       private final java.util.concurrent.atomic.LongAdder nanos = new java.util.concurrent.atomic.LongAdder();
       private final java.util.concurrent.atomic.LongAdder turnNanos = new java.util.concurrent.atomic.LongAdder();
       private final java.util.concurrent.atomic.LongAdder leaseNanos = new java.util.concurrent.atomic.LongAdder();
+      /** By unique id, how each execution ended: a re-run in the same launcher session adds to its id's list. */
+      private final Map<String, List<Verdict.Outcome>> executions = new java.util.concurrent.ConcurrentHashMap<>();
 
       void ran(long durationNanos) {
         runs.increment();
@@ -94,10 +98,16 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
         leaseNanos.add(lease);
       }
 
+      void ended(String uniqueId, Verdict.Outcome outcome) {
+        executions.computeIfAbsent(uniqueId, id -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(outcome);
+      }
+
       /** With the requests the core counted for the test. */
       TestFigures figures(io.ratelimit.core.ApiStats requests) {
+        long throttled = executions.values().stream().flatMap(List::stream).filter(o -> o == Verdict.Outcome.THROTTLED).count();
+        String verdict = executions.values().stream().map(e -> Verdict.of(e).label()).reduce(null, Verdict::worse);
         return new TestFigures(runs.sum(), ms(nanos.sum()), requests.requests(), requests.attempts(), requests.rateLimited(),
-            requests.retries(), requests.permitWaitMs(), ms(turnNanos.sum()), ms(leaseNanos.sum()));
+            requests.retries(), requests.permitWaitMs(), ms(turnNanos.sum()), ms(leaseNanos.sum()), throttled, verdict);
       }
 
       private static long ms(long nanos) {
@@ -120,6 +130,31 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
         .sorted(java.util.Comparator.comparingLong((Map.Entry<String, TestFigures> e) -> e.getValue().rateLimited()).reversed()
             .thenComparing(Map.Entry::getKey))
         .limit(TOP).toList();
+  }
+
+  /** How many tests ended with each verdict ({@link Verdict}, best first), for the tests whose end was seen. */
+  Map<String, Long> verdicts() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Verdict v : Verdict.values()) {
+      long n = tests.values().stream().filter(t -> v.label().equals(t.verdict())).count();
+      if (n > 0) {
+        out.put(v.label(), n);
+      }
+    }
+    return out;
+  }
+
+  /** Tests that ended throttled: the limiter gave up on one of their requests; they say nothing about the code. */
+  long throttledTests() {
+    return verdicts().getOrDefault(Verdict.THROTTLED.label(), 0L);
+  }
+
+  /** The tests that were throttled at some run (passed on re-run or not), most 429s first. */
+  List<Map.Entry<String, TestFigures>> throttledList() {
+    return tests.entrySet().stream().filter(e -> e.getValue().throttled() > 0)
+        .sorted(java.util.Comparator.comparingLong((Map.Entry<String, TestFigures> e) -> e.getValue().rateLimited()).reversed()
+            .thenComparing(Map.Entry::getKey))
+        .toList();
   }
 
   /**
@@ -182,7 +217,9 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     JsonNode statsJson = Json.read(stats.toJson());
     doc.put("generatedAt", generatedAt.toString());
     doc.put("coordination", stats.coordination());
-    doc.put("totals", statsJson.get("totals"));
+    com.fasterxml.jackson.databind.node.ObjectNode totals = statsJson.get("totals").deepCopy();
+    totals.put("throttled", throttledTests()); // tests, not requests: the ones that ended throttled
+    doc.put("totals", totals);
     doc.put("workers", statsJson.get("workers"));
     doc.put("apis", statsJson.get("apis"));
     Map<String, Object> modeJson = new LinkedHashMap<>();
@@ -195,6 +232,7 @@ record ReportData(Instant generatedAt, RateLimitStats stats, RunMode mode, Map<S
     doc.put("leaseWaits", leaseWaits);
     doc.put("learnedDelays", learned);
     doc.put("advice", advice);
+    doc.put("verdicts", verdicts());
     doc.put("tests", tests);
     doc.put("topWaiters", topWaiters().stream().map(Map.Entry::getKey).toList());
     doc.put("topRateLimited", topRateLimited().stream().map(Map.Entry::getKey).toList());

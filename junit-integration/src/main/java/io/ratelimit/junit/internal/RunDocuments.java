@@ -31,11 +31,12 @@ final class RunDocuments {
     return DocumentKind.of(name, Json::write, text -> Json.read(text, type));
   }
 
-  /** A timeline's samples; one shared by an older build has no delay ({@code -1}: not known). */
+  /** A timeline's samples; one shared by an older build has no delay ({@code -1}: not known) and no pause. */
   private static List<Timeline.Sample> samples(String text) {
     List<Timeline.Sample> samples = new ArrayList<>();
     Json.read(text).forEach(n -> samples.add(new Timeline.Sample(n.get("epochSecond").asLong(), n.get("requests").asLong(),
-        n.get("rateLimited").asLong(), n.get("retries").asLong(), n.has("delayMs") ? n.get("delayMs").asDouble() : -1)));
+        n.get("rateLimited").asLong(), n.get("retries").asLong(), n.has("delayMs") ? n.get("delayMs").asDouble() : -1,
+        n.has("pausedMs") ? n.get("pausedMs").asLong() : 0)));
     return samples;
   }
 }

@@ -17,10 +17,17 @@ import java.util.concurrent.TimeUnit;
 final class Timeline implements AutoCloseable {
   static final int SHARE_EVERY = 10;
   /**
-   * One sample: cumulative counts at an epoch second, and the widest effective spacing of the APIs this
-   * worker paces ({@code PYTEST_RATE_LIMIT_DELAY}, or wider while the API refuses; -1 before any).
+   * One sample: cumulative counts at an epoch second, the widest effective spacing of the APIs this
+   * worker paces ({@code PYTEST_RATE_LIMIT_DELAY}, or wider while the API refuses; -1 before any), and the
+   * time its starts were paused so far (a {@code Retry-After}, a spent quota; the most paused API's), which
+   * the advice leaves out of the seconds it reads a rate from.
    */
-  record Sample(long epochSecond, long requests, long rateLimited, long retries, double delayMs) {}
+  record Sample(long epochSecond, long requests, long rateLimited, long retries, double delayMs, long pausedMs) {
+    /** A sample with no pause known (one shared by an older build). */
+    Sample(long epochSecond, long requests, long rateLimited, long retries, double delayMs) {
+      this(epochSecond, requests, rateLimited, retries, delayMs, 0);
+    }
+  }
 
   private final RateLimitCoordinator coordinator;
   private final List<Sample> samples = new ArrayList<>();
@@ -46,7 +53,8 @@ final class Timeline implements AutoCloseable {
   synchronized void sample() {
     ApiStats t = coordinator.localStatistics().values().stream().reduce(ApiStats.EMPTY, ApiStats::plus);
     double delayMs = coordinator.effectiveDelays().values().stream().mapToDouble(d -> d.toNanos() / 1e6).max().orElse(-1);
-    samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries(), delayMs));
+    long pausedMs = coordinator.pausedTime().values().stream().mapToLong(java.time.Duration::toMillis).max().orElse(0);
+    samples.add(new Sample(System.currentTimeMillis() / 1000, t.requests(), t.rateLimited(), t.retries(), delayMs, pausedMs));
     if (samples.size() % SHARE_EVERY == 0) {
       share();
     }

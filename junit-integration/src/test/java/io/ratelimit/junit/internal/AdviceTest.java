@@ -23,7 +23,7 @@ class AdviceTest {
   }
 
   private static ReportData.TestFigures test(long turnMs, long leaseMs) {
-    return new ReportData.TestFigures(1, 1000, 1, 1, 0, 0, 0, turnMs, leaseMs);
+    return new ReportData.TestFigures(1, 1000, 1, 1, 0, 0, 0, turnMs, leaseMs, 0, "passed");
   }
 
   /** One worker sending {@code perSecond} attempts a second, {@code refused} of them answered 429, for {@code seconds}. */
@@ -101,6 +101,63 @@ class AdviceTest {
   void otherwiseTheLimitsFit() {
     assertEquals("0 429s and 0.5 s of permit waits (1% of the tests' time): the limits fit this suite; nothing to change",
         Advice.of(totals(140, 0, 500), CONFIG, SUITE, timeline(20, 7, 0), Map.of(), Map.of("A#a", test(100, 0)), Map.of()));
+  }
+
+  /**
+   * A suite whose API refuses everything (52 tests, 4 attempts each, every one answered 429): the adaptive
+   * delay widened to 121 ms against its 100 ms floor, which used to be advised as the delay to set. No delay
+   * fixes an API that takes nothing.
+   */
+  @Test
+  void anApiThatRefusedEveryAttemptIsNotGivenADelay() {
+    RateLimitConfig config = ADAPTIVE.toBuilder().rateLimitDelay(Duration.ofMillis(100)).build();
+    Map<String, ReportData.TestFigures> tests = new java.util.TreeMap<>();
+    for (int t = 1; t <= 52; t++) {
+      tests.put("ItemsTest#t" + t, new ReportData.TestFigures(1, 9_000, 1, 4, 4, 3, 100, 0, 0, 1, "throttled"));
+    }
+    String advice = Advice.of(totals(208, 208, 5_200), config, SUITE, delays(103, 133, 121), Map.of(), tests, Map.of());
+    assertEquals("52 test(s) ended throttled, not broken (the limiter gave up on one of their requests); the API refused every attempt "
+        + "(208 of 208 answered 429 or 503): no delay or cap fixes that; check the quota of the API account the tests use, their "
+        + "credentials, and the limits the API sets for them", advice);
+  }
+
+  /**
+   * Four workers, a fixed delay of 10 ms (five times too short) against a strict 20 requests/s API (a leaky
+   * bucket with no burst) that answers every 429 with {@code Retry-After: 1}: after each pause one request
+   * gets through and the next ones are refused, so the run is paused 970 ms of every second. Counted over
+   * whole seconds, the API took 1 request/s (the advice used to be PYTEST_RATE_LIMIT_DELAY=1.100); paused
+   * seconds say nothing about its rate.
+   */
+  @Test
+  void secondsPausedByRetryAfterAreNotReadAsTheApisRate() {
+    RateLimitConfig config = CONFIG.toBuilder().rateLimitDelay(Duration.ofMillis(10)).build();
+    Map<String, List<Timeline.Sample>> timeline = new java.util.TreeMap<>();
+    for (int w = 1; w <= 4; w++) {
+      List<Timeline.Sample> samples = new ArrayList<>();
+      for (int s = 0; s <= 30; s++) { // one attempt a second each: worker 1's gets through, the others' are refused
+        samples.add(new Timeline.Sample(1_000 + s, (s + 1) / 2, w == 1 ? 0 : s, s / 2, 10, 970L * s));
+      }
+      timeline.put("fork-" + w, samples);
+    }
+    String advice = Advice.of(totals(120, 90, 2_000), config, SUITE, timeline, Map.of(), Map.of(), Map.of());
+    assertEquals("75.0% of attempts were answered 429, and Retry-After paused the run for 29.1 s of the 30 s it refused some: how many "
+        + "requests/s the API takes cannot be read from paused seconds; between pauses it refused starts 0.010 s apart: set "
+        + "PYTEST_ADAPTIVE_DELAY=true, which learns the spacing the API needs from its refusals, or raise PYTEST_RATE_LIMIT_DELAY step by "
+        + "step (try 0.020, twice the delay) and look again", advice);
+    assertTrue(!advice.contains("1.0 requests/s") && !advice.contains("1.100"), advice);
+  }
+
+  /** Paused half of every second it refused some: the rate is read from the other half (25 accepted in 0.5 s: 50 a second). */
+  @Test
+  void theRateIsReadFromTheTimeTheRunWasNotPaused() {
+    RateLimitConfig config = CONFIG.toBuilder().rateLimitDelay(Duration.ofMillis(10)).build();
+    List<Timeline.Sample> samples = new ArrayList<>();
+    for (int s = 0; s <= 10; s++) {
+      samples.add(new Timeline.Sample(1_000 + s, 30L * s, 5L * s, 0, 10, 500L * s));
+    }
+    String advice = Advice.of(totals(300, 50, 0), config, SUITE, Map.of("w1", samples), Map.of(), Map.of(), Map.of());
+    assertEquals("16.7% of attempts were answered 429: in the seconds it refused some, the API took about 50.0 requests/s (not counting "
+        + "the 5.0 s Retry-After paused it), a spacing of 0.020 s; set PYTEST_RATE_LIMIT_DELAY=0.022 (10% above it)", advice);
   }
 
   @Test

@@ -219,6 +219,10 @@ public final class AdmissionInterceptor implements Interceptor {
     Permit permit = admission.map(Admission::permit).orElse(Permit.NONE);
     if (admission.isEmpty()) {
       counters.permitTimeout();
+      test.permitTimeout();
+      io.ratelimit.core.RateLimitedClients.testAttribution().throttled(chain.call(), new io.ratelimit.core.RateLimitExhaustedException(
+          limits.api(), io.ratelimit.core.RateLimitExhaustedException.Reason.PERMIT_TIMEOUT, chain.request().method() + " "
+          + chain.request().url().redact(), 0, 0, null, board.effectiveDelay(limits.api()).orElse(null)));
       LOG.warn("ratelimit-testkit: no in-flight permit for API '{}' within PYTEST_PERMIT_TIMEOUT ({} ms); "
           + "sending {} {} without one. Are responses left unclosed, or is the cap too low?",
           limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
@@ -246,6 +250,14 @@ public final class AdmissionInterceptor implements Interceptor {
    */
   private Pacing.Slot waitForOnTimeStart(Pacing.Slot first, WaitCondition cancelled) throws IOException {
     Pacing.Slot slot = first;
+    if (slot == Pacing.Slot.NOW) {
+      // an API with no spacing to keep still honours a pause this JVM heard of (a Retry-After), e.g. a re-run test's first request
+      long pausedUntil = board.pausedUntil(limits.api());
+      if (pausedUntil > StartSlots.epochNanosNow()) {
+        Waits.sleep(StartSlots.untilSlot(pausedUntil), cancelled); // bounded: a pause is at most PYTEST_MAX_BACKOFF
+      }
+      return slot;
+    }
     for (int attempt = 1, pauses = 0; ; attempt++) {
       board.saw(limits, slot);
       Duration wait = slot.startIn();

@@ -21,6 +21,7 @@ public final class PacingBoard {
     volatile long configuredNanos;
     volatile long learnedNanos;
     volatile long pausedUntil;
+    long pausedNanos; // the pauses heard of, overlaps counted once, their future part included (under the lock)
   }
 
   private Known known(String api) {
@@ -48,8 +49,29 @@ public final class PacingBoard {
   public void paused(String api, long untilEpochNanos) {
     Known k = known(api);
     synchronized (k) {
+      long from = Math.max(StartSlots.epochNanosNow(), k.pausedUntil); // from now on, or from where the pause it extends ends
+      if (untilEpochNanos > from) {
+        k.pausedNanos += untilEpochNanos - from;
+      }
       k.pausedUntil = Math.max(k.pausedUntil, untilEpochNanos);
     }
+  }
+
+  /**
+   * How long each API's starts have been paused so far, as this JVM heard of its pauses (from when it heard):
+   * seconds in which the API's rate cannot be read, for the report's advice. APIs never paused are absent.
+   */
+  public Map<String, Duration> pausedSoFar() {
+    Map<String, Duration> paused = new TreeMap<>();
+    long now = StartSlots.epochNanosNow();
+    apis.forEach((api, k) -> {
+      synchronized (k) {
+        if (k.pausedNanos > 0) {
+          paused.put(api, Duration.ofNanos(Math.max(0, k.pausedNanos - Math.max(0, k.pausedUntil - now))));
+        }
+      }
+    });
+    return paused;
   }
 
   /** The latest pause heard of for the API (epoch nanos; 0 for none). */
@@ -67,6 +89,12 @@ public final class PacingBoard {
       }
     });
     return learned;
+  }
+
+  /** The API's latest effective spacing, if it has been paced. */
+  public java.util.Optional<Duration> effectiveDelay(String api) {
+    Known k = apis.get(api);
+    return k == null || k.spacingNanos < 0 ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(k.spacingNanos));
   }
 
   /** Each API's latest effective spacing, for the APIs that have been paced. */

@@ -1,5 +1,8 @@
 package io.ratelimit.core.internal.retry;
 
+import io.ratelimit.core.RateLimitExhaustedException;
+import io.ratelimit.core.RateLimitedClients;
+import io.ratelimit.core.internal.pacing.PacingBoard;
 import io.ratelimit.core.internal.state.LimiterState;
 import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.internal.waits.WaitCondition;
@@ -20,7 +23,8 @@ import okhttp3.Response;
  * events (which feed the statistics) and keeps its metrics; the wait is this class's own, so
  * {@code Call.cancel()} ends it within 20 ms. No permit is held while it waits: the permit belongs to the
  * attempt and is released when the response is closed, before the wait. When retries run out, the last
- * response is returned as an ordinary one. Exceptions pass through untouched. A limiter that refuses to send
+ * response is returned as an ordinary one, and the test that made the call hears of it
+ * ({@link io.ratelimit.core.spi.TestAttribution#throttled}). Exceptions pass through untouched. A limiter that refuses to send
  * (no cluster could be had) fails the call here, before a connection to the server is opened.
  */
 public final class RetryOn429Interceptor implements Interceptor {
@@ -29,15 +33,22 @@ public final class RetryOn429Interceptor implements Interceptor {
   private final Retry retry;
   private final Predicate<Response> retried;
   private final LimiterState state;
+  private final String api;
+  private final PacingBoard board;
 
   /**
    * @param recorder this JVM's counters, for the per-test ones
    * @param counters the API's counters (requests and exhausted ones; the retry's events feed the rest)
    * @param retry the API's retry, its events already wired to {@code counters}
    * @param state the limiter state, asked whether it refuses to send; null when rate limiting is off
+   * @param api the API's name
+   * @param board this JVM's view of the pacing, for the effective delay a throttled call is reported with
    */
-  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry, LimiterState state) {
+  public RetryOn429Interceptor(StatsRecorder recorder, StatsRecorder.Counters counters, Retry retry, LimiterState state, String api,
+      PacingBoard board) {
     this.state = state;
+    this.api = api;
+    this.board = board;
     this.recorder = recorder;
     this.counters = counters;
     this.retry = retry;
@@ -58,7 +69,7 @@ public final class RetryOn429Interceptor implements Interceptor {
     Request request = chain.request();
     WaitCondition cancelled = chain.call()::isCanceled;
     Retry.AsyncContext<Response> context = retry.asyncContext();
-    while (true) {
+    for (int attempts = 1; ; attempts++) {
       Response response = chain.proceed(request);
       long waitMillis = replayable(request) ? context.onResult(response) : -1;
       if (waitMillis < 0) {
@@ -66,6 +77,9 @@ public final class RetryOn429Interceptor implements Interceptor {
         if (retried.test(response)) {
           counters.exhausted(); // retries ran out (or the body cannot be sent twice): the caller gets the 429
           test.exhausted();
+          if (state != null) { // rate limiting off: plain clients, whose 429s are the test's own business
+            RateLimitedClients.testAttribution().throttled(chain.call(), exhausted(request, response, attempts));
+          }
         }
         return response;
       }
@@ -73,6 +87,12 @@ public final class RetryOn429Interceptor implements Interceptor {
       test.retry(TimeUnit.MILLISECONDS.toNanos(waitMillis));
       Waits.sleep(Duration.ofMillis(waitMillis), cancelled);
     }
+  }
+
+  private RateLimitExhaustedException exhausted(Request request, Response response, int attempts) {
+    return new RateLimitExhaustedException(api, RateLimitExhaustedException.Reason.RETRIES_EXHAUSTED,
+        request.method() + " " + request.url().redact(), attempts, response.code(),
+        RetryDelays.retryAfter(response.header("Retry-After"), java.time.Instant.now()).orElse(null), board.effectiveDelay(api).orElse(null));
   }
 
   /** A one-shot or duplex body cannot be sent twice, so such a request is never retried. */

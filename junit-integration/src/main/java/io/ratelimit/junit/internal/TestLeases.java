@@ -79,6 +79,16 @@ public final class TestLeases implements AutoCloseable, org.junit.jupiter.api.ex
       }
 
       @Override
+      public ResourceLease acquireShared(String resource) {
+        return track(leases.acquireShared(resource));
+      }
+
+      @Override
+      public ResourceLease acquireShared(String resource, Duration maxWait) {
+        return track(leases.acquireShared(resource, maxWait));
+      }
+
+      @Override
       public ResourceLease acquireFromPool(String pool, int count) {
         return track(leases.acquireFromPool(pool, count));
       }

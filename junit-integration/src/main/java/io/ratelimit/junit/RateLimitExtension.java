@@ -180,12 +180,10 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
     if (!wanted(context) && hold == null && locks.isEmpty() && !unseenIsolated) {
       return;
     }
-    // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
+    // first the leases, then one of this JVM's PYTEST_WORKERS threads, then the turn: always in this order. Leases
+    // first, as a class takes its own before any test does: a test waiting for a lease holds no thread that the
+    // tests of a class holding that lease would need to finish (a cycle that only PYTEST_LEASE_WAIT would end)
     String test = owner(context);
-    long start = System.nanoTime();
-    context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
-    long threadWait = System.nanoTime() - start;
-    // leases before the turn: a test waiting for a resource holds no test slot meanwhile
     SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
     for (AnnotatedElement element : List.of(context.getRequiredTestClass(), context.getRequiredTestMethod())) {
       AnnotationSupport.findRepeatableAnnotations(element, PoolResources.class)
@@ -197,6 +195,9 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
     } finally {
       session(context).testWaited(test, 0, System.nanoTime() - leasesStart);
     }
+    long start = System.nanoTime();
+    context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
+    long threadWait = System.nanoTime() - start;
     boolean alone = AnnotationSupport.isAnnotated(context.getElement(), RunAlone.class)
         || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class) || unseenIsolated;
     long turnStart = System.nanoTime();

@@ -138,7 +138,9 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
   private static List<Class<?>> classes(ExtensionContext context) {
     List<Class<?>> classes = new ArrayList<>();
     for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
-      c.get().getElement().filter(Class.class::isInstance).map(Class.class::cast).ifPresent(classes::add);
+      c.get().getElement().filter(Class.class::isInstance).map(Class.class::cast)
+          .filter(type -> classes.isEmpty() || classes.get(classes.size() - 1) != type) // a class template and its invocation
+          .ifPresent(classes::add);
     }
     Collections.reverse(classes);
     return classes;

@@ -1,11 +1,13 @@
 package io.ratelimit.junit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ratelimit.core.ForkedJvm;
 import io.ratelimit.core.LeaseInfo;
 import io.ratelimit.core.RateLimitCoordinator;
+import io.ratelimit.hazelcast.testing.FreePorts;
 import io.ratelimit.settings.SettingsSource;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +41,7 @@ class JUnitLocksAcrossForksTest {
   }
 
   private Map<String, String> run(String name) {
+    // machine mode (the default): the run directory holds the lease tables
     Map<String, String> env = new HashMap<>();
     env.put("PYTEST_RUN_ID", name + "-" + UUID.randomUUID());
     env.put("PYTEST_RUN_DIR", dir.resolve("run").toString());
@@ -58,9 +61,26 @@ class JUnitLocksAcrossForksTest {
 
   @Test
   void writersReadersAndIsolatedTestsKeepApartAcrossFourForks() throws Exception {
+    keepApart(run("junit-locks"), 4);
+  }
+
+  /** The same in the run's embedded cluster (its lease tables live in Hazelcast), with three forks. */
+  @Test
+  void writersReadersAndIsolatedTestsKeepApartInAnEmbeddedCluster() throws Exception {
+    Map<String, String> env = run("junit-locks-cluster");
+    env.put("PYTEST_CLUSTER_MODE", "embedded");
+    env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(10)));
+    env.put("PYTEST_CLUSTER_PORT_COUNT", "10");
+    env.put("PYTEST_CLUSTER_JOIN_TIMEOUT", "30"); // forks starting at once on a loaded machine: room to form the cluster
+    keepApart(env, 3);
+    for (ForkedJvm fork : forks) {
+      assertFalse(fork.output().contains("goes on in local mode"), "a fork that could not join holds leases only within itself");
+    }
+  }
+
+  private void keepApart(Map<String, String> env, int workers) throws Exception {
     try (LockRecorder recorder = new LockRecorder()) {
-      Map<String, String> env = run("junit-locks");
-      for (int w = 1; w <= 4; w++) {
+      for (int w = 1; w <= workers; w++) {
         fork(env, "fork-" + w, recorder.url(), "junit-locks");
       }
       for (ForkedJvm fork : forks) {
@@ -68,10 +88,10 @@ class JUnitLocksAcrossForksTest {
         assertEquals(0, fork.awaitExit(BOUND));
       }
       // every stretch ran, once per fork
-      assertEquals(12, recorder.entered("writer"));
-      assertEquals(12, recorder.entered("reader"));
-      assertEquals(8, recorder.entered("isolated"));
-      assertEquals(12, recorder.entered("other"));
+      assertEquals(3 * workers, recorder.entered("writer"));
+      assertEquals(3 * workers, recorder.entered("reader"));
+      assertEquals(2 * workers, recorder.entered("isolated"));
+      assertEquals(3 * workers, recorder.entered("other"));
       assertEquals(List.of(), recorder.violations(), "no writer beside a writer or reader, no test beside an isolated one");
       System.out.println("JUnitLocksAcrossForksTest: at most " + recorder.maxReaders() + " readers inside at once");
     }

@@ -41,7 +41,8 @@ public final class ForkedSuite {
         }
         Class<?>[] fixtures = mode.equals("lock-hang") ? new Class<?>[] {LockFixtures.HangingWriter.class}
             : mode.equals("lock-wait") ? new Class<?>[] {LockFixtures.LateWriter.class}
-            : new Class<?>[] {LockFixtures.Writers.class, LockFixtures.Readers.class, LockFixtures.Alone.class, LockFixtures.Others.class};
+            : new Class<?>[] {LockFixtures.Writers.class, LockFixtures.ExclusiveWriter.class, LockFixtures.Readers.class,
+                LockFixtures.Alone.class, LockFixtures.Others.class};
         for (Class<?> fixture : fixtures) {
           request.selectors(selectClass(fixture));
         }

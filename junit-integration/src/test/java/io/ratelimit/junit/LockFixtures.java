@@ -48,6 +48,11 @@ final class LockFixtures {
     @Test void w3(TestInfo t) { inside("writer", t); }
   }
 
+  /** The library's own lease of the same name: one name space with JUnit's locks. */
+  public static class ExclusiveWriter {
+    @Test @ExclusiveResource("account") void e1(TestInfo t) { inside("writer", t); }
+  }
+
   /** The account read: each test holds it shared, around itself. */
   public static class Readers {
     @Test @ResourceLock(value = "account", mode = ResourceAccessMode.READ) void r1(TestInfo t) { inside("reader", t); }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * tests of other workers that name it wait, up to {@code PYTEST_LEASE_WAIT} (300 s); a longer wait fails
  * the test with the holder's name. Long waits are logged with the holder. The lease ends with the test,
  * whatever its outcome. Several resources are taken in name order, so two tests never wait for each other.
- * Works alone: it turns {@link RateLimitExtension} on by itself, as JUnit's composed annotations do.
+ * Works alone: it turns {@link RateLimitExtension} on by itself, as JUnit's composed annotations do. A JUnit
+ * {@code @ResourceLock} of the same name is the same lease (see {@link RateLimitExtension}).
  *
  * <pre>
  * &#64;Test

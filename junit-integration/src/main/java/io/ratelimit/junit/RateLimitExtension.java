@@ -3,9 +3,12 @@ package io.ratelimit.junit;
 import io.ratelimit.core.RateLimitCoordinator;
 import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.RateLimitStats;
+import io.ratelimit.junit.internal.ClassHold;
 import io.ratelimit.junit.internal.ForkAttachments;
+import io.ratelimit.junit.internal.JUnitLocks;
 import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
+import io.ratelimit.junit.internal.RunWideLocks;
 import io.ratelimit.junit.internal.TestLeases;
 import io.ratelimit.junit.internal.TestTurn;
 import io.ratelimit.junit.internal.ThrottledTests;
@@ -13,18 +16,19 @@ import io.ratelimit.core.ResourceLeases;
 import io.ratelimit.settings.InvalidSettingsException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.AnnotatedElement;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.OptionalInt;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -52,16 +56,28 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * makes unannotated parameters such as a plain {@code OkHttpClient} work in any class; tests that ask for
  * nothing are then left alone.
  *
+ * <p>Where it is active, JUnit's own {@code @ResourceLock}s and {@code @Isolated} hold across every worker
+ * of the run, not only within one JVM: each lock is also taken as the run-wide lease of its name
+ * ({@code READ} shared, {@code READ_WRITE} alone; the same lease as {@code @ExclusiveResource} of that name),
+ * and an {@code @Isolated} class runs while no other test of the run does. As JUnit's own scheduler does, a
+ * class that declares locks takes its own and all its tests' from its {@code @BeforeAll} to its end;
+ * otherwise each test takes its own. JUnit's names of per-JVM state ({@code Resources.SYSTEM_PROPERTIES},
+ * {@code SYSTEM_OUT}, {@code SYSTEM_ERR}, {@code LOCALE}, {@code TIME_ZONE}, {@code GLOBAL}) stay fork-local.
+ *
  * <p>A test whose request the limiter gave up on (retries exhausted on 429/503, or no permit in time) ends
  * "throttled", with {@link io.ratelimit.core.RateLimitExhaustedException}, whatever its body made of the
  * response, unless it is marked {@link ExpectRateLimits}; the report gives each test its verdict.
  */
-public final class RateLimitExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver, InvocationInterceptor,
-    TestWatcher {
+public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver,
+    InvocationInterceptor, TestWatcher {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RateLimitExtension.class);
   private static final String TURN = "turn";
   private static final String LEASES = "leases";
   private static final String THREAD = "thread";
+  private static final String HOLD = "class-hold";
+
+  /** Marks a class whose {@code beforeAll} this extension saw (its locks are then its hold's business). */
+  private record Seen(Class<?> testClass) {}
 
   /**
    * This JVM's session, started on first use. A bad setting is the user's configuration error, reported
@@ -97,35 +113,109 @@ public final class RateLimitExtension implements BeforeEachCallback, AfterEachCa
         .anyMatch(e -> Arrays.asList(e.value()).contains(RateLimitExtension.class));
   }
 
+  /**
+   * A class that declares JUnit locks (or is {@code @Isolated}) takes, before its {@code @BeforeAll}
+   * methods, the run-wide leases of its own and all its descendants' locks, then, if isolated, the turn
+   * alone; both end when JUnit closes the class's store. A class inside a holding one takes nothing more
+   * (an isolated one only its turn alone).
+   */
   @Override
-  public void beforeEach(ExtensionContext context) throws Exception {
-    if (!wanted(context)) {
+  public void beforeAll(ExtensionContext context) throws Exception {
+    Class<?> testClass = context.getRequiredTestClass();
+    context.getStore(NAMESPACE).put(new Seen(testClass), Boolean.TRUE);
+    List<Class<?>> enclosing = enclosing(context);
+    if (!RunWideLocks.classHolds(enclosing, testClass)) {
       return;
     }
-    // first one of this JVM's PYTEST_WORKERS threads, then the leases, then the turn: always in this order
+    ClassHold outer = context.getStore(NAMESPACE).get(HOLD, ClassHold.class); // an enclosing class's, if any
+    boolean isolate = JUnitLocks.isolated(testClass) && (outer == null || !outer.alone());
+    java.util.SortedMap<String, Boolean> locks = outer != null ? new TreeMap<>() : RunWideLocks.ofSubtree(enclosing, testClass);
+    if (locks.isEmpty() && !isolate) {
+      return; // fork-local locks only (JUnit's business alone), or the enclosing class's hold covers it
+    }
+    ClassHold hold = new ClassHold(session(context), owner(context), isolate || (outer != null && outer.alone()));
+    context.getStore(NAMESPACE).put(HOLD, hold); // closed with the class's store, whatever happens next
+    hold.take(locks, isolate);
+  }
+
+  /** The test classes enclosing the context's own (a {@code @Nested} one's), outermost first. */
+  private static List<Class<?>> enclosing(ExtensionContext context) {
+    List<Class<?>> classes = classes(context);
+    return classes.subList(0, classes.size() - 1);
+  }
+
+  /** The test classes from the outermost to the context's own. */
+  private static List<Class<?>> classes(ExtensionContext context) {
+    List<Class<?>> classes = new ArrayList<>();
+    for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+      c.get().getElement().filter(Class.class::isInstance).map(Class.class::cast)
+          .filter(type -> classes.isEmpty() || classes.get(classes.size() - 1) != type) // a class template and its invocation
+          .ifPresent(classes::add);
+    }
+    Collections.reverse(classes);
+    return classes;
+  }
+
+  /**
+   * The locks a test takes itself: none when a class above it holds them; else its JUnit locks, those of
+   * the classes above it whose {@code beforeAll} this extension did not see (registered on the method
+   * only), and its {@code @ExclusiveResource}s.
+   */
+  private static java.util.SortedMap<String, Boolean> testLocks(ExtensionContext context, ClassHold hold) {
+    java.util.SortedMap<String, Boolean> locks = new TreeMap<>();
+    if (hold != null) {
+      return locks; // the class's hold has them all
+    }
+    List<Class<?>> classes = classes(context);
+    for (int i = 0; i < classes.size(); i++) {
+      if (context.getStore(NAMESPACE).get(new Seen(classes.get(i))) == null) {
+        RunWideLocks.ofClass(classes.subList(0, i), classes.get(i)).forEach((name, alone) -> locks.merge(name, alone, Boolean::logicalOr));
+      }
+    }
+    RunWideLocks.ofMethod(classes.subList(0, classes.size() - 1), context.getRequiredTestClass(), context.getRequiredTestMethod())
+        .forEach((name, alone) -> locks.merge(name, alone, Boolean::logicalOr));
+    RunWideLocks.exclusiveResources(context.getRequiredTestClass(), locks);
+    RunWideLocks.exclusiveResources(context.getRequiredTestMethod(), locks);
+    return locks;
+  }
+
+  /** An {@code @Isolated} class above the test whose {@code beforeAll} this extension did not see: the test runs alone. */
+  private static boolean unseenIsolated(ExtensionContext context) {
+    return classes(context).stream().anyMatch(c -> JUnitLocks.isolated(c) && context.getStore(NAMESPACE).get(new Seen(c)) == null);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    ClassHold hold = context.getStore(NAMESPACE).get(HOLD, ClassHold.class); // the nearest enclosing class's
+    java.util.SortedMap<String, Boolean> locks = testLocks(context, hold);
+    boolean unseenIsolated = unseenIsolated(context);
+    if (!wanted(context) && hold == null && locks.isEmpty() && !unseenIsolated) {
+      return;
+    }
+    // first the leases, then one of this JVM's PYTEST_WORKERS threads, then the turn: always in this order. Leases
+    // first, as a class takes its own before any test does: a test waiting for a lease holds no thread that the
+    // tests of a class holding that lease would need to finish (a cycle that only PYTEST_LEASE_WAIT would end)
     String test = owner(context);
     ForkAttachments.register(context, session(context)); // the report's path and this fork's figures, when the engine is done
-    long start = System.nanoTime();
-    context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
-    long threadWait = System.nanoTime() - start;
-    // leases before the turn: a test waiting for a resource holds no test slot meanwhile
-    SortedSet<String> resources = new TreeSet<>();
     SortedMap<String, Map.Entry<Integer, String>> pools = new TreeMap<>();
     for (AnnotatedElement element : List.of(context.getRequiredTestClass(), context.getRequiredTestMethod())) {
-      AnnotationSupport.findRepeatableAnnotations(element, ExclusiveResource.class).forEach(r -> resources.add(r.value()));
       AnnotationSupport.findRepeatableAnnotations(element, PoolResources.class)
           .forEach(p -> pools.put(p.pool(), Map.entry(p.count(), p.items()))); // the method's wins over the class's
     }
     long leasesStart = System.nanoTime();
     try {
-      testLeases(context).take(resources, pools);
+      testLeases(context).take(locks, pools);
     } finally {
       session(context).testWaited(test, 0, System.nanoTime() - leasesStart);
     }
+    long start = System.nanoTime();
+    context.getStore(NAMESPACE).put(THREAD, session(context).workerThread(context.getDisplayName()));
+    long threadWait = System.nanoTime() - start;
     boolean alone = AnnotationSupport.isAnnotated(context.getElement(), RunAlone.class)
-        || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class);
+        || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), RunAlone.class) || unseenIsolated;
     long turnStart = System.nanoTime();
-    TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone);
+    TestTurn turn = TestTurn.start(session(context), test, context.getDisplayName(), context.getTags(), alone,
+        hold != null && hold.alone());
     session(context).testWaited(test, threadWait + System.nanoTime() - turnStart, 0);
     context.getStore(NAMESPACE).put(TURN, turn); // closed by afterEach, which JUnit runs even when this method failed
     // the requests this thread starts from now on are the test's, in the report, and their throttling is told to the test

@@ -13,10 +13,12 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * A worker JVM that runs {@link Fixture} through JUnit's own launcher, as a Surefire fork does, so the
- * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang|exclusive-alone|rerun]};
+ * launcher session (and with it the report) ends as it would in a real build. Usage: {@code ForkedSuite url [hang|exclusive-alone|rerun|junit-locks|junit-locks-off|lock-hang|lock-wait]};
  * with {@code hang} it also runs {@link Hanging}, whose test never ends (until the JVM is killed); with
  * {@code exclusive-alone} it runs {@link ExclusiveAlone} instead of {@link Fixture}; with {@code rerun}, {@link Rerun}
- * and then its failed tests again, as Surefire's {@code rerunFailingTestsCount} does.
+ * and then its failed tests again, as Surefire's {@code rerunFailingTestsCount} does. With {@code junit-locks},
+ * {@code lock-hang} or {@code lock-wait} it runs {@link LockFixtures} with JUnit's extension auto-detection
+ * on ({@code junit-locks-off}: the same without it, so only {@link LockFixtures.Others} has the extension).
  */
 public final class ForkedSuite {
   static String url;
@@ -33,9 +35,22 @@ public final class ForkedSuite {
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     try (LauncherSession session = LauncherFactory.openSession()) {
       String mode = args.length > 1 ? args[1] : "";
-      LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-          .selectors(selectClass(mode.equals("exclusive-alone") ? ExclusiveAlone.class : Fixture.class))
-          .configurationParameters(parameters);
+      LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request();
+      if (mode.startsWith("junit-locks") || mode.startsWith("lock-")) {
+        if (!mode.equals("junit-locks-off")) {
+          parameters.put("junit.jupiter.extensions.autodetection.enabled", "true");
+        }
+        Class<?>[] fixtures = mode.equals("lock-hang") ? new Class<?>[] {LockFixtures.HangingWriter.class}
+            : mode.equals("lock-wait") ? new Class<?>[] {LockFixtures.LateWriter.class}
+            : new Class<?>[] {LockFixtures.Writers.class, LockFixtures.ExclusiveWriter.class, LockFixtures.Readers.class,
+                LockFixtures.Alone.class, LockFixtures.Others.class};
+        for (Class<?> fixture : fixtures) {
+          request.selectors(selectClass(fixture));
+        }
+      } else {
+        request.selectors(selectClass(mode.equals("exclusive-alone") ? ExclusiveAlone.class : Fixture.class));
+      }
+      request.configurationParameters(parameters);
       if (mode.equals("hang")) {
         request.selectors(selectClass(Hanging.class));
       }

@@ -30,6 +30,23 @@ public interface ResourceLeases {
   ResourceLease acquire(String resource, Duration maxWait);
 
   /**
+   * Waits up to {@code PYTEST_LEASE_WAIT} for a shared use of {@code resource}: any number of shared
+   * holders at once, but never together with a sole holder ({@link #acquire(String)}). Once a sole holder
+   * waits, new shared holders wait behind it, so a stream of them cannot keep it out. The lease is listed
+   * under the resource's name like a sole one, once per holder.
+   *
+   * @throws LeaseUnavailableException when a sole holder kept it, naming its holder
+   */
+  ResourceLease acquireShared(String resource);
+
+  /**
+   * Waits up to {@code maxWait} for a shared use of {@code resource} (see {@link #acquireShared(String)}).
+   *
+   * @throws LeaseUnavailableException when a sole holder kept it, naming its holder
+   */
+  ResourceLease acquireShared(String resource, Duration maxWait);
+
+  /**
    * Waits up to {@code PYTEST_POOL_WAIT} until {@code count} resources of the pool named {@code pool} are
    * free at once, and takes them all in one step (never some of them).
    *
@@ -50,7 +67,7 @@ public interface ResourceLeases {
   /** The pool declared under {@code name}, by {@code PYTEST_RESOURCE_POOLS} or in code. */
   ResourcePool pool(String name);
 
-  /** Every live lease of the run, by resource. */
+  /** Every live lease of the run, by resource (a shared resource once per holder). */
   List<LeaseInfo> list();
 
   /**

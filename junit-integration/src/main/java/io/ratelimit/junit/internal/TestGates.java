@@ -20,6 +20,10 @@ import org.slf4j.Logger;
  * run is sequential or the test must run alone. Such an exclusive test also holds the {@code tests:gate}
  * permit for its whole run, and every test passes that gate on its way in, so none starts meanwhile.
  * Category caps are permits named after the test's tags. Permits are always taken in the same order.
+ *
+ * <p>A JUnit {@code @Isolated} class takes the exclusive turn for its whole life, from its
+ * {@code @BeforeAll} on; its own tests then run inside that turn and take only their category caps (they
+ * would otherwise wait for their own class).
  */
 final class TestGates {
   private static final Logger LOG = Logs.get(TestGates.class);
@@ -36,19 +40,30 @@ final class TestGates {
     this.timeout = timeout;
   }
 
-  /** Waits for the test's turn; the returned handle ends it. */
-  AutoCloseable enter(String testName, Set<String> tags, boolean alone) throws InterruptedIOException {
+  /**
+   * Waits for the test's turn; the returned handle ends it.
+   *
+   * @param alone the test runs alone: it waits until no other test runs, and none starts meanwhile
+   * @param insideAlone the test runs inside its class's turn alone ({@code @Isolated}), which it must not wait for
+   */
+  AutoCloseable enter(String testName, Set<String> tags, boolean alone, boolean insideAlone) throws InterruptedIOException {
     Deque<SharedPermit> held = new ArrayDeque<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      boolean exclusive = alone || coordinator.runMode().sequential();
-      SharedPermit gate = take(PermitName.testTurnstile(), 1, deadline, testName);
-      if (exclusive) {
+      boolean exclusive = !insideAlone && (alone || coordinator.runMode().sequential());
+      if (insideAlone) {
+        LOG.debug("ratelimit-testkit: {} runs inside its class's turn alone", testName);
+      } else if (exclusive) {
+        SharedPermit gate = take(PermitName.testTurnstile(), 1, deadline, testName);
         held.push(gate);
         held.push(take(PermitName.tests(), 1, deadline, testName));
       } else {
-        held.push(take(PermitName.tests(), PARALLEL_CAP, deadline, testName));
-        gate.close();
+        SharedPermit gate = take(PermitName.testTurnstile(), 1, deadline, testName);
+        try {
+          held.push(take(PermitName.tests(), PARALLEL_CAP, deadline, testName));
+        } finally {
+          gate.close(); // only passed through
+        }
       }
       for (String tag : new TreeSet<>(tags)) {
         Integer cap = categoryLimits.get(tag);

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -35,17 +34,19 @@ public final class TestLeases implements AutoCloseable, org.junit.jupiter.api.ex
   }
 
   /**
-   * Takes the annotated resources (in name order, so no two tests wait for each other), then the pools'
-   * items (in pool order, each pool in one step).
+   * Takes the annotated resources and JUnit's run-wide locks (in name order, so no two tests wait for each
+   * other; shared where only {@code READ} is asked), then the pools' items (in pool order, each pool in one step).
    *
+   * @param locks name to whether the test needs it alone ({@code @ExclusiveResource}, {@code READ_WRITE})
    * @param pools pool name to how many items it needs and the annotation's items (empty when none given)
    * @throws LeaseUnavailableException when a resource stayed held past {@code PYTEST_LEASE_WAIT}: the test fails
    * @throws org.opentest4j.TestAbortedException when too few pool items came free: the test is skipped
    */
-  public void take(SortedSet<String> resources, SortedMap<String, Map.Entry<Integer, String>> pools) {
-    for (String resource : resources) {
-      held.push(leases.acquire(resource));
-    }
+  public void take(SortedMap<String, Boolean> locks, SortedMap<String, Map.Entry<Integer, String>> pools) {
+    locks.forEach((name, alone) -> {
+      String lease = RunWideLocks.leaseName(name);
+      held.push(alone ? leases.acquire(lease) : leases.acquireShared(lease));
+    });
     pools.forEach((pool, need) -> {
       if (!need.getValue().isEmpty()) {
         coordinator.declarePool(ResourcePool.parse(pool, need.getValue())); // PYTEST_RESOURCE_POOLS wins
@@ -76,6 +77,16 @@ public final class TestLeases implements AutoCloseable, org.junit.jupiter.api.ex
       @Override
       public ResourceLease acquire(String resource, Duration maxWait) {
         return track(leases.acquire(resource, maxWait));
+      }
+
+      @Override
+      public ResourceLease acquireShared(String resource) {
+        return track(leases.acquireShared(resource));
+      }
+
+      @Override
+      public ResourceLease acquireShared(String resource, Duration maxWait) {
+        return track(leases.acquireShared(resource, maxWait));
       }
 
       @Override

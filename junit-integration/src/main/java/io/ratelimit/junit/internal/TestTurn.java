@@ -23,10 +23,11 @@ public final class TestTurn implements AutoCloseable {
    *
    * @param test the test's name in the report ({@code Class#method})
    * @param testName its display name, for messages
+   * @param insideAlone it runs inside its {@code @Isolated} class's turn alone (see {@link ClassHold})
    */
-  public static TestTurn start(RateLimitSession session, String test, String testName, Set<String> tags, boolean alone)
-      throws InterruptedIOException {
-    return new TestTurn(session, test, session.gates().enter(testName, tags, alone));
+  public static TestTurn start(RateLimitSession session, String test, String testName, Set<String> tags, boolean alone,
+      boolean insideAlone) throws InterruptedIOException {
+    return new TestTurn(session, test, session.gates().enter(testName, tags, alone, insideAlone));
   }
 
   /** Ends the turn: gives the permits back and counts the test's time. Idempotent. */

@@ -120,9 +120,14 @@ public final class ClusterLeaseStore implements LeaseStore {
   public Map<String, Map<String, LeaseTable.Lease>> free(String item) {
     Map<String, Map<String, LeaseTable.Lease>> out = new TreeMap<>();
     tables().forEach((key, leases) -> {
-      LeaseTable.Lease lease = leases.get(item);
-      if (lease != null && tables.executeOnKey(key, LeaseProcessor.free(item)).length > 0) {
-        out.put(key, Map.of(item, lease));
+      if (leases.keySet().stream().anyMatch(entry -> LeaseTable.itemOf(entry).equals(item))) {
+        // the processor answers the entries it ended (a shared item has one per holder)
+        List<String> ended = Arrays.asList(tables.executeOnKey(key, LeaseProcessor.free(item)));
+        Map<String, LeaseTable.Lease> freed = new TreeMap<>(leases);
+        freed.keySet().retainAll(ended);
+        if (!freed.isEmpty()) {
+          out.put(key, freed);
+        }
       }
     });
     return out;

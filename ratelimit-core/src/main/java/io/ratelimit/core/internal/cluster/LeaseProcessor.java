@@ -92,7 +92,7 @@ public final class LeaseProcessor extends TimedProcessor<LeaseTable, String[]> {
         affected = table.releaseHolder(holder);
         break;
       case FREE:
-        affected = table.free(items[0]);
+        affected = List.copyOf(table.free(items[0]).keySet());
         break;
       case DROP_EXPIRED:
         affected = table.dropExpired(nowMillis);

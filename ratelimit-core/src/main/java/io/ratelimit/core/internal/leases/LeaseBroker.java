@@ -95,10 +95,10 @@ public final class LeaseBroker {
       Map<String, Map<String, LeaseTable.Lease>> before = store.tables();
       for (Held held : open.values()) {
         Map<String, LeaseTable.Lease> table = before.getOrDefault(held.key, Map.of());
-        boolean stillHeld = held.resources.stream().allMatch(r -> table.containsKey(r) && table.get(r).leaseId().equals(held.leaseId));
+        boolean stillHeld = held.taken.stream().allMatch(r -> LeaseTable.holds(table, r, held.leaseId));
         long left = held.expiresAt.toEpochMilli() - System.currentTimeMillis();
         List<String> again = left <= 0 || held.closed.get() ? List.of()
-            : store.take(held.key, held.resources, held.resources.size(), held.leaseId, held.owner, Duration.ofMillis(left));
+            : store.take(held.key, held.taken, held.taken.size(), held.leaseId, held.owner, Duration.ofMillis(left));
         if (!again.isEmpty() && stillHeld) {
           continue; // nobody could have taken it: still this JVM's, now renewed by its new member or client
         }
@@ -121,8 +121,8 @@ public final class LeaseBroker {
   private String describeHolders(String key, List<String> resources) {
     List<String> held = new ArrayList<>();
     store.tables().getOrDefault(key, Map.of()).forEach((item, lease) -> {
-      if (resources.contains(item)) {
-        held.add(item + " by " + lease.owner());
+      if (resources.contains(LeaseTable.itemOf(item)) && !LeaseTable.isWish(item)) {
+        held.add(LeaseTable.itemOf(item) + " by " + lease.owner());
       }
     });
     return held.isEmpty() ? "it has just ended" : String.join(", ", held);
@@ -162,7 +162,11 @@ public final class LeaseBroker {
     Map<String, Map<String, LeaseTable.Lease>> tables = store.tables();
     tables.forEach((key, leases) -> {
       if (onlyKey == null || onlyKey.equals(key)) {
-        leases.forEach((item, lease) -> out.add(info(key, item, lease)));
+        leases.forEach((item, lease) -> {
+          if (!LeaseTable.isWish(item)) {
+            out.add(info(key, item, lease));
+          }
+        });
       }
     });
     out.sort(Comparator.comparing(LeaseInfo::resource).thenComparing(i -> String.valueOf(i.pool())));
@@ -170,7 +174,7 @@ public final class LeaseBroker {
   }
 
   private static LeaseInfo info(String key, String item, LeaseTable.Lease lease) {
-    return new LeaseInfo(item, key.startsWith(POOL) ? key.substring(POOL.length()) : null, lease.owner(),
+    return new LeaseInfo(LeaseTable.itemOf(item), key.startsWith(POOL) ? key.substring(POOL.length()) : null, lease.owner(),
         Instant.ofEpochMilli(lease.sinceMillis()), Instant.ofEpochMilli(lease.maxUntilMillis()));
   }
 
@@ -196,6 +200,7 @@ public final class LeaseBroker {
       }
       if (now - deadline >= 0) {
         counters.record(now - start, false);
+        giveUp(key, leaseId);
         throw unavailable(owner, key, items, count, maxWait, waitSetting);
       }
       if (now - nextLog >= 0) {
@@ -208,9 +213,19 @@ public final class LeaseBroker {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         counters.record(System.nanoTime() - start, false);
+        giveUp(key, leaseId);
         throw new LeaseUnavailableException("ratelimit-testkit: interrupted while " + owner + " waited for " + describeWanted(key, count),
             0, list(key));
       }
+    }
+  }
+
+  /** Drops what a waiter that gives up left behind (a sole holder's wish), so shared holders need not wait it out. */
+  private void giveUp(String key, String leaseId) {
+    try {
+      store.release(key, leaseId);
+    } catch (RuntimeException e) {
+      LOG.debug("could not withdraw lease request {} on {}: {}", leaseId, key, e.toString());
     }
   }
 
@@ -220,7 +235,7 @@ public final class LeaseBroker {
 
   private LeaseUnavailableException unavailable(String owner, String key, List<String> items, int count, Duration maxWait, String waitSetting) {
     List<LeaseInfo> holders = list(key);
-    int free = (int) items.stream().filter(item -> holders.stream().noneMatch(h -> h.resource().equals(item))).count();
+    int free = (int) items.stream().map(LeaseTable::itemOf).filter(item -> holders.stream().noneMatch(h -> h.resource().equals(item))).count();
     String waited = "after waiting " + seconds(maxWait) + " (" + waitSetting + ")";
     String message;
     if (key.startsWith(POOL)) {
@@ -270,6 +285,19 @@ public final class LeaseBroker {
         throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
       }
       return LeaseBroker.this.acquire(owner, RESOURCE + resource, List.of(resource), 1, maxWait, "PYTEST_LEASE_WAIT");
+    }
+
+    @Override
+    public ResourceLease acquireShared(String resource) {
+      return acquireShared(resource, settings.leaseWait());
+    }
+
+    @Override
+    public ResourceLease acquireShared(String resource, Duration maxWait) {
+      if (resource == null || !RESOURCE_NAME.matcher(resource).matches()) {
+        throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
+      }
+      return LeaseBroker.this.acquire(owner, RESOURCE + resource, List.of(LeaseTable.shared(resource)), 1, maxWait, "PYTEST_LEASE_WAIT");
     }
 
     @Override
@@ -324,6 +352,8 @@ public final class LeaseBroker {
     private final String key;
     private final String leaseId;
     private final String owner;
+    /** As asked of the store ({@code item*} for a shared hold), to take them again after a freeze. */
+    private final List<String> taken;
     private final List<String> resources;
     private final Instant since;
     private final Instant expiresAt;
@@ -331,11 +361,12 @@ public final class LeaseBroker {
     /** Lost after a freeze of this JVM to another test (said when it was found). */
     private volatile boolean lostInFreeze;
 
-    Held(String key, String leaseId, String owner, List<String> resources, Instant since, Instant expiresAt) {
+    Held(String key, String leaseId, String owner, List<String> taken, Instant since, Instant expiresAt) {
       this.key = key;
       this.leaseId = leaseId;
       this.owner = owner;
-      this.resources = resources;
+      this.taken = taken;
+      this.resources = taken.stream().map(LeaseTable::itemOf).toList();
       this.since = since;
       this.expiresAt = expiresAt;
     }

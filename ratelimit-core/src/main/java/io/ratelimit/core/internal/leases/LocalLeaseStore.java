@@ -66,9 +66,9 @@ public final class LocalLeaseStore implements LeaseStore {
     try {
       Map<String, Map<String, LeaseTable.Lease>> out = new TreeMap<>();
       tables.forEach((key, table) -> {
-        LeaseTable.Lease lease = table.leases().get(item);
-        if (!table.free(item).isEmpty()) {
-          out.put(key, Map.of(item, lease));
+        Map<String, LeaseTable.Lease> ended = table.free(item);
+        if (!ended.isEmpty()) {
+          out.put(key, ended);
         }
       });
       changed.signal();

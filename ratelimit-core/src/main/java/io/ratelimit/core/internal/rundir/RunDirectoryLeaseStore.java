@@ -83,9 +83,9 @@ public final class RunDirectoryLeaseStore implements LeaseStore {
       Map<String, Map<String, LeaseTable.Lease>> freed = new TreeMap<>();
       for (String key : List.copyOf(file.leases.keySet())) {
         LeaseTable table = table(file, key);
-        LeaseTable.Lease lease = table.leases().get(item);
-        if (!table.free(item).isEmpty()) {
-          freed.put(key, Map.of(item, lease));
+        Map<String, LeaseTable.Lease> ended = table.free(item);
+        if (!ended.isEmpty()) {
+          freed.put(key, ended);
         }
         put(file, key, table);
       }

@@ -56,7 +56,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
    * @throws io.ratelimit.settings.InvalidSettingsException naming every bad value
    */
   public static RateLimitCoordinator start(SettingsSource source) {
-    SharedOkHttp.warmUp(); // OkHttp's warm-up exchange runs in the background while the worker joins its run
+    SharedOkHttp.prepareInBackground(); // OkHttp's set-up and warm-up exchange run while the worker joins its run
     return new RateLimitCoordinator(Startup.start(source));
   }
 

@@ -44,6 +44,17 @@ final class SharedOkHttp {
     return Holder.JVM.warmUp;
   }
 
+  /**
+   * Makes the shared client (OkHttp's TLS set-up alone takes a cold JVM 100-150 ms) and starts its warm-up on
+   * a daemon thread, so both run while the caller does other start-up work; a caller that needs the client
+   * sooner waits for it (class initialisation is done once, and other threads wait for it).
+   */
+  static void prepareInBackground() {
+    Thread thread = new Thread(SharedOkHttp::warmUp, "ratelimit-okhttp-set-up");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   private static OkHttpClient create() {
     AtomicInteger threads = new AtomicInteger();
     // OkHttp's own default executor (no core threads, unbounded, 60 s keep-alive), with daemon threads

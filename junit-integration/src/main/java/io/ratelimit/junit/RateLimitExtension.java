@@ -53,8 +53,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <p>Every annotation of this package turns it on by itself (each is meta-annotated with
  * {@code @ExtendWith(RateLimitExtension.class)}, as JUnit's composed annotations are). It is also listed for
  * JUnit's extension auto-detection ({@code junit.jupiter.extensions.autodetection.enabled=true}), which
- * makes unannotated parameters such as a plain {@code OkHttpClient} work in any class; tests that ask for
- * nothing are then left alone.
+ * makes unannotated parameters such as a plain {@code OkHttpClient} work in any class; a test that asks for
+ * nothing then starts nothing, and once its JVM is in the run it only takes its turn (so an {@code @Isolated}
+ * or {@link RunAlone} test of another fork keeps it out).
  *
  * <p>Where it is active, JUnit's own {@code @ResourceLock}s and {@code @Isolated} hold across every worker
  * of the run, not only within one JVM: each lock is also taken as the run-wide lease of its name
@@ -75,6 +76,7 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
   private static final String LEASES = "leases";
   private static final String THREAD = "thread";
   private static final String HOLD = "class-hold";
+  private static final String BYSTANDER = "bystander";
 
   /** Marks a class whose {@code beforeAll} this extension saw (its locks are then its hold's business). */
   private record Seen(Class<?> testClass) {}
@@ -190,6 +192,12 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
     java.util.SortedMap<String, Boolean> locks = testLocks(context, hold);
     boolean unseenIsolated = unseenIsolated(context);
     if (!wanted(context) && hold == null && locks.isEmpty() && !unseenIsolated) {
+      // it asked for nothing (JUnit's auto-detection) and starts nothing; but in a JVM already in the run it takes
+      // its turn, so an @Isolated or @RunAlone test of another fork keeps it out, as JUnit does within one JVM
+      Optional<RateLimitSession> running = RateLimitSession.current();
+      if (running.isPresent()) {
+        context.getStore(NAMESPACE).put(BYSTANDER, running.get().bystanderTurn(context.getDisplayName(), context.getTags()));
+      }
       return;
     }
     // first the leases, then one of this JVM's PYTEST_WORKERS threads, then the turn: always in this order. Leases
@@ -224,6 +232,11 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
 
   @Override
   public void afterEach(ExtensionContext context) {
+    AutoCloseable bystander = context.getStore(NAMESPACE).remove(BYSTANDER, AutoCloseable.class);
+    if (bystander != null) {
+      closeQuietly(bystander);
+      return;
+    }
     RateLimitedClients.testAttribution().exit();
     TestTurn turn = context.getStore(NAMESPACE).remove(TURN, TestTurn.class);
     TestLeases leases = context.getStore(NAMESPACE).remove(LEASES, TestLeases.class);

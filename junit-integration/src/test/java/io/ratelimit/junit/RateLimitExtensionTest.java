@@ -238,6 +238,33 @@ class RateLimitExtensionTest {
     assertEquals(1, RateLimitSession.current().orElseThrow().coordinator().statistics().totals().requests());
   }
 
+  /** Under auto-detection: one test runs alone, the others ask for nothing (plain tests that sleep). */
+  static class BystandersFixture {
+    @Test @RunAlone void alone(OkHttpClient c) { CategoryFixture.slow(c, "alone"); }
+    @Test void b1() throws InterruptedException { bystander("b1"); }
+    @Test void b2() throws InterruptedException { bystander("b2"); }
+    @Test void b3() throws InterruptedException { bystander("b3"); }
+
+    static void bystander(String name) throws InterruptedException {
+      long start = Overlap.begin();
+      SEEN.add(RateLimitSession.current().orElseThrow().coordinator().permitsHeld(io.ratelimit.core.PermitName.tests()));
+      Thread.sleep(150);
+      Overlap.end(name, start, false);
+    }
+  }
+
+  @Test
+  void withAutodetectionATestThatAsksForNothingStillTakesItsTurnOnceItsJvmIsInTheRun() throws IOException {
+    api = new TestApi(150, 0);
+    Map<String, String> p = new HashMap<>(parallel(4));
+    p.put("junit.jupiter.extensions.autodetection.enabled", "true");
+    run(AutodetectedFixture.class, p).assertStatistics(s -> s.succeeded(1)); // this JVM joins the run
+    run(BystandersFixture.class, p).assertStatistics(s -> s.succeeded(4));
+    Overlap.Interval alone = Overlap.INTERVALS.stream().filter(i -> i.name().equals("alone")).findFirst().orElseThrow();
+    assertFalse(Overlap.overlapsAnother(alone), "no test beside the one that runs alone: " + Overlap.INTERVALS);
+    assertTrue(SEEN.stream().allMatch(held -> (Integer) held >= 1), "each holds its turn while it runs: " + SEEN);
+  }
+
   static class RunAloneOnAMethodFixture {
     @Test void a(@Api OkHttpClient c) { CategoryFixture.slow(c, "a"); }
     @Test void b(@Api OkHttpClient c) { CategoryFixture.slow(c, "b"); }

@@ -138,6 +138,17 @@ public final class RateLimitSession {
         + (test.length() > 40 ? test.substring(0, 40) : test) + "-";
   }
 
+  /**
+   * The turn of a test that asked the extension for nothing (JUnit's auto-detection registered it) in a JVM
+   * already in the run: it waits while an {@code @Isolated} or {@code @RunAlone} test of any fork runs, and
+   * counts toward the run's tests meanwhile, but is neither limited nor in the report.
+   *
+   * @return closing it ends the turn
+   */
+  public AutoCloseable bystanderTurn(String testName, java.util.Set<String> tags) throws InterruptedIOException {
+    return gates.enter(testName, tags, false, false);
+  }
+
   public RateLimitCoordinator coordinator() {
     return coordinator;
   }

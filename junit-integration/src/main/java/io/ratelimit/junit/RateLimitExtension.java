@@ -341,7 +341,8 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
     Class<?> type = parameter.getParameter().getType();
     if (type == OkHttpClient.class) {
       String api = parameter.findAnnotation(Api.class).map(Api::value).orElse(io.ratelimit.core.RateLimitConfig.DEFAULT_API);
-      return session.client(api);
+      return parameter.isAnnotated(ExpectRateLimits.class) ? RateLimitedClients.expectingRateLimits(session.client(api))
+          : session.client(api);
     }
     RateLimitCoordinator coordinator = session.coordinator();
     if (type == RateLimitStats.class) {

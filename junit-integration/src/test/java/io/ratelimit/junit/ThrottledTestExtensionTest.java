@@ -83,6 +83,11 @@ class ThrottledTestExtensionTest {
     void expectsIt(OkHttpClient client) {
       assertEquals(429, RateLimitExtensionTest.get(client, "/x"));
     }
+
+    @Test
+    void expectsItOfOneClient(@ExpectRateLimits OkHttpClient client) {
+      assertEquals(429, RateLimitExtensionTest.get(client, "/x"));
+    }
   }
 
   @RateLimitedApiTest
@@ -95,9 +100,9 @@ class ThrottledTestExtensionTest {
 
   @Test
   void aThrottledTestEndsWithRateLimitExhaustedExceptionWhateverItsBodyDid() throws IOException {
-    RateLimitExtensionTest.api = api = new TestApi(0, 6); // every request of the three tests is refused twice
+    RateLimitExtensionTest.api = api = new TestApi(0, 8); // every request of the four tests is refused twice
     Events events = run(Map.of(), selectClass(Fixture.class));
-    events.assertStatistics(s -> s.succeeded(1).failed(2).aborted(0));
+    events.assertStatistics(s -> s.succeeded(2).failed(2).aborted(0));
 
     RateLimitExhaustedException swallowed = assertInstanceOf(RateLimitExhaustedException.class, cause(events, "swallowsIt"));
     assertEquals("default", swallowed.api());
@@ -108,17 +113,19 @@ class ThrottledTestExtensionTest {
     RateLimitExhaustedException asserted = assertInstanceOf(RateLimitExhaustedException.class, cause(events, "assertsOnIt"));
     assertEquals(1, asserted.getSuppressed().length);
     assertInstanceOf(AssertionFailedError.class, asserted.getSuppressed()[0], "the body's own failure is kept, as suppressed");
-    assertEquals(null, cause(events, "expectsIt"), "@ExpectRateLimits: the raw 429, and the test's own outcome");
+    assertEquals(null, cause(events, "expectsIt("), "@ExpectRateLimits: the raw 429, and the test's own outcome");
+    assertEquals(null, cause(events, "expectsItOfOneClient"), "@ExpectRateLimits on the client: the same for its requests");
 
     JsonNode report = report();
     assertEquals(2, report.get("totals").get("throttled").asInt(), report.get("totals").toString());
-    assertEquals(3, report.get("totals").get("exhausted").asInt(), "the expected one is counted as exhausted too");
+    assertEquals(4, report.get("totals").get("exhausted").asInt(), "the expected ones are counted as exhausted too");
     JsonNode tests = report.get("tests");
     assertEquals("throttled", tests.get("Fixture#swallowsIt").get("verdict").asText(), tests.toString());
     assertEquals("throttled", tests.get("Fixture#assertsOnIt").get("verdict").asText());
     assertEquals("passed", tests.get("Fixture#expectsIt").get("verdict").asText());
+    assertEquals("passed", tests.get("Fixture#expectsItOfOneClient").get("verdict").asText());
     assertEquals(1, tests.get("Fixture#swallowsIt").get("throttled").asInt());
-    assertEquals(Map.of("passed", 1, "throttled", 2), Map.of("passed", report.get("verdicts").get("passed").asInt(), "throttled",
+    assertEquals(Map.of("passed", 2, "throttled", 2), Map.of("passed", report.get("verdicts").get("passed").asInt(), "throttled",
         report.get("verdicts").get("throttled").asInt()));
   }
 

@@ -64,6 +64,16 @@ public final class RateLimitedClients {
     return coordinator().wrap(client, config);
   }
 
+  /**
+   * {@code client} for requests that provoke 429s on purpose: limited and counted as any other, but a request
+   * of it that the limiter gives up on (retries exhausted, no permit in time) is not told to its test as
+   * throttled, so the test keeps the raw last response and ends as its own body says. (The JUnit extension
+   * gives such a client to an {@code @ExpectRateLimits OkHttpClient} parameter.)
+   */
+  public static OkHttpClient expectingRateLimits(OkHttpClient client) {
+    return io.ratelimit.core.internal.retry.RateLimitsExpected.marking(client);
+  }
+
   /** What the limiter did so far. */
   public static RateLimitStats statistics() {
     return coordinator().statistics();

@@ -7,7 +7,10 @@ import io.ratelimit.core.internal.pacing.ApiLimits;
 import io.ratelimit.core.internal.pacing.Pacing;
 import io.ratelimit.core.internal.pacing.PacingBoard;
 import io.ratelimit.core.internal.pacing.RateLimitHeaders;
+import io.ratelimit.core.RateLimitExhaustedException;
+import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.internal.pacing.StartSlots;
+import io.ratelimit.core.internal.retry.RateLimitsExpected;
 import io.ratelimit.core.internal.retry.RetryDelays;
 import io.ratelimit.core.internal.state.Admission;
 import io.ratelimit.core.internal.state.LimiterState;
@@ -220,9 +223,9 @@ public final class AdmissionInterceptor implements Interceptor {
     if (admission.isEmpty()) {
       counters.permitTimeout();
       test.permitTimeout();
-      io.ratelimit.core.RateLimitedClients.testAttribution().throttled(chain.call(), new io.ratelimit.core.RateLimitExhaustedException(
-          limits.api(), io.ratelimit.core.RateLimitExhaustedException.Reason.PERMIT_TIMEOUT, chain.request().method() + " "
-          + chain.request().url().redact(), 0, 0, null, board.effectiveDelay(limits.api()).orElse(null)));
+      if (!RateLimitsExpected.of(chain.request())) { // a client that provokes 429s keeps its test's own outcome
+        tellThrottled(chain);
+      }
       LOG.warn("ratelimit-testkit: no in-flight permit for API '{}' within PYTEST_PERMIT_TIMEOUT ({} ms); "
           + "sending {} {} without one. Are responses left unclosed, or is the cap too low?",
           limits.api(), permitTimeout.toMillis(), chain.request().method(), chain.request().url().redact());
@@ -241,6 +244,13 @@ public final class AdmissionInterceptor implements Interceptor {
     counters.permitWait(waited);
     test.permitWait(waited);
     return new Admission(permit, slot);
+  }
+
+  /** Tells the test that made the call that the limiter gave up on it: no permit within PYTEST_PERMIT_TIMEOUT. */
+  private void tellThrottled(Chain chain) {
+    String request = chain.request().method() + " " + chain.request().url().redact();
+    RateLimitedClients.testAttribution().throttled(chain.call(), new RateLimitExhaustedException(limits.api(),
+        RateLimitExhaustedException.Reason.PERMIT_TIMEOUT, request, 0, 0, null, board.effectiveDelay(limits.api()).orElse(null)));
   }
 
   /**

@@ -10,15 +10,14 @@ import io.ratelimit.junit.internal.JUnitSettings;
 import io.ratelimit.junit.internal.RateLimitSession;
 import io.ratelimit.junit.internal.RunWideLocks;
 import io.ratelimit.junit.internal.TestLeases;
+import io.ratelimit.junit.internal.TestLocks;
 import io.ratelimit.junit.internal.TestTurn;
 import io.ratelimit.junit.internal.ThrottledTests;
 import io.ratelimit.core.ResourceLeases;
 import io.ratelimit.settings.InvalidSettingsException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.AnnotatedElement;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,6 +80,11 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
   /** Marks a class whose {@code beforeAll} this extension saw (its locks are then its hold's business). */
   private record Seen(Class<?> testClass) {}
 
+  /** The classes whose {@code beforeAll} this extension saw, as the context's store remembers them. */
+  private static java.util.function.Predicate<Class<?>> seen(ExtensionContext context) {
+    return type -> context.getStore(NAMESPACE).get(new Seen(type)) != null;
+  }
+
   /**
    * This JVM's session, started on first use. A bad setting is the user's configuration error, reported
    * as JUnit reports its own ({@link ExtensionConfigurationException}), with the message naming the
@@ -125,7 +129,7 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
   public void beforeAll(ExtensionContext context) throws Exception {
     Class<?> testClass = context.getRequiredTestClass();
     context.getStore(NAMESPACE).put(new Seen(testClass), Boolean.TRUE);
-    List<Class<?>> enclosing = enclosing(context);
+    List<Class<?>> enclosing = TestLocks.enclosing(context);
     if (!RunWideLocks.classHolds(enclosing, testClass)) {
       return;
     }
@@ -140,57 +144,11 @@ public final class RateLimitExtension implements BeforeAllCallback, BeforeEachCa
     hold.take(locks, isolate);
   }
 
-  /** The test classes enclosing the context's own (a {@code @Nested} one's), outermost first. */
-  private static List<Class<?>> enclosing(ExtensionContext context) {
-    List<Class<?>> classes = classes(context);
-    return classes.subList(0, classes.size() - 1);
-  }
-
-  /** The test classes from the outermost to the context's own. */
-  private static List<Class<?>> classes(ExtensionContext context) {
-    List<Class<?>> classes = new ArrayList<>();
-    for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
-      c.get().getElement().filter(Class.class::isInstance).map(Class.class::cast)
-          .filter(type -> classes.isEmpty() || classes.get(classes.size() - 1) != type) // a class template and its invocation
-          .ifPresent(classes::add);
-    }
-    Collections.reverse(classes);
-    return classes;
-  }
-
-  /**
-   * The locks a test takes itself: none when a class above it holds them; else its JUnit locks, those of
-   * the classes above it whose {@code beforeAll} this extension did not see (registered on the method
-   * only), and its {@code @ExclusiveResource}s.
-   */
-  private static java.util.SortedMap<String, Boolean> testLocks(ExtensionContext context, ClassHold hold) {
-    java.util.SortedMap<String, Boolean> locks = new TreeMap<>();
-    if (hold != null) {
-      return locks; // the class's hold has them all
-    }
-    List<Class<?>> classes = classes(context);
-    for (int i = 0; i < classes.size(); i++) {
-      if (context.getStore(NAMESPACE).get(new Seen(classes.get(i))) == null) {
-        RunWideLocks.ofClass(classes.subList(0, i), classes.get(i)).forEach((name, alone) -> locks.merge(name, alone, Boolean::logicalOr));
-      }
-    }
-    RunWideLocks.ofMethod(classes.subList(0, classes.size() - 1), context.getRequiredTestClass(), context.getRequiredTestMethod())
-        .forEach((name, alone) -> locks.merge(name, alone, Boolean::logicalOr));
-    RunWideLocks.exclusiveResources(context.getRequiredTestClass(), locks);
-    RunWideLocks.exclusiveResources(context.getRequiredTestMethod(), locks);
-    return locks;
-  }
-
-  /** An {@code @Isolated} class above the test whose {@code beforeAll} this extension did not see: the test runs alone. */
-  private static boolean unseenIsolated(ExtensionContext context) {
-    return classes(context).stream().anyMatch(c -> JUnitLocks.isolated(c) && context.getStore(NAMESPACE).get(new Seen(c)) == null);
-  }
-
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
     ClassHold hold = context.getStore(NAMESPACE).get(HOLD, ClassHold.class); // the nearest enclosing class's
-    java.util.SortedMap<String, Boolean> locks = testLocks(context, hold);
-    boolean unseenIsolated = unseenIsolated(context);
+    java.util.SortedMap<String, Boolean> locks = hold != null ? new TreeMap<>() : TestLocks.ofTest(context, seen(context));
+    boolean unseenIsolated = TestLocks.unseenIsolated(context, seen(context));
     if (!wanted(context) && hold == null && locks.isEmpty() && !unseenIsolated) {
       // it asked for nothing (JUnit's auto-detection) and starts nothing; but in a JVM already in the run it takes
       // its turn, so an @Isolated or @RunAlone test of another fork keeps it out, as JUnit does within one JVM

@@ -274,6 +274,14 @@ public final class LeaseBroker {
       this.owner = owner;
     }
 
+    /** {@code resource}, if it is a valid resource name (the lease tables use {@code *} and {@code !} themselves). */
+    private static String checked(String resource) {
+      if (resource == null || !RESOURCE_NAME.matcher(resource).matches()) {
+        throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
+      }
+      return resource;
+    }
+
     @Override
     public ResourceLease acquire(String resource) {
       return acquire(resource, settings.leaseWait());
@@ -281,10 +289,7 @@ public final class LeaseBroker {
 
     @Override
     public ResourceLease acquire(String resource, Duration maxWait) {
-      if (resource == null || !RESOURCE_NAME.matcher(resource).matches()) {
-        throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
-      }
-      return LeaseBroker.this.acquire(owner, RESOURCE + resource, List.of(resource), 1, maxWait, "PYTEST_LEASE_WAIT");
+      return LeaseBroker.this.acquire(owner, RESOURCE + checked(resource), List.of(resource), 1, maxWait, "PYTEST_LEASE_WAIT");
     }
 
     @Override
@@ -294,10 +299,8 @@ public final class LeaseBroker {
 
     @Override
     public ResourceLease acquireShared(String resource, Duration maxWait) {
-      if (resource == null || !RESOURCE_NAME.matcher(resource).matches()) {
-        throw new IllegalArgumentException("resource name '" + resource + "': use 1 to 128 letters, digits or . _ : @ / -");
-      }
-      return LeaseBroker.this.acquire(owner, RESOURCE + resource, List.of(LeaseTable.shared(resource)), 1, maxWait, "PYTEST_LEASE_WAIT");
+      return LeaseBroker.this.acquire(owner, RESOURCE + checked(resource), List.of(LeaseTable.shared(resource)), 1, maxWait,
+          "PYTEST_LEASE_WAIT");
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class RateLimitCoordinator implements AutoCloseable {
   private RateLimitCoordinator(Worker worker) {
     this.worker = worker;
     this.clients = new ClientDecorator(worker.state(), worker.recorder(), worker.attemptGate(), worker.freezes(), SharedOkHttp::warmUp,
-        RateLimitedClients.testAttribution());
+        RateLimitedClients.testAttribution(), worker.starts());
   }
 
   /** A coordinator whose limits hold within this JVM only, with its own counters; no cluster. */

@@ -27,7 +27,9 @@ import okhttp3.Response;
  * prints {@code MEMBERS}, {@code VIEW} prints this JVM's own view of the cluster at once, asking no other
  * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code OWN} prints how many
  * attempts this JVM has sent ({@code OWN <n>}, no cluster call), {@code HOLD} and a resource takes its lease in
- * the background and keeps it ({@code HELD <resource>} once it has it), {@code LEASES} prints every live lease
+ * the background and keeps it ({@code HELD <resource>} once it has it), {@code LATE} and a count sends that many
+ * GETs to {@code /late} one after another, each of which leaves 30 ms after its admission (held by a network
+ * interceptor after the limiter's, as a sender descheduled after its slot would be; {@code LATE SENT} once done), {@code LEASES} prints every live lease
  * of the run as this JVM sees it ({@code LEASES <resource>=<owner>,...}), {@code EXIT} leaves.
  *
  * <p>Usage: {@code HammerWorker url threads requestsEach}
@@ -44,7 +46,7 @@ public final class HammerWorker {
     int requestsEach = Integer.parseInt(args[2]);
     RateLimitCoordinator coordinator = RateLimitedClients.coordinator();
     OkHttpClient plain = new OkHttpClient.Builder()
-        .connectionPool(new okhttp3.ConnectionPool(threads, 5, TimeUnit.MINUTES)).build();
+        .connectionPool(new okhttp3.ConnectionPool(threads, 5, TimeUnit.MINUTES)).addNetworkInterceptor(HammerWorker::stallingLateOnes).build();
     hammer(plain, warmUpUrl(url), threads, 1); // open the connections before the measured run
     OkHttpClient client = RateLimitedClients.wrap(plain, RateLimitConfig.fromEnvironment());
     hammer(client, warmUpUrl(url), threads, 1); // and run the limiter's own code once (JIT, class loading)
@@ -106,6 +108,15 @@ public final class HammerWorker {
           holding.setDaemon(true);
           holding.start();
           break;
+        case "LATE": // the next line is how many late requests to send, one after another
+          int late = Integer.parseInt(stdin.readLine().trim());
+          for (int i = 0; i < late; i++) {
+            try (Response r = client.newCall(new Request.Builder().url(lateUrl(url)).build()).execute()) {
+              r.body().string();
+            }
+          }
+          System.out.println("LATE SENT");
+          break;
         case "LEASES":
           System.out.println("LEASES " + coordinator.leases("Hammer#list").list().stream().map(l -> l.resource() + "=" + l.owner())
               .collect(java.util.stream.Collectors.joining(",")));
@@ -148,6 +159,25 @@ public final class HammerWorker {
           System.out.println("UNKNOWN " + command);
       }
     }
+  }
+
+  private static String lateUrl(String url) {
+    return okhttp3.HttpUrl.get(url).newBuilder().encodedPath("/late").build().toString();
+  }
+
+  /**
+   * A network interceptor (after the limiter's own) that holds each request to {@code /late} for 30 ms before
+   * passing it on: the request leaves 30 ms after its admission, as one whose sender was descheduled between
+   * its slot and its write would.
+   */
+  private static Response stallingLateOnes(okhttp3.Interceptor.Chain chain) throws java.io.IOException {
+    if (chain.request().url().encodedPath().equals("/late")) {
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(30);
+      for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(left); // the stall a descheduled sender would have
+      }
+    }
+    return chain.proceed(chain.request());
   }
 
   private static String warmUpUrl(String url) {

@@ -28,6 +28,7 @@ final class LoopbackApi implements AutoCloseable {
   private final AtomicInteger crowded = new AtomicInteger();
   private final AtomicInteger received = new AtomicInteger();
   private final ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Long> lateArrivals = new ConcurrentLinkedQueue<>();
   private final AtomicInteger holding = new AtomicInteger();
   private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
@@ -43,7 +44,11 @@ final class LoopbackApi implements AutoCloseable {
           held.await(60, TimeUnit.SECONDS); // until the test lets go
           return new MockResponse.Builder().code(200).body("held").build();
         }
-        arrivals.add(System.nanoTime());
+        long arrival = System.nanoTime();
+        arrivals.add(arrival);
+        if (request.getUrl().encodedPath().equals("/late")) {
+          lateArrivals.add(arrival);
+        }
         received.incrementAndGet();
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
@@ -81,11 +86,19 @@ final class LoopbackApi implements AutoCloseable {
   /** Starts the arrival record afresh, e.g. after a warm-up. */
   void forgetArrivals() {
     arrivals.clear();
+    lateArrivals.clear();
   }
 
   /** Arrival times, in nanoseconds, in order. */
   List<Long> arrivalTimesNanos() {
     List<Long> sorted = new ArrayList<>(arrivals);
+    sorted.sort(null);
+    return sorted;
+  }
+
+  /** Arrival times of the requests to {@code /late} (among {@link #arrivalTimesNanos()}), in nanoseconds, in order. */
+  List<Long> lateArrivalTimesNanos() {
+    List<Long> sorted = new ArrayList<>(lateArrivals);
     sorted.sort(null);
     return sorted;
   }

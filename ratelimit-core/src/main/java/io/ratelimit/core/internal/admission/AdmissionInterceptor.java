@@ -10,6 +10,7 @@ import io.ratelimit.core.internal.pacing.RateLimitHeaders;
 import io.ratelimit.core.RateLimitExhaustedException;
 import io.ratelimit.core.RateLimitedClients;
 import io.ratelimit.core.internal.pacing.StartSlots;
+import io.ratelimit.core.internal.pacing.StartTimes;
 import io.ratelimit.core.internal.retry.RateLimitsExpected;
 import io.ratelimit.core.internal.retry.RetryDelays;
 import io.ratelimit.core.internal.state.Admission;
@@ -61,6 +62,7 @@ public final class AdmissionInterceptor implements Interceptor {
   private final Duration maxPause;
   private final FreezeDetector freezes;
   private final OkHttpWarmUp warmUp;
+  private final StartTimes starts;
 
   /**
    * @param state the shared limiter state
@@ -75,10 +77,12 @@ public final class AdmissionInterceptor implements Interceptor {
    * @param maxPause the longest pause a response may impose ({@code PYTEST_MAX_BACKOFF})
    * @param freezes this JVM's freeze detector
    * @param warmUp awaited (bounded) before the first slot, so a cold JVM's first request is not late
+   * @param starts when the API's latest request left (noted by {@link StartNoting}), read before each start
    */
   public AdmissionInterceptor(LimiterState state, ApiLimits limits, Duration permitTimeout, StatsRecorder recorder,
       StatsRecorder.Counters counters, boolean enforce, SequentialSwitch sequentialSwitch, AttemptGate gate, PacingBoard board,
-      Duration maxPause, FreezeDetector freezes, OkHttpWarmUp warmUp) {
+      Duration maxPause, FreezeDetector freezes, OkHttpWarmUp warmUp, StartTimes starts) {
+    this.starts = starts;
     this.freezes = freezes;
     this.warmUp = warmUp;
     this.board = board;
@@ -254,6 +258,23 @@ public final class AdmissionInterceptor implements Interceptor {
   }
 
   /**
+   * Keeps the API's delay after the latest start the run's JVMs on this machine noted. Slots are the floor
+   * apart (the configured delay plus a margin), but a sender descheduled between its last look at the clock
+   * and its write leaves late, and the slot after it would reach the API less than the delay later: this start
+   * waits instead until the configured delay and half the margin have passed since the late one, and a start
+   * it makes late in turn is noted for the next. A start less than half the margin late passes nothing on,
+   * so small delays do not add up along a busy run. Bounded by the floor; an on-time start waits for nothing.
+   */
+  private void keepDelayAfterLatestStart(Pacing.Slot slot, WaitCondition cancelled) throws IOException {
+    long configured = limits.pacing().floorNanos();
+    long floor = Pacing.floor(limits.pacing(), slot.learnedNanos());
+    long wait = starts.latest(limits.api()) + configured + (floor - configured) / 2 - StartSlots.epochNanosNow();
+    if (wait > 0) {
+      Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, floor)), cancelled);
+    }
+  }
+
+  /**
    * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
    * would crowd the next slot's request, so it gives its slot up and reserves a new one instead. A slot
    * given out before a pause that this JVM has since heard of waits for the pause, then takes a new slot.
@@ -283,6 +304,7 @@ public final class AdmissionInterceptor implements Interceptor {
       // busy JVM, a slow trip to the shared state) crowds the next one just as a late wake-up does
       long late = slot == Pacing.Slot.NOW ? 0 : Math.max(System.nanoTime() - due, StartSlots.epochNanosNow() - slot.epochNanos());
       if (late <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
+        keepDelayAfterLatestStart(slot, cancelled);
         return slot;
       }
       slot = state.permits().reserveStartSlot(limits);

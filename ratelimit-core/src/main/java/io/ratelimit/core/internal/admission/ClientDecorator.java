@@ -5,6 +5,7 @@ import io.ratelimit.core.internal.jvm.FreezeDetector;
 import io.ratelimit.core.internal.jvm.OkHttpWarmUp;
 import io.ratelimit.core.internal.pacing.ApiLimits;
 import io.ratelimit.core.internal.pacing.PacingBoard;
+import io.ratelimit.core.internal.pacing.StartTimes;
 import io.ratelimit.core.internal.retry.RetryOn429Interceptor;
 import io.ratelimit.core.internal.state.LimiterState;
 import io.ratelimit.core.internal.stats.StatsRecorder;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 
@@ -37,6 +39,7 @@ public final class ClientDecorator {
   private final FreezeDetector freezes;
   private final Supplier<OkHttpWarmUp> warmUp;
   private final TestAttribution attribution;
+  private final StartTimes starts;
   private final RetryRegistry retries = RetryRegistry.ofDefaults();
   private final PacingBoard pacingBoard = new PacingBoard();
   private final Set<String> described = ConcurrentHashMap.newKeySet();
@@ -46,9 +49,11 @@ public final class ClientDecorator {
    *
    * @param warmUp the JVM's warm-up exchange (started on first use), which a cold JVM's first request awaits
    * @param attribution which test each call belongs to (the JVM's)
+   * @param starts when each API's latest request left, as the run's JVMs on this machine share it
    */
   public ClientDecorator(LimiterState state, StatsRecorder recorder, AttemptGate attemptGate, FreezeDetector freezes,
-      Supplier<OkHttpWarmUp> warmUp, TestAttribution attribution) {
+      Supplier<OkHttpWarmUp> warmUp, TestAttribution attribution, StartTimes starts) {
+    this.starts = starts;
     this.warmUp = warmUp;
     this.attribution = attribution;
     this.state = state;
@@ -73,12 +78,13 @@ public final class ClientDecorator {
     OkHttpClient.Builder builder = client.newBuilder();
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
-    builder.eventListenerFactory(attribution.remembering(client.eventListenerFactory())); // which test made each call
+    EventListener.Factory listeners = attribution.remembering(StartNoting.without(client.eventListenerFactory())); // which test made each call
+    builder.eventListenerFactory(enforce ? StartNoting.around(listeners, starts, config.apiName()) : listeners);
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null,
         config.apiName(), pacingBoard));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,
         enforce, new SequentialSwitch(state, config.errorThreshold()), attemptGate, pacingBoard, config.maxBackoff(), freezes,
-        warmUp.get()));
+        warmUp.get(), starts));
     return builder.build();
   }
 

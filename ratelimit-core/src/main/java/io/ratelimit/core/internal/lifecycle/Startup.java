@@ -12,6 +12,8 @@ import io.ratelimit.core.internal.cluster.ClusterLimiterState;
 import io.ratelimit.core.internal.cluster.ClusterSerialization;
 import io.ratelimit.core.internal.rundir.RunDirectoryKeeper;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
+import io.ratelimit.core.internal.rundir.StartTimesFile;
+import io.ratelimit.core.internal.pacing.StartTimes;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.hazelcast.ClusterConnection;
 import io.ratelimit.hazelcast.ClusterConnector;
@@ -49,7 +51,7 @@ public final class Startup {
     String workerId = defaultWorkerId();
     StatsRecorder recorder = new StatsRecorder();
     return new Worker(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), new Connections(null),
-        LeaseSettings.DEFAULTS, FreezeDetector.never());
+        LeaseSettings.DEFAULTS, FreezeDetector.never(), StartTimes.inThisJvm());
   }
 
   /**
@@ -84,7 +86,7 @@ public final class Startup {
     Connections connections = new Connections(null);
     connections.add(ClusterConnector.connect(settings, ClusterSerialization::register));
     return new Worker(workerId, recorder, new LocalLimiterState(workerId, "local", recorder), connections, leaseSettings,
-        FreezeDetector.never());
+        FreezeDetector.never(), StartTimes.inThisJvm());
   }
 
   /**
@@ -110,7 +112,7 @@ public final class Startup {
    */
   private static Worker onRunDirectory(RunDirectory directory, String workerId, StatsRecorder recorder, LeaseSettings leaseSettings) {
     RunDirectoryState state = new RunDirectoryState(directory, workerId, recorder);
-    return new Worker(state.workerId(), recorder, state, new Connections(null), leaseSettings, FreezeDetector.jvm());
+    return new Worker(state.workerId(), recorder, state, new Connections(null), leaseSettings, FreezeDetector.jvm(), state.starts());
   }
 
   /**
@@ -129,7 +131,8 @@ public final class Startup {
     long freezesBefore = freezes.freezes();
     ClusterConnection connection = connectWithin(settings);
     if (connection.instance().isPresent() && RunDirectoryState.declareCluster(directory)) {
-      return inCluster(settings, connection, keeper.workerId(), recorder, leaseSettings, keeper, freezes, freezesBefore);
+      return inCluster(settings, connection, keeper.workerId(), recorder, leaseSettings, keeper, freezes, freezesBefore,
+          StartTimesFile.in(directory));
     }
     String reason = connection.fallbackReason().orElse("JVMs of this run keep its state in the run directory");
     leave(connection);
@@ -160,7 +163,7 @@ public final class Startup {
     if (connection.instance().isEmpty()) {
       return refusing(settings, connection.fallbackReason().orElse("no cluster"), workerId, recorder, leaseSettings, freezes);
     }
-    return inCluster(settings, connection, workerId, recorder, leaseSettings, null, freezes, freezesBefore);
+    return inCluster(settings, connection, workerId, recorder, leaseSettings, null, freezes, freezesBefore, StartTimes.inThisJvm());
   }
 
   /** A worker that refuses every request and lease, with one warning that says why. */
@@ -169,7 +172,7 @@ public final class Startup {
     Connections none = new Connections(null);
     LimiterState refusing = none.refuse(NoCluster.message(settings, null, reason), NoCluster.coordination(settings, reason),
         workerId, recorder);
-    return new Worker(workerId, recorder, refusing, none, leaseSettings, freezes);
+    return new Worker(workerId, recorder, refusing, none, leaseSettings, freezes, StartTimes.inThisJvm());
   }
 
   /**
@@ -179,7 +182,7 @@ public final class Startup {
    *     run spans machines
    */
   private static Worker inCluster(ClusterSettings settings, ClusterConnection connection, String workerId, StatsRecorder recorder,
-      LeaseSettings leaseSettings, RunKeeper keeper, FreezeDetector freezes, long freezesBefore) {
+      LeaseSettings leaseSettings, RunKeeper keeper, FreezeDetector freezes, long freezesBefore, StartTimes starts) {
     Connections connections = new Connections(keeper);
     connections.add(connection);
     ClusterLimiterState cluster = clusterState(connection, workerId, recorder, keeper);
@@ -197,7 +200,7 @@ public final class Startup {
     }, "sends nothing while it " + NoCluster.verb(settings) + "s again (PYTEST_CLUSTER_JOIN_TIMEOUT, "
         + NoCluster.seconds(settings.joinTimeout()) + " s), and refuses every request if it cannot", freezes, freezesBefore);
     LOG.debug("ratelimit-testkit: worker {} joined {} in {} ms", workerId, connection, connection.joinTime().toMillis());
-    return new Worker(workerId, recorder, state, connections, leaseSettings, freezes);
+    return new Worker(workerId, recorder, state, connections, leaseSettings, freezes, starts);
   }
 
   private static ClusterLimiterState clusterState(ClusterConnection connection, String workerId, StatsRecorder recorder, RunKeeper keeper) {

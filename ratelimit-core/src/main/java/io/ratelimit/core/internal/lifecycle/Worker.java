@@ -4,6 +4,7 @@ import io.ratelimit.core.internal.jvm.AttemptGate;
 import io.ratelimit.core.internal.jvm.FreezeDetector;
 import io.ratelimit.core.internal.leases.LeaseBroker;
 import io.ratelimit.core.internal.leases.LeaseSettings;
+import io.ratelimit.core.internal.pacing.StartTimes;
 import io.ratelimit.core.internal.state.LimiterState;
 import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.internal.rundir.RunDirectoryState;
@@ -36,6 +37,7 @@ public final class Worker implements AutoCloseable {
   private final Connections connections;
   private final FreezeDetector freezes;
   private final LeaseBroker leases;
+  private final StartTimes starts;
   private final AttemptGate attemptGate = new AttemptGate();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch closeDone = new CountDownLatch(1);
@@ -43,7 +45,8 @@ public final class Worker implements AutoCloseable {
   private volatile Thread shutdownHook;
 
   Worker(String workerId, StatsRecorder recorder, LimiterState state, Connections connections, LeaseSettings leaseSettings,
-      FreezeDetector freezes) {
+      FreezeDetector freezes, StartTimes starts) {
+    this.starts = starts;
     this.workerId = workerId;
     this.recorder = recorder;
     this.state = state;
@@ -55,6 +58,11 @@ public final class Worker implements AutoCloseable {
   /** This JVM's worker id in the run. */
   public String workerId() {
     return workerId;
+  }
+
+  /** When each API's latest request left, as this worker and the run's JVMs on its machine note it. */
+  public StartTimes starts() {
+    return starts;
   }
 
   /** This JVM's counters. */

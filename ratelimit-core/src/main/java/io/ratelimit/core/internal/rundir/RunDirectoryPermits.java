@@ -44,15 +44,16 @@ final class RunDirectoryPermits implements Permits {
   @Override
   public Optional<Permit> acquirePermit(PermitName permitName, int cap, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
     String name = permitName.key();
-    return acquire(name, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
+    return acquire(name, null, cap, Pacing.Params.fixed(0), maxWait, condition).map(Admission::permit);
   }
 
   @Override
   public Optional<Admission> admit(ApiLimits limits, Duration maxWait, WaitCondition condition) throws InterruptedIOException {
-    return acquire(limits.permitName().key(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
+    return acquire(limits.permitName().key(), limits.api(), limits.maxInFlight(), limits.pacing(), maxWait, condition);
   }
 
-  private Optional<Admission> acquire(String name, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
+  /** A permit of {@code name} (cap {@code cap}) and, if it paces, a start slot of {@code api}'s requests. */
+  private Optional<Admission> acquire(String name, String api, int cap, Pacing.Params pacing, Duration maxWait, WaitCondition condition)
       throws InterruptedIOException {
     // unique in the run by the participant's name (process, start, counter): no UUID, whose SecureRandom would
     // cost a cold JVM's first request tens of milliseconds
@@ -65,7 +66,7 @@ final class RunDirectoryPermits implements Permits {
     return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
         ticket -> {
           seen[0] = state.bell().rung(); // before the look: a release during it rings after this
-          return tryAcquire(name, cap, leaseId, ticket, pacing);
+          return tryAcquire(name, api, cap, leaseId, ticket, pacing);
         }, left -> {
           state.bell().await(seen[0], Math.min(left, pause[0]));
           pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
@@ -76,7 +77,7 @@ final class RunDirectoryPermits implements Permits {
         }, () -> withdraw(name, leaseId));
   }
 
-  private Optional<Admission> tryAcquire(String name, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
+  private Optional<Admission> tryAcquire(String name, String api, int cap, String leaseId, long ticketMillis, Pacing.Params pacing) {
     Pacing.Slot slot = state.update(file -> {
       long now = System.currentTimeMillis();
       RunFile.Permits permits = file.permits.computeIfAbsent(name, n -> new RunFile.Permits());
@@ -90,7 +91,7 @@ final class RunDirectoryPermits implements Permits {
           state.bell().ring(); // the next in line may have its turn now
         }
         permits.held.put(leaseId, state.participantName());
-        return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(pacing)) : Pacing.Slot.NOW;
+        return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(api, pacing)) : Pacing.Slot.NOW;
       }
       Long lapse = permits.waiting.get(leaseId);
       if (ticketMillis > 0 && (lapse == null || lapse - now < ticketMillis / 2)) {
@@ -146,12 +147,18 @@ final class RunDirectoryPermits implements Permits {
       return Pacing.Slot.NOW;
     }
     return state.update(file -> file.permits.computeIfAbsent(limits.permitName().key(), n -> new RunFile.Permits()).pacing
-        .reserve(pacing, earliestSlot(pacing)));
+        .reserve(pacing, earliestSlot(limits.api(), pacing)));
   }
 
-  /** The earliest start to give: a little ahead, so the slot is still to come when the caller has it back. */
-  private static long earliestSlot(Pacing.Params pacing) {
-    return StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
+  /**
+   * The earliest start to give: a little ahead, so the slot is still to come when the caller has it back, and
+   * the configured delay after the latest start the run's JVMs noted. A start that left late (or waited for
+   * one that did) so moves the slots given from then on: only the few slots already given wait for it one by
+   * one (see {@code AdmissionInterceptor}), and the lateness does not add up along the run.
+   */
+  private long earliestSlot(String api, Pacing.Params pacing) {
+    long ahead = StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
+    return Math.max(ahead, state.starts().latest(api) + pacing.floorNanos());
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.ratelimit.core.internal.state.LimiterState;
 import io.ratelimit.core.spi.Logs;
 import io.ratelimit.core.internal.stats.StatsCodec;
 import io.ratelimit.core.internal.stats.StatsRecorder;
+import io.ratelimit.core.internal.pacing.StartTimes;
 import io.ratelimit.hazelcast.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ public final class RunDirectoryState implements LimiterState, RunModes, RunRecor
   private final Liveness liveness = new Liveness();
   private final RunDirectoryPermits permits;
   private final ChangeBell bell;
+  private final StartTimes starts;
   private final RunDirectoryLeaseStore leases;
   private final ScheduledExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -116,6 +118,7 @@ public final class RunDirectoryState implements LimiterState, RunModes, RunRecor
     this.leases = new RunDirectoryLeaseStore(this);
     this.permits = new RunDirectoryPermits(this);
     this.bell = ChangeBell.in(dir);
+    this.starts = StartTimesFile.in(dir);
     if (participate) {
       try {
         update(file -> file.participants.put(participant, ""));
@@ -172,6 +175,11 @@ public final class RunDirectoryState implements LimiterState, RunModes, RunRecor
   /** The bell a release rings for the waiters of every JVM. */
   ChangeBell bell() {
     return bell;
+  }
+
+  /** When each API's latest request left, as the run's JVMs on this machine note it. */
+  public StartTimes starts() {
+    return starts;
   }
 
   /** This JVM's first request was answered (a permit came back): its first flush need wait no longer. */

@@ -4,6 +4,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.ratelimit.core.internal.jvm.LazyTls;
 import io.ratelimit.core.internal.jvm.OkHttpWarmUp;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
@@ -66,6 +67,7 @@ final class SharedOkHttp {
     Dispatcher dispatcher = new Dispatcher(executor);
     dispatcher.setMaxRequests(MAX_ASYNC_CALLS);
     dispatcher.setMaxRequestsPerHost(MAX_ASYNC_CALLS);
-    return new OkHttpClient.Builder().dispatcher(dispatcher).build();
+    // TLS is set up on the first TLS connection: an API on plain HTTP never pays for it (see LazyTls)
+    return new LazyTls().applyTo(new OkHttpClient.Builder().dispatcher(dispatcher)).build();
   }
 }

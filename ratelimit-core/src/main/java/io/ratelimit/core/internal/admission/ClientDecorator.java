@@ -2,6 +2,7 @@ package io.ratelimit.core.internal.admission;
 
 import io.ratelimit.core.internal.jvm.AttemptGate;
 import io.ratelimit.core.internal.jvm.FreezeDetector;
+import io.ratelimit.core.internal.jvm.LazyTls;
 import io.ratelimit.core.internal.jvm.OkHttpWarmUp;
 import io.ratelimit.core.internal.pacing.ApiLimits;
 import io.ratelimit.core.internal.pacing.PacingBoard;
@@ -75,7 +76,7 @@ public final class ClientDecorator {
     }
     StatsRecorder.Counters counters = recorder.api(config.apiName());
     boolean enforce = config.rateLimited();
-    OkHttpClient.Builder builder = client.newBuilder();
+    OkHttpClient.Builder builder = LazyTls.forPinning(client, client.newBuilder());
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
     EventListener.Factory listeners = attribution.remembering(StartNoting.without(client.eventListenerFactory())); // which test made each call

@@ -259,18 +259,15 @@ public final class AdmissionInterceptor implements Interceptor {
 
   /**
    * Keeps the API's delay after the latest start the run's JVMs on this machine noted. Slots are the floor
-   * apart (the configured delay plus a margin), but a sender descheduled between its last look at the clock
-   * and its write leaves late, and the slot after it would reach the API less than the delay later: this start
-   * waits instead until the configured delay and half the margin have passed since the late one, and a start
-   * it makes late in turn is noted for the next. A start less than half the margin late passes nothing on,
-   * so small delays do not add up along a busy run. Bounded by the floor; an on-time start waits for nothing.
+   * apart, but a sender descheduled between its last look at the clock and its write leaves late, and the
+   * slot after it would reach the API less than the delay later: this start waits instead until
+   * {@link Pacing#afterLateStart} has passed since the late one, and a start it makes late in turn is noted
+   * for the next. Bounded by the floor; an on-time start waits for nothing.
    */
   private void keepDelayAfterLatestStart(Pacing.Slot slot, WaitCondition cancelled) throws IOException {
-    long configured = limits.pacing().floorNanos();
-    long floor = Pacing.floor(limits.pacing(), slot.learnedNanos());
-    long wait = starts.latest(limits.api()) + configured + (floor - configured) / 2 - StartSlots.epochNanosNow();
+    long wait = starts.latest(limits.api()) + Pacing.afterLateStart(limits.pacing(), slot.learnedNanos()) - StartSlots.epochNanosNow();
     if (wait > 0) {
-      Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, floor)), cancelled);
+      Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, Pacing.floor(limits.pacing(), slot.learnedNanos()))), cancelled);
     }
   }
 

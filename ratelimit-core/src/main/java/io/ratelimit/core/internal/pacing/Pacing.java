@@ -183,6 +183,15 @@ public final class Pacing {
     return Math.min(params.ceilingNanos(), params.floorNanos() + Math.max(learnedNanos, margin));
   }
 
+  /**
+   * How long after a start that left late (its sender descheduled after its last look at the clock) the next
+   * may go: the configured floor and what refusals taught, with half the margin. A start less than half the
+   * margin late then moves nothing, so the small delays of a busy machine do not add up along a run.
+   */
+  public static long afterLateStart(Params params, long learnedNanos) {
+    return params.floorNanos() + (floor(params, learnedNanos) - params.floorNanos()) / 2;
+  }
+
   /** Takes in what a response told; {@code now} by the keeper's clock. */
   public void feedback(Params params, Feedback f, long now) {
     if (f.pauseUntil() > now) {

@@ -152,13 +152,13 @@ final class RunDirectoryPermits implements Permits {
 
   /**
    * The earliest start to give: a little ahead, so the slot is still to come when the caller has it back, and
-   * the configured delay after the latest start the run's JVMs noted. A start that left late (or waited for
+   * {@link Pacing#afterLateStart} after the latest start the run's JVMs noted. A start that left late (or waited for
    * one that did) so moves the slots given from then on: only the few slots already given wait for it one by
    * one (see {@code AdmissionInterceptor}), and the lateness does not add up along the run.
    */
   private long earliestSlot(String api, Pacing.Params pacing) {
     long ahead = StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
-    return Math.max(ahead, state.starts().latest(api) + pacing.floorNanos());
+    return Math.max(ahead, state.starts().latest(api) + Pacing.afterLateStart(pacing, 0));
   }
 
   @Override

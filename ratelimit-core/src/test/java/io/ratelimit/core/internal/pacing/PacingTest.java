@@ -52,6 +52,14 @@ class PacingTest {
   }
 
   @Test
+  void aStartThatLeftLateKeepsTheNextTheConfiguredDelayAndHalfTheMarginOrLesson() {
+    assertEquals(50 * MS + (FLOOR - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, 0), "half the jitter margin");
+    assertEquals(50 * MS, Pacing.afterLateStart(FIXED, 0), "a fixed delay has no margin to halve");
+    long learned = LESSON - 50 * MS;
+    assertEquals(50 * MS + learned / 2, Pacing.afterLateStart(ADAPTIVE, learned), "half what a refusal taught");
+  }
+
+  @Test
   void startsAreSpacedByTheFloorAndNumbered() {
     Pacing.Slot a = pacing.reserve(FIXED, 1_000 * MS);
     Pacing.Slot b = pacing.reserve(FIXED, 1_000 * MS);

@@ -8,12 +8,16 @@ import okhttp3.Request;
 
 /**
  * An event listener factory that notes in the run's {@link StartTimes} when each request of an API left: when
- * its headers are written, the last look at the clock before its bytes go (a small body follows at once; an
- * API's limiter counts a request when its headers arrive). That is later than the admission interceptor's own
- * look, so a sender descheduled between the two is seen late, as the API sees it. Calls keep the listeners of
- * the factory it wraps.
+ * its headers are written, and when a small body is (OkHttp sends the two in one write, right after), the last
+ * looks at the clock before its bytes go. A large body's headers leave while it is written, and an API's
+ * limiter counts a request when its headers arrive, so its end is not noted. These looks come after the
+ * admission interceptor's own, so a sender descheduled in between is seen late, as the API sees it. Calls keep
+ * the listeners of the factory it wraps.
  */
 final class StartNoting implements EventListener.Factory {
+  /** A body this small leaves with its headers in one write once it is written (OkHttp buffers a segment, 8 KiB). */
+  private static final long SMALL_BODY_BYTES = 4 * 1024;
+
   private final EventListener.Factory delegate;
   private final EventListener noting;
 
@@ -23,6 +27,13 @@ final class StartNoting implements EventListener.Factory {
       @Override
       public void requestHeadersEnd(Call call, Request request) {
         starts.started(api, StartSlots.epochNanosNow());
+      }
+
+      @Override
+      public void requestBodyEnd(Call call, long byteCount) {
+        if (byteCount <= SMALL_BODY_BYTES) { // the headers wait in OkHttp's buffer and leave with the body, now
+          starts.started(api, StartSlots.epochNanosNow());
+        }
       }
     };
   }

@@ -20,6 +20,7 @@ final class StartNoting implements EventListener.Factory {
 
   private final EventListener.Factory delegate;
   private final EventListener noting;
+  private volatile boolean combines = true;
 
   private StartNoting(EventListener.Factory delegate, StartTimes starts, String api) {
     this.delegate = delegate;
@@ -50,6 +51,20 @@ final class StartNoting implements EventListener.Factory {
 
   @Override
   public EventListener create(Call call) {
-    return delegate.create(call).plus(noting);
+    EventListener theirs = delegate.create(call);
+    if (theirs == EventListener.NONE) {
+      return noting;
+    }
+    if (!combines) {
+      return theirs;
+    }
+    try {
+      return theirs.plus(noting);
+    } catch (NoSuchMethodError before53) {
+      // OkHttp before 5.3 cannot combine listeners: the client's own keeps every event, and this JVM's starts
+      // go unnoted (the limits hold as before; only a late start is not passed on)
+      combines = false;
+      return theirs;
+    }
   }
 }

@@ -263,17 +263,33 @@ public final class AdmissionInterceptor implements Interceptor {
    * slot after it would reach the API less than the delay later: this start waits instead until
    * {@link Pacing#afterLateStart} has passed since the late one, and a start it makes late in turn is noted
    * for the next. Bounded by the floor; an on-time start waits for nothing.
+   *
+   * @return the slot, its start moved to the one it waited for (how late it leaves is measured from there)
    */
-  private void keepDelayAfterLatestStart(Pacing.Slot slot, WaitCondition cancelled) throws IOException {
-    long wait = starts.latest(limits.api()) + Pacing.afterLateStart(limits.pacing(), slot.learnedNanos()) - StartSlots.epochNanosNow();
-    if (wait > 0) {
-      Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, Pacing.floor(limits.pacing(), slot.learnedNanos()))), cancelled);
+  private Pacing.Slot keepDelayAfterLatestStart(Pacing.Slot slot, WaitCondition cancelled) throws IOException {
+    long due = starts.latest(limits.api()) + Pacing.afterLateStart(limits.pacing(), slot.spacingNanos());
+    long wait = due - StartSlots.epochNanosNow();
+    if (wait <= 0) {
+      return slot;
     }
+    Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, Pacing.floor(limits.pacing(), slot.learnedNanos()))), cancelled);
+    return due > slot.epochNanos() ? slot.startingAt(due) : slot;
+  }
+
+  /**
+   * How late a start may go at its slot. Where every JVM of the run sees the starts this one notes, up to
+   * half a spacing: it notes its start long before the next slot comes, and the next sender keeps the delay
+   * after it (a new slot would leave this one empty, a whole spacing lost). Elsewhere, {@link #LATE_START_NANOS}.
+   */
+  private long toleratedLateness(Pacing.Slot slot) {
+    return starts.sharedByTheRun() ? Math.max(LATE_START_NANOS, slot.spacingNanos() / 2) : LATE_START_NANOS;
   }
 
   /**
    * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
-   * would crowd the next slot's request, so it gives its slot up and reserves a new one instead. A slot
+   * would crowd the next slot's request: a little late it goes ({@link #toleratedLateness}), and the next
+   * sender keeps the delay after it ({@link #keepDelayAfterLatestStart}); later than that it gives its slot
+   * up and reserves a new one instead. A slot
    * given out before a pause that this JVM has since heard of waits for the pause, then takes a new slot.
    */
   private Pacing.Slot waitForOnTimeStart(Pacing.Slot first, WaitCondition cancelled) throws IOException {
@@ -300,9 +316,8 @@ public final class AdmissionInterceptor implements Interceptor {
       // late against the slot itself, not only against the wait: a slot that came back already past (a cold or
       // busy JVM, a slow trip to the shared state) crowds the next one just as a late wake-up does
       long late = slot == Pacing.Slot.NOW ? 0 : Math.max(System.nanoTime() - due, StartSlots.epochNanosNow() - slot.epochNanos());
-      if (late <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
-        keepDelayAfterLatestStart(slot, cancelled);
-        return slot;
+      if (late <= toleratedLateness(slot) || attempt >= MAX_SLOT_ATTEMPTS) {
+        return keepDelayAfterLatestStart(slot, cancelled);
       }
       slot = state.permits().reserveStartSlot(limits);
     }

@@ -103,6 +103,11 @@ public final class Pacing {
     /** A start at once, outside any pacing. */
     public static final Slot NOW = new Slot(0, 0, 0, 0, 0);
 
+    /** The same slot, its start moved to {@code startEpochNanos} (a start that waited for a late one before it). */
+    public Slot startingAt(long startEpochNanos) {
+      return new Slot(startEpochNanos, seq, spacingNanos, pausedUntil, learnedNanos);
+    }
+
     /** How long from now until the start; zero if it has come. */
     public java.time.Duration startIn() {
       return epochNanos == 0 ? java.time.Duration.ZERO : StartSlots.untilSlot(epochNanos);
@@ -185,11 +190,12 @@ public final class Pacing {
 
   /**
    * How long after a start that left late (its sender descheduled after its last look at the clock) the next
-   * may go: the configured floor and what refusals taught, with half the margin. A start less than half the
-   * margin late then moves nothing, so the small delays of a busy machine do not add up along a run.
+   * may go, when the spacing is {@code spacingNanos}: the configured delay and half of what the spacing keeps
+   * above it (the margin, what refusals taught, a busy moment's widening). A start less than half that late
+   * then moves nothing, so the small delays of a busy machine do not add up along a run.
    */
-  public static long afterLateStart(Params params, long learnedNanos) {
-    return params.floorNanos() + (floor(params, learnedNanos) - params.floorNanos()) / 2;
+  public static long afterLateStart(Params params, long spacingNanos) {
+    return params.floorNanos() + Math.max(0, spacingNanos - params.floorNanos()) / 2;
   }
 
   /** Takes in what a response told; {@code now} by the keeper's clock. */

@@ -158,7 +158,7 @@ final class RunDirectoryPermits implements Permits {
    */
   private long earliestSlot(String api, Pacing.Params pacing) {
     long ahead = StartSlots.epochNanosNow() + Math.min(pacing.floorNanos() / 2, MAX_LEAD_NANOS);
-    return Math.max(ahead, state.starts().latest(api) + Pacing.afterLateStart(pacing, 0));
+    return Math.max(ahead, state.starts().latest(api) + Pacing.afterLateStart(pacing, Pacing.floor(pacing, 0)));
   }
 
   @Override

@@ -61,6 +61,11 @@ public final class StartTimesFile implements StartTimes {
     return file == null ? unmapped.latest(api) : (long) LATEST.getVolatile(file, 0);
   }
 
+  @Override
+  public boolean sharedByTheRun() {
+    return true; // the run's JVMs all share one machine and its run directory
+  }
+
   private MappedByteBuffer file(String api) {
     Optional<MappedByteBuffer> known = files.get(api);
     return (known != null ? known : files.computeIfAbsent(api, this::map)).orElse(null);

@@ -52,11 +52,11 @@ class PacingTest {
   }
 
   @Test
-  void aStartThatLeftLateKeepsTheNextTheConfiguredDelayAndHalfTheMarginOrLesson() {
-    assertEquals(50 * MS + (FLOOR - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, 0), "half the jitter margin");
-    assertEquals(50 * MS, Pacing.afterLateStart(FIXED, 0), "a fixed delay has no margin to halve");
-    long learned = LESSON - 50 * MS;
-    assertEquals(50 * MS + learned / 2, Pacing.afterLateStart(ADAPTIVE, learned), "half what a refusal taught");
+  void aStartThatLeftLateKeepsTheNextTheConfiguredDelayAndHalfWhatTheSpacingKeepsAboveIt() {
+    assertEquals(50 * MS + (FLOOR - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, FLOOR), "half the jitter margin");
+    assertEquals(50 * MS, Pacing.afterLateStart(FIXED, 50 * MS), "a fixed delay has no margin to halve");
+    assertEquals(50 * MS + (LESSON - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, LESSON), "half what a refusal taught");
+    assertEquals(50 * MS, Pacing.afterLateStart(ADAPTIVE, 40 * MS), "never below the configured delay");
   }
 
   @Test

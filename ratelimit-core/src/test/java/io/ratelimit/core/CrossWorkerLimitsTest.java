@@ -170,11 +170,11 @@ class CrossWorkerLimitsTest {
 
   @Test
   void aStartThatLeftLateIsGivenTheDelayByTheNextSenderInAnotherJvm() throws Exception {
-    // one JVM streams; another sends requests that leave 30 ms after their admission, as a sender descheduled
+    // one JVM streams; another sends requests that leave 60 ms after their admission, as a sender descheduled
     // between its slot and its write would. The next start, in either JVM, keeps the delay from the late one:
-    // without the start times the run's JVMs note, it would reach the server about 70 ms after it
+    // without the start times the run's JVMs note, it would reach the server about 140 ms after it
     env.put("PYTEST_MAX_CONCURRENT_REQUESTS", "4");
-    env.put("PYTEST_RATE_LIMIT_DELAY", "0.1");
+    env.put("PYTEST_RATE_LIMIT_DELAY", "0.2");
     try (LoopbackApi api = new LoopbackApi(5)) {
       ForkedJvm streaming = worker("w1", api.url("/items").toString(), 2, 1);
       ForkedJvm late = worker("w2", api.url("/items").toString(), 1, 1);
@@ -194,8 +194,8 @@ class CrossWorkerLimitsTest {
       assertEquals(5, lateOnes.size());
       for (long lateArrival : lateOnes) {
         long next = arrivals.get(arrivals.indexOf(lateArrival) + 1);
-        // the delay is 100 ms: 85 tells a kept delay from the 70 a late start leaves, with room for this busy machine
-        assertTrue(next - lateArrival >= Duration.ofMillis(85).toNanos(), "a start " + (next - lateArrival) / 1_000_000
+        // the delay is 200 ms: 170 tells a kept delay from the 140 a late start leaves, with room for a busy machine
+        assertTrue(next - lateArrival >= Duration.ofMillis(170).toNanos(), "a start " + (next - lateArrival) / 1_000_000
             + " ms after a late one; gaps (ms) " + api.arrivalGapsNanos().stream().map(g -> g / 1_000_000).toList());
       }
     }

@@ -28,7 +28,7 @@ import okhttp3.Response;
  * member ({@code VIEW <members> <this member's uuid> <every member's uuid, sorted>}), {@code OWN} prints how many
  * attempts this JVM has sent ({@code OWN <n>}, no cluster call), {@code HOLD} and a resource takes its lease in
  * the background and keeps it ({@code HELD <resource>} once it has it), {@code LATE} and a count sends that many
- * GETs to {@code /late} one after another, each of which leaves 30 ms after its admission (held by a network
+ * GETs to {@code /late} one after another, each of which leaves 60 ms after its admission (held by a network
  * interceptor after the limiter's, as a sender descheduled after its slot would be; {@code LATE SENT} once done), {@code LEASES} prints every live lease
  * of the run as this JVM sees it ({@code LEASES <resource>=<owner>,...}), {@code EXIT} leaves.
  *
@@ -166,13 +166,13 @@ public final class HammerWorker {
   }
 
   /**
-   * A network interceptor (after the limiter's own) that holds each request to {@code /late} for 30 ms before
-   * passing it on: the request leaves 30 ms after its admission, as one whose sender was descheduled between
+   * A network interceptor (after the limiter's own) that holds each request to {@code /late} for 60 ms before
+   * passing it on: the request leaves 60 ms after its admission, as one whose sender was descheduled between
    * its slot and its write would.
    */
   private static Response stallingLateOnes(okhttp3.Interceptor.Chain chain) throws java.io.IOException {
     if (chain.request().url().encodedPath().equals("/late")) {
-      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(30);
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(60);
       for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
         java.util.concurrent.locks.LockSupport.parkNanos(left); // the stall a descheduled sender would have
       }

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * When each API's latest request left, as the run's JVMs that share this record know it. A sender can be
  * descheduled after its last look at the clock and before its write, so its request leaves late and crowds
  * the request of the next slot, which may be another JVM's: an API that counts spacing refuses that one.
- * So every request notes when it left, and the next sender keeps the API's floor after the latest start
- * before it writes. This only ever delays a start, never brings one forward.
+ * So every request notes when it left, and the next sender keeps {@link Pacing#afterLateStart} after the latest
+ * start before it writes. This only ever delays a start, never brings one forward.
  */
 public interface StartTimes {
   /** Notes that a request of {@code api} left at {@code epochNanos} (a later start replaces an earlier one). */

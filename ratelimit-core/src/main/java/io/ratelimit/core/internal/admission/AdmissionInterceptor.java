@@ -282,7 +282,7 @@ public final class AdmissionInterceptor implements Interceptor {
    * after it (a new slot would leave this one empty, a whole spacing lost). Elsewhere, {@link #LATE_START_NANOS}.
    */
   private long toleratedLateness(Pacing.Slot slot) {
-    return starts.sharedByTheRun() ? Math.max(LATE_START_NANOS, slot.spacingNanos() / 2) : LATE_START_NANOS;
+    return starts.sharedByTheRun(limits.api()) ? Math.max(LATE_START_NANOS, slot.spacingNanos() / 2) : LATE_START_NANOS;
   }
 
   /**

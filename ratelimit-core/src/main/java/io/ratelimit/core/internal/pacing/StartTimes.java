@@ -19,10 +19,11 @@ public interface StartTimes {
   long latest(String api);
 
   /**
-   * Whether every JVM of the run notes its starts here, so a start noted here is seen by whichever JVM sends
-   * next. A record of one JVM of a run that spans several is not: a start noted in it may go unseen.
+   * Whether every JVM of the run notes the starts of {@code api} here, so a start noted here is seen by
+   * whichever JVM sends next. A record of one JVM of a run that spans several is not: a start noted in it may
+   * go unseen.
    */
-  boolean sharedByTheRun();
+  boolean sharedByTheRun(String api);
 
   /** A record this JVM alone shares: where no other JVM of the run shares this machine's memory. */
   static StartTimes inThisJvm() {
@@ -45,7 +46,7 @@ public interface StartTimes {
     }
 
     @Override
-    public boolean sharedByTheRun() {
+    public boolean sharedByTheRun(String api) {
       return false; // the JVM may not be the run's only one
     }
   }

@@ -62,8 +62,8 @@ public final class StartTimesFile implements StartTimes {
   }
 
   @Override
-  public boolean sharedByTheRun() {
-    return true; // the run's JVMs all share one machine and its run directory
+  public boolean sharedByTheRun(String api) {
+    return file(api) != null; // the run's JVMs all share one machine and its run directory, unless it could not be mapped
   }
 
   private MappedByteBuffer file(String api) {

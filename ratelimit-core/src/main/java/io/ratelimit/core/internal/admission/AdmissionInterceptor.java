@@ -277,19 +277,9 @@ public final class AdmissionInterceptor implements Interceptor {
   }
 
   /**
-   * How late a start may go at its slot. Where every JVM of the run sees the starts this one notes, up to
-   * half a spacing: it notes its start long before the next slot comes, and the next sender keeps the delay
-   * after it (a new slot would leave this one empty, a whole spacing lost). Elsewhere, {@link #LATE_START_NANOS}.
-   */
-  private long toleratedLateness(Pacing.Slot slot) {
-    return starts.sharedByTheRun(limits.api()) ? Math.max(LATE_START_NANOS, slot.spacingNanos() / 2) : LATE_START_NANOS;
-  }
-
-  /**
    * Waits for a start slot and starts on time. A thread that wakes late (a busy machine, a GC pause)
-   * would crowd the next slot's request: a little late it goes ({@link #toleratedLateness}), and the next
-   * sender keeps the delay after it ({@link #keepDelayAfterLatestStart}); later than that it gives its slot
-   * up and reserves a new one instead. A slot
+   * would crowd the next slot's request, so it gives its slot up and reserves a new one instead (one
+   * descheduled after this last look is caught by {@link #keepDelayAfterLatestStart}). A slot
    * given out before a pause that this JVM has since heard of waits for the pause, then takes a new slot.
    */
   private Pacing.Slot waitForOnTimeStart(Pacing.Slot first, WaitCondition cancelled) throws IOException {
@@ -316,7 +306,7 @@ public final class AdmissionInterceptor implements Interceptor {
       // late against the slot itself, not only against the wait: a slot that came back already past (a cold or
       // busy JVM, a slow trip to the shared state) crowds the next one just as a late wake-up does
       long late = slot == Pacing.Slot.NOW ? 0 : Math.max(System.nanoTime() - due, StartSlots.epochNanosNow() - slot.epochNanos());
-      if (late <= toleratedLateness(slot) || attempt >= MAX_SLOT_ATTEMPTS) {
+      if (late <= LATE_START_NANOS || attempt >= MAX_SLOT_ATTEMPTS) {
         return keepDelayAfterLatestStart(slot, cancelled);
       }
       slot = state.permits().reserveStartSlot(limits);

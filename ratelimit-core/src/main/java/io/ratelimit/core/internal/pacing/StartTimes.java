@@ -18,13 +18,6 @@ public interface StartTimes {
   /** The latest start of {@code api} noted (epoch nanoseconds; 0 for none). */
   long latest(String api);
 
-  /**
-   * Whether every JVM of the run notes the starts of {@code api} here, so a start noted here is seen by
-   * whichever JVM sends next. A record of one JVM of a run that spans several is not: a start noted in it may
-   * go unseen.
-   */
-  boolean sharedByTheRun(String api);
-
   /** A record this JVM alone shares: where no other JVM of the run shares this machine's memory. */
   static StartTimes inThisJvm() {
     return new InThisJvm();
@@ -43,11 +36,6 @@ public interface StartTimes {
     public long latest(String api) {
       AtomicLong known = latest.get(api);
       return known == null ? 0 : known.get();
-    }
-
-    @Override
-    public boolean sharedByTheRun(String api) {
-      return false; // the JVM may not be the run's only one
     }
   }
 }

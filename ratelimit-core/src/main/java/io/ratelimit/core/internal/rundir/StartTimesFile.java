@@ -61,11 +61,6 @@ public final class StartTimesFile implements StartTimes {
     return file == null ? unmapped.latest(api) : (long) LATEST.getVolatile(file, 0);
   }
 
-  @Override
-  public boolean sharedByTheRun(String api) {
-    return file(api) != null; // the run's JVMs all share one machine and its run directory, unless it could not be mapped
-  }
-
   private MappedByteBuffer file(String api) {
     Optional<MappedByteBuffer> known = files.get(api);
     return (known != null ? known : files.computeIfAbsent(api, this::map)).orElse(null);

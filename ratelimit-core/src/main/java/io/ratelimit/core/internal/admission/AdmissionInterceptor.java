@@ -262,17 +262,18 @@ public final class AdmissionInterceptor implements Interceptor {
    * apart, but a sender descheduled between its last look at the clock and its write leaves late, and the
    * slot after it would reach the API less than the delay later: this start waits instead until
    * {@link Pacing#afterLateStart} has passed since the late one, and a start it makes late in turn is noted
-   * for the next. Bounded by the floor; an on-time start waits for nothing.
+   * for the next. Bounded by that delay; an on-time start waits for nothing.
    *
    * @return the slot, its start moved to the one it waited for (how late it leaves is measured from there)
    */
   private Pacing.Slot keepDelayAfterLatestStart(Pacing.Slot slot, WaitCondition cancelled) throws IOException {
-    long due = starts.latest(limits.api()) + Pacing.afterLateStart(limits.pacing(), slot.spacingNanos());
+    long keep = Pacing.afterLateStart(limits.pacing(), slot.spacingNanos());
+    long due = starts.latest(limits.api()) + keep;
     long wait = due - StartSlots.epochNanosNow();
     if (wait <= 0) {
       return slot;
     }
-    Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, Pacing.floor(limits.pacing(), slot.learnedNanos()))), cancelled);
+    Waits.sleepToSlot(Duration.ofNanos(Math.min(wait, keep)), cancelled); // a start noted ahead of this clock waits no longer
     return due > slot.epochNanos() ? slot.startingAt(due) : slot;
   }
 

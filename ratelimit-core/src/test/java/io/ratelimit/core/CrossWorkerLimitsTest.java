@@ -192,12 +192,13 @@ class CrossWorkerLimitsTest {
       List<Long> arrivals = api.arrivalTimesNanos();
       List<Long> lateOnes = api.lateArrivalTimesNanos();
       assertEquals(5, lateOnes.size());
-      for (long lateArrival : lateOnes) {
-        long next = arrivals.get(arrivals.indexOf(lateArrival) + 1);
-        // the delay is 200 ms: 170 tells a kept delay from the 140 a late start leaves, with room for a busy machine
-        assertTrue(next - lateArrival >= Duration.ofMillis(170).toNanos(), "a start " + (next - lateArrival) / 1_000_000
-            + " ms after a late one; gaps (ms) " + api.arrivalGapsNanos().stream().map(g -> g / 1_000_000).toList());
-      }
+      // the delay is 200 ms: 170 tells a kept delay from the 140 a late start leaves (all five, without the start
+      // times), with room for a busy machine. One of the five may show less: with two test JVMs and five workers
+      // on two cores, the server's own thread once stamped an arrival 60 ms after it came (see ClockTolerance)
+      long kept = lateOnes.stream().filter(lateArrival -> arrivals.get(arrivals.indexOf(lateArrival) + 1) - lateArrival
+          >= Duration.ofMillis(170).toNanos()).count();
+      assertTrue(kept >= 4, kept + " of 5 late starts were kept the delay from; gaps (ms) "
+          + api.arrivalGapsNanos().stream().map(g -> g / 1_000_000).toList());
     }
   }
 

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import javax.net.SocketFactory;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -41,6 +42,8 @@ public final class ClientDecorator {
   private final Supplier<OkHttpWarmUp> warmUp;
   private final TestAttribution attribution;
   private final StartTimes starts;
+  /** Notes each start again when its bytes reach the socket. */
+  private final LeavingWrites leavingWrites = new LeavingWrites();
   private final RetryRegistry retries = RetryRegistry.ofDefaults();
   private final PacingBoard pacingBoard = new PacingBoard();
   private final Set<String> described = ConcurrentHashMap.newKeySet();
@@ -80,7 +83,9 @@ public final class ClientDecorator {
     builder.interceptors().removeIf(RetryOn429Interceptor.class::isInstance); // already wrapped: one limiter, not two
     builder.networkInterceptors().removeIf(AdmissionInterceptor.class::isInstance);
     EventListener.Factory listeners = attribution.remembering(StartNoting.without(client.eventListenerFactory())); // which test made each call
-    builder.eventListenerFactory(enforce ? StartNoting.around(listeners, starts, config.apiName()) : listeners);
+    builder.eventListenerFactory(enforce ? StartNoting.around(listeners, starts, config.apiName(), leavingWrites) : listeners);
+    SocketFactory sockets = LeavingWrites.without(client.socketFactory());
+    builder.socketFactory(enforce ? leavingWrites.around(sockets) : sockets); // a start is noted again when its bytes leave
     builder.interceptors().add(new RetryOn429Interceptor(recorder, counters, retry(config, counters), enforce ? state : null,
         config.apiName(), pacingBoard));
     builder.networkInterceptors().add(0, new AdmissionInterceptor(state, limits(config), config.permitTimeout(), recorder, counters,

@@ -52,10 +52,12 @@ class PacingTest {
   }
 
   @Test
-  void aStartThatLeftLateKeepsTheNextTheConfiguredDelayAndHalfWhatTheSpacingKeepsAboveIt() {
-    assertEquals(50 * MS + (FLOOR - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, FLOOR), "half the jitter margin");
-    assertEquals(50 * MS, Pacing.afterLateStart(FIXED, 50 * MS), "a fixed delay has no margin to halve");
-    assertEquals(50 * MS + (LESSON - 50 * MS) / 2, Pacing.afterLateStart(ADAPTIVE, LESSON), "half what a refusal taught");
+  void aStartThatLeftLateKeepsTheNextTheConfiguredDelayAndWhatTheSpacingKeepsAboveItLessAnOnTimeStartsLag() {
+    long lag = Pacing.ON_TIME_LAG_NANOS;
+    assertEquals(FLOOR - lag, Pacing.afterLateStart(ADAPTIVE, FLOOR), "the jitter margin, less an on-time start's lag");
+    assertEquals(50 * MS, Pacing.afterLateStart(FIXED, 50 * MS), "a fixed delay has no margin to keep");
+    assertEquals(LESSON - lag, Pacing.afterLateStart(ADAPTIVE, LESSON), "what a refusal taught, less the lag");
+    assertEquals(50 * MS + MS / 2 / 2, Pacing.afterLateStart(ADAPTIVE, 50 * MS + MS / 2), "at least half a small margin");
     assertEquals(50 * MS, Pacing.afterLateStart(ADAPTIVE, 40 * MS), "never below the configured delay");
   }
 

@@ -5,21 +5,24 @@ import io.ratelimit.core.internal.pacing.StartTimes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
  * Notes a request's start when its first bytes have been written to the socket (one per limiter: the threads
- * it armed, and the sockets it made). OkHttp's last event before
- * a request leaves ({@code requestHeadersEnd}, or {@code requestBodyEnd} for a small body) comes before its
- * buffered bytes are flushed, and a sender descheduled in between (measured: 1.5-2.5 ms in about 1 request of
- * 100 on a busy 2-core machine) leaves later than it was noted; the next sender, keeping the delay after the
- * note, then reaches a strict API too early. So the thread that makes a limited call is armed with its API
- * when the call's headers are written, and the socket notes the start on that thread's next write, after the
- * bytes are handed to the kernel. Only sockets of the platform's default factory are wrapped (a client with
- * its own factory keeps it, and its starts are noted at the events alone); the platform's TLS sockets are
- * layered over them and write their records through them. HTTP/2 writes a bodiless request's headers before
- * its event, so the event's note is already the start.
+ * it armed, and the sockets it made). OkHttp's last event before a request leaves ({@code requestHeadersEnd},
+ * or {@code requestBodyEnd} for a small body) comes before its buffered bytes are flushed, and a sender
+ * descheduled in between (measured: 1.5-2.5 ms in about 1 request of 100 on a busy 2-core machine) leaves
+ * later than it was noted; the next sender, keeping the delay after the note, then reaches a strict API too
+ * early. So the thread that makes a limited call is armed with its API when the call's headers are written,
+ * and the socket notes the start on that thread's next write, once the bytes are with the kernel.
+ *
+ * <p>Only the platform's default socket factory is replaced (a client with its own keeps it, and its starts
+ * are noted at the events alone); the platform's TLS sockets are layered over these and write their records
+ * through them. A pooled connection that a client without the limiter opened keeps its plain socket (OkHttp
+ * shares connections whatever the socket factory), and calls on it are noted at the events. HTTP/2 writes a
+ * bodiless request's headers before its event, so the event's note is already the start.
  */
 final class LeavingWrites {
   /** The API whose request the current thread is about to send, and where its start is noted. */
@@ -61,7 +64,6 @@ final class LeavingWrites {
 
   /** Unconnected sockets, as OkHttp asks for them, and connected ones, as the interface also offers. */
   private final class Sockets extends SocketFactory {
-
     @Override
     public Socket createSocket() {
       return new NotingSocket();
@@ -70,30 +72,30 @@ final class LeavingWrites {
     @Override
     public Socket createSocket(String host, int port) throws IOException {
       Socket socket = new NotingSocket();
-      socket.connect(new java.net.InetSocketAddress(host, port));
+      socket.connect(new InetSocketAddress(host, port));
       return socket;
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
       Socket socket = new NotingSocket();
-      socket.bind(new java.net.InetSocketAddress(localHost, localPort));
-      socket.connect(new java.net.InetSocketAddress(host, port));
+      socket.bind(new InetSocketAddress(localHost, localPort));
+      socket.connect(new InetSocketAddress(host, port));
       return socket;
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
       Socket socket = new NotingSocket();
-      socket.connect(new java.net.InetSocketAddress(host, port));
+      socket.connect(new InetSocketAddress(host, port));
       return socket;
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
       Socket socket = new NotingSocket();
-      socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-      socket.connect(new java.net.InetSocketAddress(address, port));
+      socket.bind(new InetSocketAddress(localAddress, localPort));
+      socket.connect(new InetSocketAddress(address, port));
       return socket;
     }
   }

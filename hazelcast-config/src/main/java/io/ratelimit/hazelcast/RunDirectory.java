@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -276,8 +277,8 @@ public final class RunDirectory {
   }
 
   /**
-   * This process as the run directory names it: pid and start instant, so a reused pid is never taken
-   * for a live worker.
+   * This process as the run directory names it: pid and start ({@link ProcessStart}), so a reused pid is
+   * never taken for a live worker.
    */
   public static String thisProcess() {
     return THIS_PROCESS;
@@ -286,7 +287,8 @@ public final class RunDirectory {
   private static final String THIS_PROCESS = describe(ProcessHandle.current());
 
   private static String describe(ProcessHandle process) {
-    return process.pid() + "@" + process.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("0");
+    OptionalLong start = ProcessStart.of(process);
+    return process.pid() + "@" + (start.isPresent() ? start.getAsLong() : 0);
   }
 
   /** True while the process named by {@link #thisProcess()}'s form {@code process} lives. */

@@ -66,8 +66,8 @@ class LeavingWritesTest {
   @Test
   void aWriteOnAnotherThreadNotesNothing() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        Socket socket = writes.around(SocketFactory.getDefault()).createSocket();
-        OutputStream out = connect(socket, server)) {
+        Socket socket = writes.around(SocketFactory.getDefault()).createSocket(server.getInetAddress(), server.getLocalPort());
+        OutputStream out = socket.getOutputStream()) {
       writes.arm(starts, "api");
       Thread writer = new Thread(() -> {
         try {
@@ -79,6 +79,8 @@ class LeavingWritesTest {
       writer.start();
       writer.join(TimeUnit.SECONDS.toMillis(10));
       assertEquals(0, starts.latest("api"), "armed for this thread's call, not the other's");
+      out.write('y'); // the factory's connected socket notes too, on the armed thread
+      assertTrue(starts.latest("api") > 0);
     }
   }
 

@@ -9,9 +9,9 @@ import java.util.OptionalLong;
  * JVM, by its process id and start ({@link ProcessStart}: one all JVMs agree on whatever the wall clock
  * did meanwhile), names the build. Two builds on one machine run in two Maven JVMs (or the same pid at
  * different start times), so they never share an identity. Without a JVM among its ancestors, a JVM is
- * named after its parent process. Plain numbers, no digest: it runs in every fork
- * before the first request, and a cryptographic provider or a date formatter would cost that request tens
- * of milliseconds of class loading.
+ * named after its parent process. Plain numbers, no digest: it runs in every fork before the first
+ * request, and a cryptographic provider or a date formatter would cost that request tens of milliseconds of
+ * class loading.
  */
 public final class RunIdentity {
   private RunIdentity() {}

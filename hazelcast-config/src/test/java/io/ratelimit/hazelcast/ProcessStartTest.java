@@ -53,9 +53,12 @@ class ProcessStartTest {
   }
 
   @Test
-  void anEndedProcessIsNotAliveUnderItsName() throws IOException, InterruptedException {
-    Process child = new ProcessBuilder("true").start();
+  void aProcessIsAliveUnderItsNameUntilItEnds() throws IOException, InterruptedException {
+    Process child = new ProcessBuilder("sleep", "30").start();
+    String name = child.pid() + "@" + ProcessStart.of(child.toHandle()).getAsLong();
+    assertTrue(RunDirectory.isAlive(name));
+    child.destroyForcibly();
     assertTrue(child.waitFor(10, TimeUnit.SECONDS));
-    assertFalse(RunDirectory.isAlive(child.pid() + "@" + ProcessStart.of(ProcessHandle.current()).getAsLong()));
+    assertFalse(RunDirectory.isAlive(name));
   }
 }

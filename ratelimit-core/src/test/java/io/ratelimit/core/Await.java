@@ -17,4 +17,16 @@ final class Await {
       LockSupport.parkNanos(1_000_000);
     }
   }
+
+  /** Waits for {@code condition} at most {@code bound}: true if it came. */
+  static boolean within(BooleanSupplier condition, Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+    return true;
+  }
 }

@@ -156,11 +156,18 @@ class CrossWorkerLimitsTest {
       }
       Await.until(() -> api.received() >= 20, BOUND, "the workers stream");
       ForkedJvm stalled = workers.get(1);
-      stalled.signal("STOP");
-      int atStop = api.received();
-      // the stall lasts while the other two send 10 more (about 400 ms at 40 ms): they go on without it
-      Await.until(() -> api.received() >= atStop + 10, BOUND, "the others send on while one worker is stopped");
-      stalled.signal("CONT");
+      // the stall lasts while the other two send 10 more (about 400 ms at 40 ms): they go on without it. A JVM
+      // stopped inside the run directory's file lock (held for well under a millisecond at a time) holds the
+      // others up until it runs again, by design (the state waits rather than guess): then it is let go and
+      // stopped again
+      boolean othersWentOn = false;
+      for (int stop = 1; stop <= 5 && !othersWentOn; stop++) {
+        stalled.signal("STOP");
+        int atStop = api.received();
+        othersWentOn = Await.within(() -> api.received() >= atStop + 10, Duration.ofSeconds(10));
+        stalled.signal("CONT");
+      }
+      assertTrue(othersWentOn, "the others sent on while one worker was stopped, in one of 5 stops");
       int atResume = api.received();
       Await.until(() -> api.received() >= atResume + 40, BOUND, "the run streams on after the stall");
       List<Long> arrivals = api.arrivalTimesNanos();

@@ -24,12 +24,17 @@ import org.slf4j.Logger;
 /**
  * The run directory's permits and start slots ({@link Permits}): every change under the directory's state
  * lock, exact across processes; a permit names the participant holding it and dies with its process;
- * waiters queue in the order they asked, and a release rings the bell the waiters of every JVM watch.
+ * waiters queue in the order they asked, and a release rings the bell of the JVM whose waiter is next in line.
  */
 final class RunDirectoryPermits implements Permits {
   private static final Logger LOG = Logs.get(RunDirectoryPermits.class);
   private static final long TICKET_MILLIS = 1_000;
-  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * The longest a waiter goes without looking at the state itself: only for what rings no bell (a holder
+   * that died, a ticket ahead that lapsed), which is rare, so looks are few; a release, a withdrawal and a
+   * take that leaves a permit free ring the next in line's bell.
+   */
+  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** Earliest slot ahead of now: covers the file lock and the trip back to the caller. */
   private static final long MAX_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -59,16 +64,17 @@ final class RunDirectoryPermits implements Permits {
     // cost a cold JVM's first request tens of milliseconds
     String leaseId = state.participantName() + "/" + leaseIds.incrementAndGet();
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
-    // the head of this JVM's line waits for the bell a release rings, and polls every 1 ms backing off to 10 ms
-    // for what rings nothing (a holder that died, a lapsed ticket)
+    // the head of this JVM's line waits for its bell, which a release rings when this JVM's waiter is next in
+    // line, and polls every 1 ms backing off to 100 ms for what rings nothing (a holder that died, a lapsed ticket)
+    String self = state.participantName();
     long[] pause = {TimeUnit.MILLISECONDS.toNanos(1)};
-    long[] seen = {state.bell().rung()};
+    long[] seen = {state.bell().rung(self)};
     return TurnTaking.acquire(turn, System.nanoTime() + maxWait.toNanos(), condition, TICKET_MILLIS,
         ticket -> {
-          seen[0] = state.bell().rung(); // before the look: a release during it rings after this
+          seen[0] = state.bell().rung(self); // before the look: a release during it rings after this
           return tryAcquire(name, api, cap, leaseId, ticket, pacing);
         }, left -> {
-          state.bell().await(seen[0], Math.min(left, pause[0]));
+          state.bell().await(self, seen[0], Math.min(left, pause[0]));
           pause[0] = Math.min(pause[0] * 2, MAX_PAUSE_NANOS);
           if (Thread.interrupted()) {
             Thread.currentThread().interrupt();
@@ -87,10 +93,11 @@ final class RunDirectoryPermits implements Permits {
       }
       boolean turnCame = permits.waiting.isEmpty() || permits.waiting.keySet().iterator().next().equals(leaseId);
       if (permits.held.size() < cap && turnCame) {
-        if (permits.waiting.remove(leaseId) != null && !permits.waiting.isEmpty()) {
-          state.bell().ring(); // the next in line may have its turn now
-        }
+        permits.waiting.remove(leaseId);
         permits.held.put(leaseId, state.participantName());
+        if (permits.held.size() < cap) {
+          ringNextInLine(permits, now); // a permit is still free: the next in line may take it
+        }
         return pacing.paces() ? permits.pacing.reserve(pacing, earliestSlot(api, pacing)) : Pacing.Slot.NOW;
       }
       Long lapse = permits.waiting.get(leaseId);
@@ -111,7 +118,7 @@ final class RunDirectoryPermits implements Permits {
         RunFile.Permits permits = file.permits.get(name);
         boolean withdrew = permits != null && permits.waiting.remove(leaseId) != null;
         if (withdrew) {
-          state.bell().ring(); // the next in line may have its turn now
+          ringNextInLine(permits, System.currentTimeMillis()); // it may have been first: the next may have its turn now
         }
         return withdrew;
       });
@@ -120,7 +127,21 @@ final class RunDirectoryPermits implements Permits {
     }
   }
 
-  /** A permit held here: released under the lock, which rings the bell for the waiters of every JVM. */
+  /**
+   * Rings the bell of the JVM whose waiter is first in line (its ticket unexpired), if any: only it may take a
+   * permit now, so only it looks.
+   */
+  private void ringNextInLine(RunFile.Permits permits, long now) {
+    for (java.util.Map.Entry<String, Long> waiter : permits.waiting.entrySet()) {
+      if (waiter.getValue() > now) {
+        String leaseId = waiter.getKey();
+        state.bell().ring(leaseId.substring(0, Math.max(0, leaseId.lastIndexOf('/'))));
+        return;
+      }
+    }
+  }
+
+  /** A permit held here: released under the lock, which rings the bell of the JVM whose waiter is next in line. */
   private Permit permit(String name, String leaseId) {
     AtomicBoolean done = new AtomicBoolean();
     return () -> {
@@ -131,7 +152,7 @@ final class RunDirectoryPermits implements Permits {
         RunFile.Permits permits = file.permits.get(name);
         boolean released = permits != null && permits.held.remove(leaseId) != null;
         if (released) {
-          state.bell().ring(); // a waiter in another JVM looks again at once
+          ringNextInLine(permits, System.currentTimeMillis()); // the next in line, in whichever JVM, looks again at once
         }
         return released;
       });

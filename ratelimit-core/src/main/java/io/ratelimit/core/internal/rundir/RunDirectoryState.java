@@ -172,7 +172,7 @@ public final class RunDirectoryState implements LimiterState, RunModes, RunRecor
     return liveness.isAlive(holder);
   }
 
-  /** The bell a release rings for the waiters of every JVM. */
+  /** The bells a release rings for the JVM whose waiter is next in line. */
   ChangeBell bell() {
     return bell;
   }

@@ -1,6 +1,7 @@
 package io.ratelimit.core.internal.rundir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,7 +114,7 @@ class ChangeBellTest {
     Permit handedOn = firstInLine.get(BOUND.toSeconds(), TimeUnit.SECONDS).orElseThrow();
     assertNotEquals(firstsBell, bells.rung(first.participantName()), "the release rang the bell of the first in line");
     assertEquals(secondsBell, bells.rung(second.participantName()), "the second in line was left asleep: its turn had not come");
-    assertTrue(!secondInLine.isDone(), "the cap of 1 is held by the first in line");
+    assertFalse(secondInLine.isDone(), "the cap of 1 is held by the first in line");
 
     assertTrue(handedOn.release());
     assertTrue(secondInLine.get(BOUND.toSeconds(), TimeUnit.SECONDS).orElseThrow().release(), "then its turn came");

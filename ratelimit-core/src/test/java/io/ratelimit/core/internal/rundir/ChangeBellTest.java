@@ -71,11 +71,11 @@ class ChangeBellTest {
     });
   }
 
-  private static void awaitWaiting(RunDirectoryState state, int count) throws InterruptedException {
+  private static void awaitWaiting(RunDirectoryState state, int count) {
     long deadline = System.nanoTime() + BOUND.toNanos();
     while (waiting(state) < count) {
       assertTrue(System.nanoTime() < deadline, "no " + count + " waiters queued within " + BOUND);
-      Thread.sleep(5);
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 

@@ -14,7 +14,10 @@
 # nginx configs, access logs and reports in the work directory), PUBLISHED_RATE_RETRY_AFTER (1: every 429 carries
 # Retry-After of that many seconds, as many real APIs send it; none: without), PUBLISHED_RATE_WORKERS (4: forks
 # and threads per fork), PUBLISHED_RATE_REUSE_FORKS (true; false: each class in a fresh fork started when the last
-# ended, Surefire's reuseForks=false: the report must still count every request nginx saw).
+# ended, Surefire's reuseForks=false: the report must still count every request nginx saw),
+# PUBLISHED_RATE_REFEREE_SESSION (own: nginx runs in a session of its own, as a deployed API does, so Linux
+# schedules it apart from the test JVMs (autogroup); shared: in this script's session, beside the forks, whose
+# load then delays nginx's clock by milliseconds and makes it refuse correctly spaced requests).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +27,7 @@ TIMEOUT=${PUBLISHED_RATE_TIMEOUT:-300}
 KEEP=${PUBLISHED_RATE_KEEP:-false}
 RETRY_AFTER=${PUBLISHED_RATE_RETRY_AFTER:-1}
 REUSE_FORKS=${PUBLISHED_RATE_REUSE_FORKS:-true}
+REFEREE_SESSION=${PUBLISHED_RATE_REFEREE_SESSION:-own}
 RATE=20          # nginx's published rate, requests/s
 DELAY=0.05       # 1 / RATE
 WORKERS=${PUBLISHED_RATE_WORKERS:-4}
@@ -36,6 +40,13 @@ bad=()
 [[ "$CAP" =~ ^[1-9][0-9]{0,2}$ ]] || bad+=("PUBLISHED_RATE_MAX_CONCURRENT='$CAP': expected a whole number 1-999")
 [[ "$TIMEOUT" =~ ^[1-9][0-9]{1,3}$ ]] || bad+=("PUBLISHED_RATE_TIMEOUT='$TIMEOUT': expected seconds, 10-9999")
 [[ "$REUSE_FORKS" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_REUSE_FORKS='$REUSE_FORKS': expected true or false")
+[[ "$REFEREE_SESSION" =~ ^(own|shared)$ ]] || bad+=("PUBLISHED_RATE_REFEREE_SESSION='$REFEREE_SESSION': expected own or shared")
+SETSID=()
+if [ "$REFEREE_SESSION" = own ]; then
+  if found=$(command -v setsid); then SETSID=("$found"); else
+    bad+=("setsid (util-linux) is not installed: it runs nginx in its own session; PUBLISHED_RATE_REFEREE_SESSION=shared runs without")
+  fi
+fi
 [[ "$WORKERS" =~ ^[1-8]$ ]] || bad+=("PUBLISHED_RATE_WORKERS='$WORKERS': expected 1-8")
 [[ "$KEEP" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_KEEP='$KEEP': expected true or false")
 [[ "$RETRY_AFTER" =~ ^(none|[1-9][0-9]{0,2})$ ]] || bad+=("PUBLISHED_RATE_RETRY_AFTER='$RETRY_AFTER': expected none or whole seconds, 1-999")
@@ -135,7 +146,9 @@ http {
   }
 }
 EOF
-  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/nginx.out" 2>&1 &
+  # a background job of this script is no process group leader: setsid makes the session without forking, so
+  # $! stays nginx's pid
+  "${SETSID[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/nginx.out" 2>&1 &
   NGINX_PID=$!
   await_port "$NGINX_PORT" 150 || { echo "published-rate-suite: nginx did not listen within 15 s:" >&2; cat "$dir/nginx.out" "$dir/error.log" >&2; exit 1; }
 }

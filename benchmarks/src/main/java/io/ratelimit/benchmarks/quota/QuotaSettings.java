@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 /** The run's settings, checked before anything starts. */
 record QuotaSettings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
     Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, int connCap, int connLatencyMs, int firstArrivals,
-    List<Policy> policies, List<String> contenders) {
+    RefereeProxy.Session refereeSession, List<Policy> policies, List<String> contenders) {
   int windowQuota() {
     return perSecond * windowSeconds / 2;
   }
@@ -85,8 +85,8 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst, retryAfter);
       case SLIDING: return QuotaServer.slidingWindow(perSecond, retryAfter);
       case FIXED_HEADERS: return QuotaServer.fixedWindow(windowQuota(), windowSeconds, headers);
-      case NGINX_CONN: return RefereeProxy.nginxConn(connCap, connLatencyMs, retryAfter);
-      default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter);
+      case NGINX_CONN: return RefereeProxy.nginxConn(connCap, connLatencyMs, retryAfter, refereeSession);
+      default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter, refereeSession);
     }
   }
 
@@ -152,6 +152,15 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       problems.add("QUOTA_FIRST_ARRIVALS='" + System.getenv("QUOTA_FIRST_ARRIVALS") + "': expected a whole number from 0 to 9999");
     }
 
+    // own: nginx and haproxy in a session of their own, as a deployed API (RefereeProxy); shared: in this one's
+    RefereeProxy.Session refereeSession = RefereeProxy.Session.OWN;
+    String sessionValue = value("QUOTA_REFEREE_SESSION", "own").trim();
+    if (sessionValue.equals("shared")) {
+      refereeSession = RefereeProxy.Session.SHARED;
+    } else if (!sessionValue.equals("own")) {
+      problems.add("QUOTA_REFEREE_SESSION='" + System.getenv("QUOTA_REFEREE_SESSION") + "': expected own or shared");
+    }
+
     List<Policy> policies = new ArrayList<>();
     String policiesValue = value("QUOTA_POLICIES", DEFAULT_POLICIES);
     List<String> keys = Arrays.stream(Policy.values()).map(p -> p.key).toList();
@@ -179,7 +188,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
     }
     return new QuotaSettings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
-        firstArrivals, policies, contenders);
+        firstArrivals, refereeSession, policies, contenders);
   }
 
   static String value(String name, String defaultValue) {

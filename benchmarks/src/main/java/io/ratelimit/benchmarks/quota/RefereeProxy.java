@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,13 @@ import java.util.stream.Stream;
  * ({@code apt-get install -y nginx-light haproxy}); looked up on the {@code PATH} and in {@code /usr/sbin}.
  * The process is this JVM's child, in the foreground ({@code daemon off}, {@code haproxy -db}), and is
  * stopped by {@link #close()} (and by a shutdown hook if the benchmark dies first).
+ *
+ * <p>By default ({@link Session#OWN}) it runs in a session of its own (util-linux {@code setsid}), as a deployed
+ * API does: nginx's own {@code daemon on} and every systemd service start in their own session. Linux schedules
+ * each session as one group (autogroup), so the client JVMs' load is not charged to the referee. In the
+ * benchmark's session ({@link Session#SHARED}) the test JVMs on the same cores delay its wake-ups by
+ * milliseconds, and a late-stamped admission makes the next, correctly spaced request look early to
+ * {@code limit_req}: the API's clock, not the client, then refuses.
  */
 final class RefereeProxy implements QuotaApi {
   private static final Duration START_BOUND = Duration.ofSeconds(15);
@@ -57,6 +65,11 @@ final class RefereeProxy implements QuotaApi {
     }
   }
 
+  /** Where the referee is scheduled: in its own session (as a deployed API), or in the benchmark's. */
+  enum Session {
+    OWN, SHARED
+  }
+
   private final Kind kind;
   private final QuotaServer backend;
   private final Process process;
@@ -68,10 +81,17 @@ final class RefereeProxy implements QuotaApi {
   private final int connCap;
   private volatile double markEpochSeconds;
 
+  private static final Optional<Path> SETSID = executable("setsid");
+
   /** The binary's path, or empty when the package is not installed. */
   static Optional<Path> binary(Kind kind) {
-    String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/local/sbin";
-    return Stream.of(path.split(File.pathSeparator)).filter(p -> !p.isBlank()).map(p -> Path.of(p, kind.binary))
+    return executable(kind.binary);
+  }
+
+  private static Optional<Path> executable(String name) {
+    String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/local/sbin"
+        + File.pathSeparator + "/usr/bin";
+    return Stream.of(path.split(File.pathSeparator)).filter(p -> !p.isBlank()).map(p -> Path.of(p, name))
         .filter(Files::isExecutable).findFirst();
   }
 
@@ -80,19 +100,20 @@ final class RefereeProxy implements QuotaApi {
    * a fresh backend; each 429 with {@code Retry-After: retryAfterSeconds} (0: without). For
    * {@link Kind#NGINX_CONN}, {@link #nginxConn}.
    */
-  RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds) throws IOException {
-    this(kind, perSecond, burst, 0, QuotaServer.LATENCY_MS, retryAfterSeconds);
+  RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds, Session session) throws IOException {
+    this(kind, perSecond, burst, 0, QuotaServer.LATENCY_MS, retryAfterSeconds, session);
   }
 
   /**
    * nginx {@code limit_conn connCap} in front of a fresh backend answering after {@code latencyMs}; each 429
    * with {@code Retry-After: retryAfterSeconds} (0: without).
    */
-  static RefereeProxy nginxConn(int connCap, long latencyMs, int retryAfterSeconds) throws IOException {
-    return new RefereeProxy(Kind.NGINX_CONN, 0, 0, connCap, latencyMs, retryAfterSeconds);
+  static RefereeProxy nginxConn(int connCap, long latencyMs, int retryAfterSeconds, Session session) throws IOException {
+    return new RefereeProxy(Kind.NGINX_CONN, 0, 0, connCap, latencyMs, retryAfterSeconds, session);
   }
 
-  private RefereeProxy(Kind kind, int perSecond, int burst, int connCap, long latencyMs, int retryAfterSeconds) throws IOException {
+  private RefereeProxy(Kind kind, int perSecond, int burst, int connCap, long latencyMs, int retryAfterSeconds, Session session)
+      throws IOException {
     if (kind == Kind.NGINX_CONN && connCap < 1) {
       throw new IllegalArgumentException("nginx limit_conn needs a cap of at least 1, got " + connCap + " (RefereeProxy.nginxConn)");
     }
@@ -100,21 +121,29 @@ final class RefereeProxy implements QuotaApi {
     this.retryAfterSeconds = retryAfterSeconds;
     this.connCap = connCap;
     Path exe = binary(kind).orElseThrow(() -> new IOException(kind.binary + " is not installed (apt-get install -y nginx-light haproxy)"));
+    List<String> command = new ArrayList<>();
+    if (session == Session.OWN) {
+      // this JVM's child is no process group leader, so setsid makes the session without forking: the pid
+      // this object stops stays the referee's
+      command.add(SETSID.orElseThrow(() -> new IOException(
+          "setsid (util-linux) is not installed: it runs the referee in its own session; QUOTA_REFEREE_SESSION=shared runs without")).toString());
+    }
     this.backend = QuotaServer.backend(latencyMs);
     this.dir = Files.createTempDirectory("quota-" + kind.binary + "-");
     this.accessLog = dir.resolve("access.log");
     this.port = freePort();
+    command.add(exe.toString());
     ProcessBuilder builder;
     if (kind == Kind.HAPROXY_WINDOW) {
       Path config = dir.resolve("haproxy.cfg");
       Files.writeString(config, haproxyConfig(perSecond), StandardCharsets.UTF_8);
-      builder = new ProcessBuilder(exe.toString(), "-db", "-f", config.toString())
-          .redirectOutput(accessLog.toFile()); // its log goes to stdout: one line per request
+      command.addAll(List.of("-db", "-f", config.toString()));
+      builder = new ProcessBuilder(command).redirectOutput(accessLog.toFile()); // its log goes to stdout: one line per request
     } else {
       Path config = dir.resolve("nginx.conf");
       Files.writeString(config, nginxConfig(perSecond, kind == Kind.NGINX_BURST ? burst : 0), StandardCharsets.UTF_8);
-      builder = new ProcessBuilder(exe.toString(), "-p", dir.toString(), "-c", config.toString(), "-e", dir.resolve("error.log").toString())
-          .redirectOutput(dir.resolve("stdout.log").toFile());
+      command.addAll(List.of("-p", dir.toString(), "-c", config.toString(), "-e", dir.resolve("error.log").toString()));
+      builder = new ProcessBuilder(command).redirectOutput(dir.resolve("stdout.log").toFile());
     }
     builder.redirectError(dir.resolve("stderr.log").toFile());
     this.process = builder.start();
@@ -309,7 +338,7 @@ final class RefereeProxy implements QuotaApi {
   @Override
   public List<Arrival> arrivals() {
     long mark = resetEpochMicros();
-    List<Arrival> out = new java.util.ArrayList<>();
+    List<Arrival> out = new ArrayList<>();
     try (Stream<String> lines = Files.lines(accessLog, StandardCharsets.ISO_8859_1)) {
       lines.forEach(line -> {
         String[] parts = line.trim().split("\\s+");

@@ -15,9 +15,10 @@
 # Retry-After of that many seconds, as many real APIs send it; none: without), PUBLISHED_RATE_WORKERS (4: forks
 # and threads per fork), PUBLISHED_RATE_REUSE_FORKS (true; false: each class in a fresh fork started when the last
 # ended, Surefire's reuseForks=false: the report must still count every request nginx saw),
-# PUBLISHED_RATE_REFEREE_SESSION (own: nginx runs in a session of its own, as a deployed API does, so Linux
-# schedules it apart from the test JVMs (autogroup); shared: in this script's session, beside the forks, whose
-# load then delays nginx's clock by milliseconds and makes it refuse correctly spaced requests).
+# PUBLISHED_RATE_REFEREE_SCHEDULING (own-session: nginx runs in a session of its own, as a deployed API does,
+# so Linux schedules it apart from the test JVMs (autogroup); realtime: the same at real-time priority (chrt -f,
+# needs root or CAP_SYS_NICE), as if on a machine of its own; shared: in this script's session, beside the
+# forks, whose load then delays nginx's clock by milliseconds and makes it refuse correctly spaced requests).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ TIMEOUT=${PUBLISHED_RATE_TIMEOUT:-300}
 KEEP=${PUBLISHED_RATE_KEEP:-false}
 RETRY_AFTER=${PUBLISHED_RATE_RETRY_AFTER:-1}
 REUSE_FORKS=${PUBLISHED_RATE_REUSE_FORKS:-true}
-REFEREE_SESSION=${PUBLISHED_RATE_REFEREE_SESSION:-own}
+SCHEDULING=${PUBLISHED_RATE_REFEREE_SCHEDULING:-own-session}
 RATE=20          # nginx's published rate, requests/s
 DELAY=0.05       # 1 / RATE
 WORKERS=${PUBLISHED_RATE_WORKERS:-4}
@@ -40,16 +41,22 @@ bad=()
 [[ "$CAP" =~ ^[1-9][0-9]{0,2}$ ]] || bad+=("PUBLISHED_RATE_MAX_CONCURRENT='$CAP': expected a whole number 1-999")
 [[ "$TIMEOUT" =~ ^[1-9][0-9]{1,3}$ ]] || bad+=("PUBLISHED_RATE_TIMEOUT='$TIMEOUT': expected seconds, 10-9999")
 [[ "$REUSE_FORKS" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_REUSE_FORKS='$REUSE_FORKS': expected true or false")
-[[ "$REFEREE_SESSION" =~ ^(own|shared)$ ]] || bad+=("PUBLISHED_RATE_REFEREE_SESSION='$REFEREE_SESSION': expected own or shared")
-SETSID=()
-if [ "$REFEREE_SESSION" = own ]; then
-  if found=$(command -v setsid); then SETSID=("$found"); else
-    bad+=("setsid (util-linux) is not installed: it runs nginx in its own session; PUBLISHED_RATE_REFEREE_SESSION=shared runs without")
-  fi
-fi
 [[ "$WORKERS" =~ ^[1-8]$ ]] || bad+=("PUBLISHED_RATE_WORKERS='$WORKERS': expected 1-8")
 [[ "$KEEP" =~ ^(true|false)$ ]] || bad+=("PUBLISHED_RATE_KEEP='$KEEP': expected true or false")
 [[ "$RETRY_AFTER" =~ ^(none|[1-9][0-9]{0,2})$ ]] || bad+=("PUBLISHED_RATE_RETRY_AFTER='$RETRY_AFTER': expected none or whole seconds, 1-999")
+[[ "$SCHEDULING" =~ ^(own-session|realtime|shared)$ ]] \
+  || bad+=("PUBLISHED_RATE_REFEREE_SCHEDULING='$SCHEDULING': expected own-session, realtime (needs root or CAP_SYS_NICE) or shared")
+PLACE=() # what runs nginx: setsid (its own session), then chrt (real-time)
+if [ "$SCHEDULING" != shared ]; then
+  if found=$(command -v setsid); then PLACE+=("$found"); else
+    bad+=("setsid (util-linux) is not installed: it runs nginx in its own session; PUBLISHED_RATE_REFEREE_SCHEDULING=shared runs without")
+  fi
+fi
+if [ "$SCHEDULING" = realtime ]; then
+  if found=$(command -v chrt); then PLACE+=("$found" -f 50); else
+    bad+=("chrt (util-linux) is not installed: PUBLISHED_RATE_REFEREE_SCHEDULING=realtime needs it")
+  fi
+fi
 NGINX=$(PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx) || bad+=("nginx is not installed: apt-get install -y nginx-light")
 ls examples/target/classes/io/ratelimit/examples/demoapi/DemoApi.class >/dev/null 2>&1 \
   || bad+=("examples/target/classes has no DemoApi: run mvn -B -q install -DskipTests first")
@@ -146,9 +153,9 @@ http {
   }
 }
 EOF
-  # a background job of this script is no process group leader: setsid makes the session without forking, so
-  # $! stays nginx's pid
-  "${SETSID[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/nginx.out" 2>&1 &
+  # a background job of this script is no process group leader: setsid makes the session without forking, and
+  # chrt execs too, so $! stays nginx's pid
+  "${PLACE[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/nginx.out" 2>&1 &
   NGINX_PID=$!
   await_port "$NGINX_PORT" 150 || { echo "published-rate-suite: nginx did not listen within 15 s:" >&2; cat "$dir/nginx.out" "$dir/error.log" >&2; exit 1; }
 }

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 /** The run's settings, checked before anything starts. */
 record QuotaSettings(int workers, int threads, int perSecond, int seconds, int burst, int windowSeconds,
     Set<QuotaServer.Header> headers, int retryAfter, boolean timeline, int connCap, int connLatencyMs, int firstArrivals,
-    RefereeProxy.Session refereeSession, List<Policy> policies, List<String> contenders) {
+    RefereeProxy.Scheduling refereeScheduling, List<Policy> policies, List<String> contenders) {
   int windowQuota() {
     return perSecond * windowSeconds / 2;
   }
@@ -85,8 +85,8 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       case LEAKY_BURST: return QuotaServer.leakyBucket(perSecond, burst, retryAfter);
       case SLIDING: return QuotaServer.slidingWindow(perSecond, retryAfter);
       case FIXED_HEADERS: return QuotaServer.fixedWindow(windowQuota(), windowSeconds, headers);
-      case NGINX_CONN: return RefereeProxy.nginxConn(connCap, connLatencyMs, retryAfter, refereeSession);
-      default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter, refereeSession);
+      case NGINX_CONN: return RefereeProxy.nginxConn(connCap, connLatencyMs, retryAfter, refereeScheduling);
+      default: return new RefereeProxy(p.referee(), perSecond, burst, retryAfter, refereeScheduling);
     }
   }
 
@@ -152,13 +152,13 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       problems.add("QUOTA_FIRST_ARRIVALS='" + System.getenv("QUOTA_FIRST_ARRIVALS") + "': expected a whole number from 0 to 9999");
     }
 
-    // own: nginx and haproxy in a session of their own, as a deployed API (RefereeProxy); shared: in this one's
-    RefereeProxy.Session refereeSession = RefereeProxy.Session.OWN;
-    String sessionValue = value("QUOTA_REFEREE_SESSION", "own").trim();
-    if (sessionValue.equals("shared")) {
-      refereeSession = RefereeProxy.Session.SHARED;
-    } else if (!sessionValue.equals("own")) {
-      problems.add("QUOTA_REFEREE_SESSION='" + System.getenv("QUOTA_REFEREE_SESSION") + "': expected own or shared");
+    // where nginx and haproxy are scheduled (RefereeProxy.Scheduling): their own session by default
+    String schedulingValue = value("QUOTA_REFEREE_SCHEDULING", RefereeProxy.Scheduling.OWN_SESSION.key).trim();
+    RefereeProxy.Scheduling refereeScheduling = Arrays.stream(RefereeProxy.Scheduling.values())
+        .filter(s -> s.key.equals(schedulingValue)).findFirst().orElse(RefereeProxy.Scheduling.OWN_SESSION);
+    if (!refereeScheduling.key.equals(schedulingValue)) {
+      problems.add("QUOTA_REFEREE_SCHEDULING='" + System.getenv("QUOTA_REFEREE_SCHEDULING") + "': expected own-session, realtime"
+          + " (needs root or CAP_SYS_NICE) or shared");
     }
 
     List<Policy> policies = new ArrayList<>();
@@ -188,7 +188,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
       throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
     }
     return new QuotaSettings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
-        firstArrivals, refereeSession, policies, contenders);
+        firstArrivals, refereeScheduling, policies, contenders);
   }
 
   static String value(String name, String defaultValue) {

@@ -34,12 +34,14 @@ import java.util.stream.Stream;
  * The process is this JVM's child, in the foreground ({@code daemon off}, {@code haproxy -db}), and is
  * stopped by {@link #close()} (and by a shutdown hook if the benchmark dies first).
  *
- * <p>By default ({@link Session#OWN}) it runs in a session of its own (util-linux {@code setsid}), as a deployed
- * API does: nginx's own {@code daemon on} and every systemd service start in their own session. Linux schedules
- * each session as one group (autogroup), so the client JVMs' load is not charged to the referee. In the
- * benchmark's session ({@link Session#SHARED}) the test JVMs on the same cores delay its wake-ups by
- * milliseconds, and a late-stamped admission makes the next, correctly spaced request look early to
- * {@code limit_req}: the API's clock, not the client, then refuses.
+ * <p>Where it is scheduled ({@link Scheduling}): by default in a session of its own (util-linux
+ * {@code setsid}), as a deployed API runs: nginx's own {@code daemon on} and every systemd service start in
+ * their own session, and Linux schedules each session as one group (autogroup), so the client JVMs' load is
+ * not charged to the referee. In the benchmark's session the test JVMs on the same cores delay its wake-ups by
+ * milliseconds, and an admission stamped late makes the next, correctly spaced request look early to
+ * {@code limit_req}: the API's clock, not the client, then refuses. Real-time ({@code chrt -f}, needs root or
+ * CAP_SYS_NICE) also keeps the machine's own threads (JIT compilers, kernel threads) from delaying it, as
+ * an API on another machine is never delayed by them.
  */
 final class RefereeProxy implements QuotaApi {
   private static final Duration START_BOUND = Duration.ofSeconds(15);
@@ -65,9 +67,20 @@ final class RefereeProxy implements QuotaApi {
     }
   }
 
-  /** Where the referee is scheduled: in its own session (as a deployed API), or in the benchmark's. */
-  enum Session {
-    OWN, SHARED
+  /** Where the referee is scheduled. */
+  enum Scheduling {
+    /** In a session of its own, as a deployed API: the default. */
+    OWN_SESSION("own-session"),
+    /** In a session of its own at real-time priority ({@code chrt -f 50}): as if on a machine of its own. */
+    REALTIME("realtime"),
+    /** In the benchmark's session, beside the test JVMs (the figures before 2026-12-05, later). */
+    SHARED("shared");
+
+    final String key;
+
+    Scheduling(String key) {
+      this.key = key;
+    }
   }
 
   private final Kind kind;
@@ -82,6 +95,7 @@ final class RefereeProxy implements QuotaApi {
   private volatile double markEpochSeconds;
 
   private static final Optional<Path> SETSID = executable("setsid");
+  private static final Optional<Path> CHRT = executable("chrt");
 
   /** The binary's path, or empty when the package is not installed. */
   static Optional<Path> binary(Kind kind) {
@@ -100,19 +114,19 @@ final class RefereeProxy implements QuotaApi {
    * a fresh backend; each 429 with {@code Retry-After: retryAfterSeconds} (0: without). For
    * {@link Kind#NGINX_CONN}, {@link #nginxConn}.
    */
-  RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds, Session session) throws IOException {
-    this(kind, perSecond, burst, 0, QuotaServer.LATENCY_MS, retryAfterSeconds, session);
+  RefereeProxy(Kind kind, int perSecond, int burst, int retryAfterSeconds, Scheduling scheduling) throws IOException {
+    this(kind, perSecond, burst, 0, QuotaServer.LATENCY_MS, retryAfterSeconds, scheduling);
   }
 
   /**
    * nginx {@code limit_conn connCap} in front of a fresh backend answering after {@code latencyMs}; each 429
    * with {@code Retry-After: retryAfterSeconds} (0: without).
    */
-  static RefereeProxy nginxConn(int connCap, long latencyMs, int retryAfterSeconds, Session session) throws IOException {
-    return new RefereeProxy(Kind.NGINX_CONN, 0, 0, connCap, latencyMs, retryAfterSeconds, session);
+  static RefereeProxy nginxConn(int connCap, long latencyMs, int retryAfterSeconds, Scheduling scheduling) throws IOException {
+    return new RefereeProxy(Kind.NGINX_CONN, 0, 0, connCap, latencyMs, retryAfterSeconds, scheduling);
   }
 
-  private RefereeProxy(Kind kind, int perSecond, int burst, int connCap, long latencyMs, int retryAfterSeconds, Session session)
+  private RefereeProxy(Kind kind, int perSecond, int burst, int connCap, long latencyMs, int retryAfterSeconds, Scheduling scheduling)
       throws IOException {
     if (kind == Kind.NGINX_CONN && connCap < 1) {
       throw new IllegalArgumentException("nginx limit_conn needs a cap of at least 1, got " + connCap + " (RefereeProxy.nginxConn)");
@@ -122,11 +136,15 @@ final class RefereeProxy implements QuotaApi {
     this.connCap = connCap;
     Path exe = binary(kind).orElseThrow(() -> new IOException(kind.binary + " is not installed (apt-get install -y nginx-light haproxy)"));
     List<String> command = new ArrayList<>();
-    if (session == Session.OWN) {
-      // this JVM's child is no process group leader, so setsid makes the session without forking: the pid
-      // this object stops stays the referee's
-      command.add(SETSID.orElseThrow(() -> new IOException(
-          "setsid (util-linux) is not installed: it runs the referee in its own session; QUOTA_REFEREE_SESSION=shared runs without")).toString());
+    if (scheduling != Scheduling.SHARED) {
+      // this JVM's child is no process group leader, so setsid makes the session without forking, and chrt
+      // execs too: the pid this object stops stays the referee's
+      command.add(SETSID.orElseThrow(() -> new IOException("setsid (util-linux) is not installed: it runs the referee in its own session;"
+          + " QUOTA_REFEREE_SCHEDULING=shared runs without")).toString());
+    }
+    if (scheduling == Scheduling.REALTIME) {
+      command.addAll(List.of(CHRT.orElseThrow(() -> new IOException("chrt (util-linux) is not installed: QUOTA_REFEREE_SCHEDULING=realtime"
+          + " needs it")).toString(), "-f", "50"));
     }
     this.backend = QuotaServer.backend(latencyMs);
     this.dir = Files.createTempDirectory("quota-" + kind.binary + "-");

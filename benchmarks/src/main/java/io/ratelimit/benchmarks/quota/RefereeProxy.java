@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  */
 final class RefereeProxy implements QuotaApi {
   private static final Duration START_BOUND = Duration.ofSeconds(15);
+  private static final Optional<Path> SETSID = executable("setsid");
+  private static final Optional<Path> CHRT = executable("chrt");
 
   /** Which referee, configured how. */
   enum Kind {
@@ -93,9 +95,6 @@ final class RefereeProxy implements QuotaApi {
   private final int retryAfterSeconds;
   private final int connCap;
   private volatile double markEpochSeconds;
-
-  private static final Optional<Path> SETSID = executable("setsid");
-  private static final Optional<Path> CHRT = executable("chrt");
 
   /** The binary's path, or empty when the package is not installed. */
   static Optional<Path> binary(Kind kind) {

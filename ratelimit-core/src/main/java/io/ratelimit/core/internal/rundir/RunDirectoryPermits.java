@@ -62,7 +62,7 @@ final class RunDirectoryPermits implements Permits {
       throws InterruptedIOException {
     // unique in the run by the participant's name (process, start, counter): no UUID, whose SecureRandom would
     // cost a cold JVM's first request tens of milliseconds
-    String leaseId = state.participantName() + "/" + leaseIds.incrementAndGet();
+    String leaseId = leaseId(state.participantName(), leaseIds.incrementAndGet());
     ReentrantLock turn = turns.computeIfAbsent(name, n -> new ReentrantLock(true));
     // the head of this JVM's line waits for its bell, which a release rings when this JVM's waiter is next in
     // line, and polls every 1 ms backing off to 100 ms for what rings nothing (a holder that died, a lapsed ticket)
@@ -132,13 +132,22 @@ final class RunDirectoryPermits implements Permits {
    * permit now, so only it looks.
    */
   private void ringNextInLine(RunFile.Permits permits, long now) {
-    for (java.util.Map.Entry<String, Long> waiter : permits.waiting.entrySet()) {
+    for (Map.Entry<String, Long> waiter : permits.waiting.entrySet()) {
       if (waiter.getValue() > now) {
-        String leaseId = waiter.getKey();
-        state.bell().ring(leaseId.substring(0, Math.max(0, leaseId.lastIndexOf('/'))));
+        state.bell().ring(participantOf(waiter.getKey()));
         return;
       }
     }
+  }
+
+  /** A lease id: the participant asking, then this JVM's count (a participant's name may hold '/'). */
+  private static String leaseId(String participant, long count) {
+    return participant + "/" + count;
+  }
+
+  /** The participant that asked for {@code leaseId} (see {@link #leaseId}). */
+  private static String participantOf(String leaseId) {
+    return leaseId.substring(0, leaseId.lastIndexOf('/'));
   }
 
   /** A permit held here: released under the lock, which rings the bell of the JVM whose waiter is next in line. */

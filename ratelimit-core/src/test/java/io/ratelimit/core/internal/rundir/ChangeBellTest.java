@@ -10,6 +10,7 @@ import io.ratelimit.core.internal.state.Permit;
 import io.ratelimit.core.internal.stats.StatsRecorder;
 import io.ratelimit.core.internal.waits.WaitCondition;
 import io.ratelimit.hazelcast.RunDirectory;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +67,7 @@ class ChangeBellTest {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return state.permits().acquirePermit(ACCOUNT, 1, BOUND, WaitCondition.NEVER);
-      } catch (java.io.InterruptedIOException e) {
+      } catch (InterruptedIOException e) {
         throw new IllegalStateException(e);
       }
     });
@@ -75,7 +77,7 @@ class ChangeBellTest {
     long deadline = System.nanoTime() + BOUND.toNanos();
     while (waiting(state) < count) {
       assertTrue(System.nanoTime() < deadline, "no " + count + " waiters queued within " + BOUND);
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 

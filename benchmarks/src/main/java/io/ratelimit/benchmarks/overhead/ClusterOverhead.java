@@ -104,7 +104,7 @@ public class ClusterOverhead {
 
   @Benchmark
   public void ratelimitTestkit(Blackhole hole) throws InterruptedIOException {
-    io.ratelimit.core.internal.state.Admission admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    io.ratelimit.core.internal.state.Admission admission = admit();
     hole.consume(admission.startIn());
     admission.permit().release(); // waiting for it, so the cost of both ends is counted
   }
@@ -129,8 +129,13 @@ public class ClusterOverhead {
    */
   @Benchmark
   public void ratelimitTestkitAdmission(Held held, Blackhole hole) throws InterruptedIOException {
-    held.admission = ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
+    held.admission = admit();
     hole.consume(held.admission.startIn());
+  }
+
+  /** One admission (a permit and its start slot), as a request waits for it. */
+  io.ratelimit.core.internal.state.Admission admit() throws InterruptedIOException {
+    return ours.permits().admit(limits, Duration.ofSeconds(10), WaitCondition.NEVER).orElseThrow();
   }
 
   @Benchmark

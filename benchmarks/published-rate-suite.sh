@@ -166,7 +166,7 @@ backend_received() {
 
 echo "Published-rate suite: 40 tests x 5 requests = $REQUESTS requests, nginx limit_req ${RATE}r/s (no burst),"
 echo "PYTEST_WORKERS=$WORKERS, PYTEST_RATE_LIMIT_DELAY=$DELAY, PYTEST_MAX_CONCURRENT_REQUESTS=$CAP; quota bound $REQUESTS / $RATE = $((REQUESTS / RATE)) s;"
-echo "Retry-After on each 429: $RETRY_AFTER."
+echo "Retry-After on each 429: $RETRY_AFTER; nginx scheduled: $SCHEDULING (PUBLISHED_RATE_REFEREE_SCHEDULING)."
 IFS=, read -r -a order <<< "$ADAPTIVE"
 for round in $(seq "$ROUNDS"); do
   runs=("${order[@]}")

@@ -62,9 +62,10 @@ public final class QuotaBenchmark {
     QuotaSettings s = QuotaSettings.fromEnvironment();
     int maxInFlight = 8;
     System.out.printf(Locale.ROOT, "W=%d workers x T=%d threads, R=%d requests/s, %d s per row, in flight cap %d (where the contender has one), "
-        + "server latency %d ms, %s%n%n", s.workers(), s.threads(), s.perSecond(), s.seconds(), maxInFlight, QuotaServer.LATENCY_MS,
+        + "server latency %d ms, %s; nginx and haproxy scheduled %s (QUOTA_REFEREE_SCHEDULING=%s)%n%n", s.workers(), s.threads(), s.perSecond(),
+        s.seconds(), maxInFlight, QuotaServer.LATENCY_MS,
         s.retryAfter() == 0 ? "429s without Retry-After (but the fixed window's)" : "every 429 with Retry-After " + s.retryAfter()
-            + " (the fixed window's: to its end)");
+            + " (the fixed window's: to its end)", s.refereeScheduling().description, s.refereeScheduling().key);
     if (s.policies().contains(Policy.NGINX_CONN)) {
       System.out.printf(Locale.ROOT, "nginx-conn: nginx limit_conn C=%d in front of a backend taking L=%d ms, a ceiling of C / L = %s requests/s; "
           + "its contenders get in-flight cap C and spacing 0 (resilience4j and Bucket4j a rate of %d/s), its quota use is successes / "

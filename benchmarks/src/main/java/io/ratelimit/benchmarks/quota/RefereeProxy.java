@@ -72,16 +72,19 @@ final class RefereeProxy implements QuotaApi {
   /** Where the referee is scheduled. */
   enum Scheduling {
     /** In a session of its own, as a deployed API: the default. */
-    OWN_SESSION("own-session"),
+    OWN_SESSION("own-session", "in a session of their own"),
     /** In a session of its own at real-time priority ({@code chrt -f 50}): as if on a machine of its own. */
-    REALTIME("realtime"),
+    REALTIME("realtime", "in a session of their own at real-time priority"),
     /** In the benchmark's session, beside the test JVMs (the figures before 2026-12-05, later). */
-    SHARED("shared");
+    SHARED("shared", "in the benchmark's session, beside the test JVMs");
 
     final String key;
+    /** Where, in words, for the tables' heading. */
+    final String description;
 
-    Scheduling(String key) {
+    Scheduling(String key, String description) {
       this.key = key;
+      this.description = description;
     }
   }
 

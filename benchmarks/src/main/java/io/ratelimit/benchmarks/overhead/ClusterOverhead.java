@@ -52,9 +52,18 @@ public class ClusterOverhead {
     String runId = "jmh-" + UUID.randomUUID();
     peer = new Member(Map.of("PYTEST_RUN_ID", runId, "PYTEST_CLUSTER_PORT", Integer.toString(base), "PYTEST_CLUSTER_PORT_COUNT", "6"),
         PeerMember.class);
-    connection = ClusterConnector.connect(ClusterSettings.builder().runId(runId).ports(base, 6).build(), PeerMember::register);
-    HazelcastInstance hz = connection.instance().orElseThrow();
-    awaitTwoMembersOwningPartitions(hz);
+    HazelcastInstance hz;
+    try {
+      connection = ClusterConnector.connect(ClusterSettings.builder().runId(runId).ports(base, 6).build(), PeerMember::register);
+      hz = connection.instance().orElseThrow();
+      awaitTwoMembersOwningPartitions(hz);
+    } catch (Exception | Error e) {
+      if (connection != null) {
+        connection.close();
+      }
+      peer.close(); // a failed set-up leaves no member JVM behind
+      throw e;
+    }
     boolean here = owner.equals("this");
     String api = keyOwnedBy(hz, here, "api:");
     limits = new ApiLimits(api, 1_000_000, Duration.ofNanos(1));

@@ -21,7 +21,21 @@ import java.util.SplittableRandom;
 public final class PairedOverhead {
   private PairedOverhead() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    int status = 0;
+    try {
+      run();
+    } catch (BadSetting e) {
+      System.err.println("PairedOverhead: " + e.getMessage());
+      status = 2;
+    } catch (Exception e) {
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status); // the peer members' JVMs are stopped; Hazelcast's own threads need not be waited for
+  }
+
+  private static void run() throws Exception {
     int rounds = setting("PAIRED_ROUNDS", 3, 1, 100);
     int pairs = setting("PAIRED_PAIRS", 30_000, 100, 10_000_000);
     int warmup = setting("PAIRED_WARMUP", 10_000, 0, 10_000_000);
@@ -39,7 +53,6 @@ public final class PairedOverhead {
             micros(r.difference, 0.50), 100.0 * r.oursFaster / pairs, micros(r.ours, 0.99), micros(r.theirs, 0.99));
       }
     }
-    System.exit(0); // the peer members' JVMs are stopped; Hazelcast's own threads need not be waited for
   }
 
   private record Round(long[] ours, long[] theirs, long[] difference, int oursFaster) {}
@@ -53,7 +66,7 @@ public final class PairedOverhead {
       long[] ours = new long[pairs];
       long[] theirs = new long[pairs];
       for (int i = 0; i < warmup; i++) {
-        pair(cluster, order.nextBoolean(), ours, theirs, 0);
+        pair(cluster, order.nextBoolean(), ours, theirs, 0); // into the first pair's place, which the first measured pair overwrites
       }
       for (int i = 0; i < pairs; i++) {
         pair(cluster, order.nextBoolean(), ours, theirs, i);
@@ -99,7 +112,7 @@ public final class PairedOverhead {
     return percentile(sorted, p) / 1_000.0;
   }
 
-  private static int setting(String name, int defaultValue, int min, int max) {
+  private static int setting(String name, int defaultValue, int min, int max) throws BadSetting {
     String value = System.getenv(name);
     if (value == null || value.isBlank()) {
       return defaultValue;
@@ -112,6 +125,15 @@ public final class PairedOverhead {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(name + ": '" + value + "'; expected a whole number from " + min + " to " + max);
+    throw new BadSetting(name + ": '" + value + "'; expected a whole number from " + min + " to " + max);
+  }
+
+  /** A setting out of range: the run stops before it starts, with this message alone. */
+  private static final class BadSetting extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    BadSetting(String message) {
+      super(message);
+    }
   }
 }

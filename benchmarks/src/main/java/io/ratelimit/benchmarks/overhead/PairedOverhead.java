@@ -1,8 +1,11 @@
 package io.ratelimit.benchmarks.overhead;
 
+import io.ratelimit.benchmarks.Settings;
 import io.ratelimit.core.internal.state.Admission;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -36,9 +39,13 @@ public final class PairedOverhead {
   }
 
   private static void run() throws Exception {
-    int rounds = setting("PAIRED_ROUNDS", 3, 1, 100);
-    int pairs = setting("PAIRED_PAIRS", 30_000, 100, 10_000_000);
-    int warmup = setting("PAIRED_WARMUP", 10_000, 0, 10_000_000);
+    List<String> problems = new ArrayList<>();
+    int rounds = Settings.integer("PAIRED_ROUNDS", 3, 1, 100, problems);
+    int pairs = Settings.integer("PAIRED_PAIRS", 30_000, 100, 10_000_000, problems);
+    int warmup = Settings.integer("PAIRED_WARMUP", 10_000, 0, 10_000_000, problems);
+    if (!problems.isEmpty()) {
+      throw new BadSetting(String.join("; ", problems));
+    }
     System.out.printf(Locale.ROOT, "# cluster admission against Bucket4j's tryConsume, in pairs: %s, %d cores, Java %s; %d rounds of %d pairs"
             + " after %d warm-up pairs, a fresh two-member cluster per round and key owner, each pair's order random%n%n",
         LocalDate.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rounds, pairs, warmup);
@@ -112,23 +119,7 @@ public final class PairedOverhead {
     return percentile(sorted, p) / 1_000.0;
   }
 
-  private static int setting(String name, int defaultValue, int min, int max) throws BadSetting {
-    String value = System.getenv(name);
-    if (value == null || value.isBlank()) {
-      return defaultValue;
-    }
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new BadSetting(name + ": '" + value + "'; expected a whole number from " + min + " to " + max);
-  }
-
-  /** A setting out of range: the run stops before it starts, with this message alone. */
+  /** Settings out of range: the run stops before it starts, with this message alone. */
   private static final class BadSetting extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,6 @@
 package io.ratelimit.benchmarks.quota;
 
+import io.ratelimit.benchmarks.Settings;
 import io.ratelimit.core.ForkedJvm;
 import io.ratelimit.hazelcast.testing.FreePorts;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public final class QuotaBenchmark {
       env.put("PYTEST_RUN_ID", "quota-" + UUID.randomUUID());
       env.put("PYTEST_CLUSTER_PORT", Integer.toString(FreePorts.range(s.workers() + 4)));
       env.put("PYTEST_CLUSTER_PORT_COUNT", Integer.toString(s.workers() + 4));
-      env.put("QUOTA_COLD_START", QuotaSettings.value("QUOTA_COLD_START", "true").trim());
+      env.put("QUOTA_COLD_START", Settings.value("QUOTA_COLD_START", "true").trim());
       if (contender.matches(".*:adaptive(\\+[0-9]+%)?$")) {
         env.put("PYTEST_ADAPTIVE_DELAY", "true");
       } else if (contender.matches(".*:static(\\+[0-9]+%)?$")) {

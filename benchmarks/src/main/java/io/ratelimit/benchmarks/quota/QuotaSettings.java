@@ -1,5 +1,6 @@
 package io.ratelimit.benchmarks.quota;
 
+import io.ratelimit.benchmarks.Settings;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,19 +96,19 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
   /** Every setting read and checked at once; a bad one stops the run before anything starts, naming it. */
   static QuotaSettings fromEnvironment() {
     List<String> problems = new ArrayList<>();
-    int workers = integer("QUOTA_WORKERS", 4, 1, 64, problems);
-    int threads = integer("QUOTA_THREADS", 8, 1, 256, problems);
-    int perSecond = integer("QUOTA_PER_SECOND", 20, 1, 10_000, problems);
-    int seconds = integer("QUOTA_SECONDS", 20, 1, 3_600, problems);
-    int burst = integer("QUOTA_BURST", 5, 0, 10_000, problems);
-    int windowSeconds = integer("QUOTA_WINDOW_SECONDS", 5, 1, 3_600, problems);
+    int workers = Settings.integer("QUOTA_WORKERS", 4, 1, 64, problems);
+    int threads = Settings.integer("QUOTA_THREADS", 8, 1, 256, problems);
+    int perSecond = Settings.integer("QUOTA_PER_SECOND", 20, 1, 10_000, problems);
+    int seconds = Settings.integer("QUOTA_SECONDS", 20, 1, 3_600, problems);
+    int burst = Settings.integer("QUOTA_BURST", 5, 0, 10_000, problems);
+    int windowSeconds = Settings.integer("QUOTA_WINDOW_SECONDS", 5, 1, 3_600, problems);
     if (perSecond * windowSeconds / 2 < 1) {
       problems.add("QUOTA_PER_SECOND x QUOTA_WINDOW_SECONDS / 2 (the fixed window's quota) must be at least 1, got "
           + perSecond + " x " + windowSeconds + " / 2");
     }
 
     Set<QuotaServer.Header> headers = EnumSet.noneOf(QuotaServer.Header.class);
-    String headersValue = value("QUOTA_HEADERS", "ietf,x");
+    String headersValue = Settings.value("QUOTA_HEADERS", "ietf,x");
     for (String h : headersValue.split(",")) {
       switch (h.trim()) {
         case "ietf": headers.add(QuotaServer.Header.IETF); break;
@@ -118,9 +119,9 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
 
     int retryAfter = 0;
-    String retryAfterValue = value("QUOTA_RETRY_AFTER", "none").trim();
+    String retryAfterValue = Settings.value("QUOTA_RETRY_AFTER", "none").trim();
     if (!retryAfterValue.equals("none")) {
-      retryAfter = integer("QUOTA_RETRY_AFTER", 0, 1, 3_600, problems);
+      retryAfter = Settings.integer("QUOTA_RETRY_AFTER", 0, 1, 3_600, problems);
       if (retryAfter == 0) {
         problems.set(problems.size() - 1, "QUOTA_RETRY_AFTER='" + System.getenv("QUOTA_RETRY_AFTER")
             + "': expected none or a whole number of seconds from 1 to 3600");
@@ -128,16 +129,16 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
 
     // the backend answers at most 64 at once (its thread pool, nginx's upstream keepalive): a larger cap would queue there
-    int connCap = integer("QUOTA_CONN_CAP", 4, 1, 64, problems);
-    int connLatencyMs = integer("QUOTA_CONN_LATENCY_MS", 100, 1, 60_000, problems);
+    int connCap = Settings.integer("QUOTA_CONN_CAP", 4, 1, 64, problems);
+    int connLatencyMs = Settings.integer("QUOTA_CONN_LATENCY_MS", 100, 1, 60_000, problems);
 
-    String coldValue = value("QUOTA_COLD_START", "true").trim();
+    String coldValue = Settings.value("QUOTA_COLD_START", "true").trim();
     if (!coldValue.equals("true") && !coldValue.equals("false")) {
       problems.add("QUOTA_COLD_START='" + System.getenv("QUOTA_COLD_START") + "': expected true or false");
     }
 
     boolean timeline = false;
-    String timelineValue = value("QUOTA_TIMELINE", "false").trim();
+    String timelineValue = Settings.value("QUOTA_TIMELINE", "false").trim();
     if (timelineValue.equalsIgnoreCase("true")) {
       timeline = true;
     } else if (!timelineValue.equalsIgnoreCase("false")) {
@@ -145,7 +146,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
 
     int firstArrivals = 0;
-    String firstValue = value("QUOTA_FIRST_ARRIVALS", "0").trim();
+    String firstValue = Settings.value("QUOTA_FIRST_ARRIVALS", "0").trim();
     if (firstValue.matches("[0-9]{1,4}")) {
       firstArrivals = Integer.parseInt(firstValue);
     } else {
@@ -153,7 +154,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
 
     // where nginx and haproxy are scheduled (RefereeProxy.Scheduling): their own session by default
-    String schedulingValue = value("QUOTA_REFEREE_SCHEDULING", RefereeProxy.Scheduling.OWN_SESSION.key).trim();
+    String schedulingValue = Settings.value("QUOTA_REFEREE_SCHEDULING", RefereeProxy.Scheduling.OWN_SESSION.key).trim();
     RefereeProxy.Scheduling refereeScheduling = Arrays.stream(RefereeProxy.Scheduling.values())
         .filter(s -> s.key.equals(schedulingValue)).findFirst().orElse(RefereeProxy.Scheduling.OWN_SESSION);
     if (!refereeScheduling.key.equals(schedulingValue)) {
@@ -162,7 +163,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
 
     List<Policy> policies = new ArrayList<>();
-    String policiesValue = value("QUOTA_POLICIES", DEFAULT_POLICIES);
+    String policiesValue = Settings.value("QUOTA_POLICIES", DEFAULT_POLICIES);
     List<String> keys = Arrays.stream(Policy.values()).map(p -> p.key).toList();
     for (String name : policiesValue.trim().equals("all") ? keys : List.of(policiesValue.split(","))) {
       Policy match = Arrays.stream(Policy.values()).filter(p -> p.key.equals(name.trim())).findFirst().orElse(null);
@@ -189,27 +190,5 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     }
     return new QuotaSettings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
         firstArrivals, refereeScheduling, policies, contenders);
-  }
-
-  static String value(String name, String defaultValue) {
-    String value = System.getenv(name);
-    return value == null || value.isBlank() ? defaultValue : value;
-  }
-
-  private static int integer(String name, int defaultValue, int min, int max, List<String> problems) {
-    String value = System.getenv(name);
-    if (value == null || value.isBlank()) {
-      return defaultValue;
-    }
-    try {
-      int v = Integer.parseInt(value.trim());
-      if (v >= min && v <= max) {
-        return v;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    problems.add(name + "='" + value + "': expected a whole number from " + min + " to " + max);
-    return defaultValue;
   }
 }

@@ -1,5 +1,6 @@
 package io.ratelimit.benchmarks.drill;
 
+import io.ratelimit.benchmarks.Settings;
 import io.ratelimit.benchmarks.drill.FaultDrill.Worker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,21 +48,25 @@ public final class SoakDrill {
   private final List<String> killed = new ArrayList<>();
   private final List<String> stopped = new ArrayList<>();
   private int replacements;
-  private final int onlyFault = (int) wholeNumber("SOAK_ONLY_FAULT", -1, 0, 2);
+  private final int onlyFault;
 
-  private SoakDrill(FaultDrill drill, long endNanos) {
+  private SoakDrill(FaultDrill drill, long endNanos, int onlyFault) {
     this.drill = drill;
     this.endNanos = endNanos;
+    this.onlyFault = onlyFault;
   }
 
   public static void main(String[] args) throws Exception {
-    long minutes = wholeNumber("SOAK_MINUTES", 10, 1, 1440);
-    long faultEvery = wholeNumber("SOAK_FAULT_SECONDS", 60, 5, 3600);
+    List<String> problems = new ArrayList<>();
+    long minutes = Settings.integer("SOAK_MINUTES", 10, 1, 1440, problems);
+    long faultEvery = Settings.integer("SOAK_FAULT_SECONDS", 60, 5, 3600, problems);
+    int onlyFault = Settings.integer("SOAK_ONLY_FAULT", -1, 0, 2, problems); // -1, unset: every fault in turn
+    Settings.check("soak drill", problems);
     long start = System.nanoTime();
     long end = start + TimeUnit.MINUTES.toNanos(minutes);
     boolean passed;
     try (FaultDrill drill = new FaultDrill(WORKERS, Path.of("target", "soak-report"))) {
-      SoakDrill soak = new SoakDrill(drill, end);
+      SoakDrill soak = new SoakDrill(drill, end, onlyFault);
       for (int shard = 0; shard < WORKERS; shard++) {
         drill.start("w" + (shard + 1), shard, WORKERS, TimeUnit.NANOSECONDS.toSeconds(end - System.nanoTime()));
       }
@@ -233,18 +238,6 @@ public final class SoakDrill {
       }
     }
     return found;
-  }
-
-  /** A whole-number environment variable in [min, max], or {@code fallback} when unset. */
-  private static long wholeNumber(String name, long fallback, long min, long max) {
-    String value = System.getenv(name);
-    if (value == null) {
-      return fallback;
-    }
-    if (!value.matches("[0-9]{1,9}") || Long.parseLong(value) < min || Long.parseLong(value) > max) {
-      throw new IllegalArgumentException(name + "='" + value + "' is not accepted: a whole number from " + min + " to " + max);
-    }
-    return Long.parseLong(value);
   }
 
   private static void parkUntil(long nanoTime) {

@@ -1,6 +1,9 @@
 package io.ratelimit.benchmarks.overhead;
 
+import io.ratelimit.benchmarks.Settings;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
@@ -23,9 +26,10 @@ public final class OverheadBenchmark {
 
   public static void main(String[] args) throws Exception {
     StringBuilder table = new StringBuilder("| benchmark | key owner | threads | p50 us | p99 us | ops/s (all threads) |\n|---|---|---:|---:|---:|---:|\n");
-    String include = System.getenv().getOrDefault("OVERHEAD_INCLUDE", LocalOverhead.class.getName() + "|" + ClusterOverhead.class.getName());
-    int[] threadCounts = java.util.Arrays.stream(System.getenv().getOrDefault("OVERHEAD_THREADS", "1,8").split(","))
-        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    List<String> problems = new ArrayList<>();
+    String include = Settings.value("OVERHEAD_INCLUDE", LocalOverhead.class.getName() + "|" + ClusterOverhead.class.getName());
+    int[] threadCounts = Settings.integers("OVERHEAD_THREADS", new int[] {1, 8}, 1, 256, problems);
+    Settings.check("overhead benchmark", problems);
     for (int threads : threadCounts) {
       Options options = new OptionsBuilder()
           .include(include)

@@ -25,12 +25,14 @@ public final class PairedOverhead {
   private PairedOverhead() {}
 
   public static void main(String[] args) {
+    List<String> problems = new ArrayList<>();
+    int rounds = Settings.integer("PAIRED_ROUNDS", 3, 1, 100, problems);
+    int pairs = Settings.integer("PAIRED_PAIRS", 30_000, 100, 10_000_000, problems);
+    int warmup = Settings.integer("PAIRED_WARMUP", 10_000, 0, 10_000_000, problems);
+    Settings.check("PairedOverhead", problems); // before any member starts
     int status = 0;
     try {
-      run();
-    } catch (BadSetting e) {
-      System.err.println("PairedOverhead: " + e.getMessage());
-      status = 2;
+      run(rounds, pairs, warmup);
     } catch (Exception e) {
       e.printStackTrace();
       status = 1;
@@ -38,14 +40,7 @@ public final class PairedOverhead {
     System.exit(status); // the peer members' JVMs are stopped; Hazelcast's own threads need not be waited for
   }
 
-  private static void run() throws Exception {
-    List<String> problems = new ArrayList<>();
-    int rounds = Settings.integer("PAIRED_ROUNDS", 3, 1, 100, problems);
-    int pairs = Settings.integer("PAIRED_PAIRS", 30_000, 100, 10_000_000, problems);
-    int warmup = Settings.integer("PAIRED_WARMUP", 10_000, 0, 10_000_000, problems);
-    if (!problems.isEmpty()) {
-      throw new BadSetting(String.join("; ", problems));
-    }
+  private static void run(int rounds, int pairs, int warmup) throws Exception {
     System.out.printf(Locale.ROOT, "# cluster admission against Bucket4j's tryConsume, in pairs: %s, %d cores, Java %s; %d rounds of %d pairs"
             + " after %d warm-up pairs, a fresh two-member cluster per round and key owner, each pair's order random%n%n",
         LocalDate.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rounds, pairs, warmup);
@@ -117,14 +112,5 @@ public final class PairedOverhead {
 
   private static double micros(long[] sorted, double p) {
     return percentile(sorted, p) / 1_000.0;
-  }
-
-  /** Settings out of range: the run stops before it starts, with this message alone. */
-  private static final class BadSetting extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    BadSetting(String message) {
-      super(message);
-    }
   }
 }

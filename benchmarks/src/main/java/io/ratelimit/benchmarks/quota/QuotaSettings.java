@@ -185,9 +185,7 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
             + "bucket4j-hazelcast, ratelimit-testkit, ratelimit-testkit:adaptive, ratelimit-testkit:static (each may end in +N%)");
       }
     }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("bad quota benchmark settings:\n  " + String.join("\n  ", problems));
-    }
+    Settings.check("quota benchmark", problems);
     return new QuotaSettings(workers, threads, perSecond, seconds, burst, windowSeconds, headers, retryAfter, timeline, connCap, connLatencyMs,
         firstArrivals, refereeScheduling, policies, contenders);
   }

@@ -1,6 +1,7 @@
 package io.ratelimit.benchmarks.startup;
 
 import com.sun.net.httpserver.HttpServer;
+import io.ratelimit.benchmarks.Settings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,14 +34,12 @@ public final class StartupBenchmark {
   private StartupBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = Integer.parseInt(System.getenv().getOrDefault("STARTUP_ROUNDS", "3"));
-    int[] forkCounts = Arrays.stream(System.getenv().getOrDefault("STARTUP_FORKS", "1,2,4,8").split(","))
-        .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-    String jvmArgs = System.getenv().getOrDefault("STARTUP_JVM_ARGS", "");
-    String plainSetting = System.getenv().getOrDefault("STARTUP_PLAIN", "false");
-    if (!plainSetting.matches("true|false|both")) {
-      throw new IllegalArgumentException("STARTUP_PLAIN: '" + plainSetting + "'; expected true, false or both");
-    }
+    List<String> problems = new ArrayList<>();
+    int rounds = Settings.integer("STARTUP_ROUNDS", 3, 1, 100, problems);
+    int[] forkCounts = Settings.integers("STARTUP_FORKS", new int[] {1, 2, 4, 8}, 1, 64, problems);
+    String jvmArgs = Settings.value("STARTUP_JVM_ARGS", "");
+    String plainSetting = Settings.oneOf("STARTUP_PLAIN", "false", List.of("true", "false", "both"), problems);
+    Settings.check("start-up benchmark", problems);
     List<Boolean> kinds = plainSetting.equals("both") ? List.of(false, true) : List.of(Boolean.parseBoolean(plainSetting));
     HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     api.createContext("/", exchange -> {

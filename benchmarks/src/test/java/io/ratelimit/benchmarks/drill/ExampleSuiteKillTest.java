@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ratelimit.benchmarks.drill.FaultDrill.Worker;
+import io.ratelimit.core.ApiStats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -48,6 +49,10 @@ class ExampleSuiteKillTest {
       int victimHeld = drill.api().inFlightOn(victim.baseUrl());
       assertTrue(victimHeld >= 1, "the victim holds permits when it is killed");
       List<Worker> survivors = drill.workers().values().stream().filter(w -> w != victim).collect(Collectors.toList());
+      // what the report can show of the dead worker is what it flushed: a worker flushes its counters every
+      // 500 ms, the first time about 2 s after its start, which a fast machine's run can reach before then
+      awaitTrue(() -> drill.observer().statistics().byWorker().getOrDefault(victim.id(), ApiStats.EMPTY).attempts() > 0,
+          Duration.ofSeconds(12), "the victim has flushed its counters once");
 
       long killedAt = System.nanoTime();
       victim.jvm().kill9();

@@ -132,35 +132,16 @@ record QuotaSettings(int workers, int threads, int perSecond, int seconds, int b
     int connCap = Settings.integer("QUOTA_CONN_CAP", 4, 1, 64, problems);
     int connLatencyMs = Settings.integer("QUOTA_CONN_LATENCY_MS", 100, 1, 60_000, problems);
 
-    String coldValue = Settings.value("QUOTA_COLD_START", "true").trim();
-    if (!coldValue.equals("true") && !coldValue.equals("false")) {
-      problems.add("QUOTA_COLD_START='" + System.getenv("QUOTA_COLD_START") + "': expected true or false");
-    }
+    // read by each worker (QuotaWorker): checked here, before any starts
+    Settings.oneOf("QUOTA_COLD_START", "true", List.of("true", "false"), problems);
+    boolean timeline = Settings.oneOf("QUOTA_TIMELINE", "false", List.of("true", "false"), problems).equals("true");
+    int firstArrivals = Settings.integer("QUOTA_FIRST_ARRIVALS", 0, 0, 9_999, problems);
 
-    boolean timeline = false;
-    String timelineValue = Settings.value("QUOTA_TIMELINE", "false").trim();
-    if (timelineValue.equalsIgnoreCase("true")) {
-      timeline = true;
-    } else if (!timelineValue.equalsIgnoreCase("false")) {
-      problems.add("QUOTA_TIMELINE='" + System.getenv("QUOTA_TIMELINE") + "': expected true or false");
-    }
-
-    int firstArrivals = 0;
-    String firstValue = Settings.value("QUOTA_FIRST_ARRIVALS", "0").trim();
-    if (firstValue.matches("[0-9]{1,4}")) {
-      firstArrivals = Integer.parseInt(firstValue);
-    } else {
-      problems.add("QUOTA_FIRST_ARRIVALS='" + System.getenv("QUOTA_FIRST_ARRIVALS") + "': expected a whole number from 0 to 9999");
-    }
-
-    // where nginx and haproxy are scheduled (RefereeProxy.Scheduling): their own session by default
-    String schedulingValue = Settings.value("QUOTA_REFEREE_SCHEDULING", RefereeProxy.Scheduling.OWN_SESSION.key).trim();
-    RefereeProxy.Scheduling refereeScheduling = Arrays.stream(RefereeProxy.Scheduling.values())
-        .filter(s -> s.key.equals(schedulingValue)).findFirst().orElse(RefereeProxy.Scheduling.OWN_SESSION);
-    if (!refereeScheduling.key.equals(schedulingValue)) {
-      problems.add("QUOTA_REFEREE_SCHEDULING='" + System.getenv("QUOTA_REFEREE_SCHEDULING") + "': expected own-session, realtime"
-          + " (needs root or CAP_SYS_NICE) or shared");
-    }
+    // where nginx and haproxy are scheduled (RefereeProxy.Scheduling): their own session by default; realtime
+    // needs root or CAP_SYS_NICE
+    List<String> placements = Arrays.stream(RefereeProxy.Scheduling.values()).map(p -> p.key).toList();
+    String placement = Settings.oneOf("QUOTA_REFEREE_SCHEDULING", RefereeProxy.Scheduling.OWN_SESSION.key, placements, problems);
+    RefereeProxy.Scheduling refereeScheduling = RefereeProxy.Scheduling.values()[placements.indexOf(placement)];
 
     List<Policy> policies = new ArrayList<>();
     String policiesValue = Settings.value("QUOTA_POLICIES", DEFAULT_POLICIES);
